@@ -1,0 +1,82 @@
+package profilelist
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+
+	"github.com/jupyterhub/hubprofiles/model"
+	"github.com/jupyterhub/hubprofiles/ordered"
+)
+
+// ExportJSON is the profile list as indented JSON, for people and files.
+func ExportJSON(c *model.Catalog) ([]byte, error) {
+	list, err := Render(c)
+	if err != nil {
+		return nil, err
+	}
+	return ordered.MarshalIndent(list, "  ")
+}
+
+// ExportYAML is the profile list as YAML.
+func ExportYAML(c *model.Catalog) ([]byte, error) {
+	list, err := Render(c)
+	if err != nil {
+		return nil, err
+	}
+	return ToYAML(list)
+}
+
+// ExportValues is a z2jh values fragment that gives a hub the same list
+// without hubprofiles: singleuser.profileList, plus prePuller.extraImages for
+// the catalog's tagged images, since a list served at run time is invisible to
+// z2jh's pre-puller.
+func ExportValues(c *model.Catalog) ([]byte, error) {
+	list, err := Render(c)
+	if err != nil {
+		return nil, err
+	}
+	values := ordered.MapOf("singleuser", ordered.MapOf("profileList", list))
+	if extra := prePullImages(c); extra.Len() > 0 {
+		values.Set("prePuller", ordered.MapOf("extraImages", extra))
+	}
+	return ToYAML(values)
+}
+
+// prePullImages maps each tagged catalog image to z2jh's {name, tag} form.
+// Digest-pinned references are left out: z2jh's pre-puller takes a tag.
+func prePullImages(c *model.Catalog) *ordered.Map {
+	out := ordered.NewMap()
+	for _, im := range c.Images {
+		if strings.Contains(im.Ref, "@") {
+			continue
+		}
+		tag := imageTag(im.Ref)
+		name := im.Ref
+		if tag != "" {
+			name = strings.TrimSuffix(im.Ref, ":"+tag)
+		} else {
+			tag = "latest"
+		}
+		out.Set(im.Slug, ordered.MapOf("name", name, "tag", tag))
+	}
+	return out
+}
+
+// ExportDocument is hubprofiles' own document: the whole catalog, versioned,
+// which Parse reads back.
+func ExportDocument(c *model.Catalog) ([]byte, error) {
+	doc := Document{SchemaVersion: model.SchemaVersion, Catalog: *c}
+	// Empty lists are written as [], not null.
+	doc.Images = append([]model.Image{}, c.Images...)
+	doc.NodeGroups = append([]model.NodeGroup{}, c.NodeGroups...)
+	doc.Profiles = append([]model.Profile{}, c.Profiles...)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}

@@ -1,0 +1,673 @@
+package profilelist
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/jupyterhub/hubprofiles/kubespawner"
+	"github.com/jupyterhub/hubprofiles/model"
+	"github.com/jupyterhub/hubprofiles/ordered"
+	"github.com/jupyterhub/hubprofiles/slug"
+)
+
+// Options give Validate what it needs beyond the list itself.
+type Options struct {
+	// NodeGroups, when given, let Validate check that what a profile
+	// guarantees fits on the nodes its node_selector picks.
+	NodeGroups []model.NodeGroup
+	// Live is the list users have now. Slugs and keys it has that the
+	// validated list lacks are reported: users whose saved choice names them
+	// fail to respawn.
+	Live any
+	// ImageProblem, when set, says what is wrong with an image reference
+	// (for instance what its registry answered), or "" when nothing is.
+	ImageProblem func(ref string) string
+}
+
+// Validate checks a profile list against what KubeSpawner 7.x does with it.
+// Errors are what makes KubeSpawner fail or misbehave; warnings are what works
+// but is inconsistent or likely wrong. Paths are JSON pointers into the list.
+func Validate(list any, opts Options) []model.Finding {
+	v := &validator{opts: opts}
+	items, ok := list.([]any)
+	if !ok {
+		v.errorf("", "the profile list must be an array of profiles, not %s", describe(list))
+		return v.fs
+	}
+	slugs := map[string]string{} // slug -> path of the profile that has it first
+	var defaults []string
+	for i, item := range items {
+		p := model.Pointer(i)
+		m, ok := item.(*ordered.Map)
+		if !ok {
+			v.errorf(p, "a profile must be an object, not %s", describe(item))
+			continue
+		}
+		s := v.profile(p, m)
+		if s != "" {
+			if first, dup := slugs[s]; dup {
+				v.errorf(p+"/slug", "slug %q is also the slug of the profile at %s: choosing either one always starts that first profile", s, first)
+			} else {
+				slugs[s] = p
+			}
+		}
+		if d, ok := m.Get("default"); ok && truthy(d) {
+			defaults = append(defaults, p)
+		}
+	}
+	if len(defaults) > 1 {
+		v.warnf(defaults[1]+"/default", "more than one profile is the default (%s): an option-less spawn uses the first, the form preselects the last", strings.Join(defaults, ", "))
+	}
+	if opts.Live != nil {
+		v.compareLive(items, opts.Live)
+	}
+	return v.fs
+}
+
+type validator struct {
+	opts Options
+	fs   []model.Finding
+}
+
+func (v *validator) errorf(path, format string, args ...any) {
+	v.fs = append(v.fs, model.Finding{Severity: model.Error, Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+func (v *validator) warnf(path, format string, args ...any) {
+	v.fs = append(v.fs, model.Finding{Severity: model.Warning, Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+func (v *validator) problems(base string, ps []kubespawner.Problem) {
+	for _, p := range ps {
+		sev := model.Warning
+		if p.Severity == kubespawner.Error {
+			sev = model.Error
+		}
+		v.fs = append(v.fs, model.Finding{Severity: sev, Path: base + p.Path, Message: p.Msg})
+	}
+}
+
+// Keys KubeSpawner reads, and keys other tools read that it passes through
+// (fancy-profiles, the group filter of the hub-side module). Anything else is
+// reported, since a typo there is silently ignored.
+var (
+	knownProfileKeys  = keySet(model.ProfileKeys)
+	knownOptionKeys   = keySet(append(model.OptionKeys, "dynamic_image_building"))
+	knownChoiceKeys   = keySet(append(model.ChoiceKeys, "slug"))
+	knownUnlistedKeys = keySet(append(model.UnlistedKeys, "description", "description_in_choices", "allowed_groups"))
+)
+
+var (
+	canonicalSlug = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	optionKeyRx   = regexp.MustCompile(`^[A-Za-z0-9_]+(-[A-Za-z0-9_]+)*$`)
+	choiceKeyRx   = regexp.MustCompile(`^[A-Za-z0-9_.]+(-[A-Za-z0-9_.]+)*$`)
+	htmlRx        = regexp.MustCompile(`<[A-Za-z/!]|&([A-Za-z]+|#[0-9]+|#[xX][0-9A-Fa-f]+);`)
+)
+
+// profile checks one profile and returns the slug it is served under.
+func (v *validator) profile(p string, m *ordered.Map) string {
+	v.unknownKeys(p, m, knownProfileKeys, "profile")
+	name, hasName := m.Get("display_name")
+	nameStr, isStr := name.(string)
+	switch {
+	case !hasName:
+		v.errorf(p, "the profile has no display_name: KubeSpawner fails with KeyError when it is spawned")
+	case !isStr:
+		v.errorf(p+"/display_name", "display_name must be a string, not %s", describe(name))
+	case strings.TrimSpace(nameStr) == "":
+		v.errorf(p+"/display_name", "display_name is empty: users would see a choice with no name")
+	default:
+		v.displayText(p+"/display_name", nameStr)
+	}
+	s := v.slug(p, m, nameStr, isStr)
+	if d, ok := m.Get("description"); ok {
+		if ds, ok := d.(string); ok {
+			v.displayText(p+"/description", ds)
+		} else {
+			v.warnf(p+"/description", "description should be a string, not %s", describe(d))
+		}
+	}
+	v.defaultFlag(p, m)
+	v.allowedGroups(p, m)
+	ov := v.override(p, m)
+	opts, has := m.Get("profile_options")
+	if !has {
+		v.resources(p, ov)
+		return s
+	}
+	om, isMap := opts.(*ordered.Map)
+	if !isMap {
+		v.errorf(p+"/profile_options", "profile_options must be an object of options, not %s: KubeSpawner fails to show the form", describe(opts))
+		return s
+	}
+	if om.Len() == 0 {
+		v.resources(p, ov)
+	}
+	for _, key := range om.Keys() {
+		o, _ := om.Get(key)
+		v.option(p+model.Pointer("profile_options", key), key, o, ov)
+	}
+	return s
+}
+
+func (v *validator) slug(p string, m *ordered.Map, name string, nameIsStr bool) string {
+	raw, has := m.Get("slug")
+	if !has {
+		if !nameIsStr {
+			return ""
+		}
+		s := slug.Make(name)
+		if s == "" {
+			v.errorf(p+"/display_name", "display_name %q gives an empty slug: set a slug, or this profile can never be picked", name)
+		}
+		return s
+	}
+	s, ok := raw.(string)
+	switch {
+	case !ok:
+		v.errorf(p+"/slug", "slug must be a string, not %s", describe(raw))
+		return ""
+	case s == "":
+		v.errorf(p+"/slug", "slug is empty: this profile can never be picked unless it is the default")
+		return ""
+	case strings.ContainsAny(s, " \t\r\n\"'<>&"):
+		v.errorf(p+"/slug", "slug %q contains whitespace, a quote, <, > or &: it breaks the spawn form's HTML", s)
+	case strings.Contains(s, "--"):
+		v.errorf(p+"/slug", "slug %q contains \"--\", which KubeSpawner uses to separate form field names", s)
+	case !canonicalSlug.MatchString(s):
+		v.warnf(p+"/slug", "slug %q has characters other than lowercase letters, digits and single hyphens; KubeSpawner accepts it, but %q would be safer", s, slug.Make(s))
+	case len(s) > 63:
+		v.warnf(p+"/slug", "slug %q is longer than 63 characters", s)
+	}
+	return s
+}
+
+func (v *validator) defaultFlag(p string, m *ordered.Map) {
+	d, ok := m.Get("default")
+	if !ok {
+		return
+	}
+	if _, isBool := d.(bool); !isBool {
+		v.warnf(p+"/default", "default should be true or false, not %s: KubeSpawner counts any non-empty value as true (even \"false\"), jupyterhub-fancy-profiles only true", describe(d))
+	}
+}
+
+func (v *validator) allowedGroups(p string, m *ordered.Map) {
+	g, ok := m.Get("allowed_groups")
+	if !ok {
+		return
+	}
+	a, isList := g.([]any)
+	if isList {
+		for _, e := range a {
+			if _, isStr := e.(string); !isStr {
+				isList = false
+			}
+		}
+	}
+	if !isList {
+		v.warnf(p+"/allowed_groups", "allowed_groups should be a list of group names, not %s", describe(g))
+	}
+}
+
+// override checks a kubespawner_override and returns it (nil when absent or
+// not an object).
+func (v *validator) override(p string, m *ordered.Map) *ordered.Map {
+	raw, ok := m.Get("kubespawner_override")
+	if !ok {
+		return nil
+	}
+	ov, isMap := raw.(*ordered.Map)
+	if !isMap {
+		v.errorf(p+"/kubespawner_override", "kubespawner_override must be an object, not %s: KubeSpawner fails at spawn", describe(raw))
+		return nil
+	}
+	base := p + "/kubespawner_override"
+	for _, k := range ov.Keys() {
+		val, _ := ov.Get(k)
+		kp := base + model.Pointer(k)
+		v.problems(kp, kubespawner.CheckOverride(k, val))
+		if kubespawner.IsExpanded(k) {
+			v.problems(kp, kubespawner.CheckExpandedStrings(k, val))
+		}
+		if k == "image" {
+			if ref, ok := val.(string); ok {
+				v.image(kp, ref)
+			}
+		}
+	}
+	return ov
+}
+
+// image warns about references that float, and about what the registry said.
+func (v *validator) image(p, ref string) {
+	if ref == "" || strings.ContainsAny(ref, "{} \t") {
+		return
+	}
+	switch tag := imageTag(ref); {
+	case strings.Contains(ref, "@"):
+	case tag == "":
+		v.warnf(p, "image %q has no tag, which means :latest: users get whatever was pushed last, and nodes may keep an old copy", ref)
+	case tag == "latest":
+		v.warnf(p, "image %q uses :latest: users get whatever was pushed last, and nodes may keep an old copy", ref)
+	}
+	if v.opts.ImageProblem != nil {
+		if msg := v.opts.ImageProblem(ref); msg != "" {
+			v.warnf(p, "image %q: %s", ref, msg)
+		}
+	}
+}
+
+// imageTag returns the tag of a reference ("" when it has none).
+func imageTag(ref string) string {
+	name := ref
+	if i := strings.Index(name, "@"); i >= 0 {
+		name = name[:i]
+	}
+	if i := strings.LastIndex(name, "/"); i >= 0 {
+		name = name[i+1:]
+	}
+	if i := strings.LastIndex(name, ":"); i >= 0 {
+		return name[i+1:]
+	}
+	return ""
+}
+
+func (v *validator) option(p, key string, raw any, profileOverride *ordered.Map) {
+	switch {
+	case key == "profile":
+		v.errorf(p, "an option cannot be called \"profile\": KubeSpawner would read its value as the profile's slug")
+	case strings.Contains(key, "--"):
+		v.errorf(p, "option key %q contains \"--\", which KubeSpawner uses to separate form field names", key)
+	case !optionKeyRx.MatchString(key):
+		v.errorf(p, "option key %q may only have letters, digits and underscores, joined by single hyphens", key)
+	}
+	m, ok := raw.(*ordered.Map)
+	if !ok {
+		v.errorf(p, "an option must be an object, not %s", describe(raw))
+		return
+	}
+	v.unknownKeys(p, m, knownOptionKeys, "option")
+	if d, ok := m.Get("display_name"); !ok {
+		v.warnf(p, "option %q has no display_name: its drop-down has no label", key)
+	} else if ds, isStr := d.(string); !isStr {
+		v.warnf(p+"/display_name", "display_name should be a string, not %s", describe(d))
+	} else {
+		v.displayText(p+"/display_name", ds)
+	}
+	enabled := v.unlisted(p, m)
+	raw, has := m.Get("choices")
+	choices, isMap := raw.(*ordered.Map)
+	switch {
+	case !has:
+		v.errorf(p, "option %q has no choices: KubeSpawner's form fails to render (write choices: {} for a free-text-only option)", key)
+		return
+	case !isMap:
+		v.errorf(p+"/choices", "choices must be an object, not %s", describe(raw))
+		return
+	case choices.Len() == 0 && !enabled:
+		v.errorf(p+"/choices", "option %q has no choices and no enabled unlisted_choice: nothing can be picked, and spawns fail", key)
+	case choices.Len() == 0:
+		v.warnf(p+"/choices", "option %q has only a free-text field: every spawn of this profile needs a value, so spawns through the API or from saved options without one fail", key)
+	}
+	var defaults []string
+	for _, ck := range choices.Keys() {
+		cp := p + model.Pointer("choices", ck)
+		switch {
+		case ck == "unlisted-choice" || ck == "unlisted_choice":
+			v.errorf(cp, "a choice cannot be called %q: KubeSpawner's form uses that name for the free-text entry", ck)
+		case !choiceKeyRx.MatchString(ck):
+			v.errorf(cp, "choice key %q may only have letters, digits, dots and underscores, joined by single hyphens", ck)
+		}
+		cv, _ := choices.Get(ck)
+		cm, ok := cv.(*ordered.Map)
+		if !ok {
+			v.errorf(cp, "a choice must be an object, not %s", describe(cv))
+			continue
+		}
+		v.unknownKeys(cp, cm, knownChoiceKeys, "choice")
+		if d, ok := cm.Get("display_name"); !ok {
+			v.warnf(cp, "choice %q has no display_name: it shows as an empty entry", ck)
+		} else if ds, isStr := d.(string); !isStr {
+			v.warnf(cp+"/display_name", "display_name should be a string, not %s", describe(d))
+		} else {
+			v.displayText(cp+"/display_name", ds)
+		}
+		if d, ok := cm.Get("description"); ok {
+			if ds, isStr := d.(string); isStr {
+				v.displayText(cp+"/description", ds)
+			} else {
+				v.warnf(cp+"/description", "description should be a string, not %s", describe(d))
+			}
+		}
+		v.defaultFlag(cp, cm)
+		if d, ok := cm.Get("default"); ok && truthy(d) {
+			defaults = append(defaults, ck)
+		}
+		v.allowedGroups(cp, cm)
+		ov := v.override(cp, cm)
+		v.resources(cp, merged(profileOverride, ov))
+	}
+	if len(defaults) > 1 {
+		v.warnf(p+"/choices", "option %q has %d default choices (%s): an option-less spawn uses %q, the form preselects %q", key, len(defaults), strings.Join(defaults, ", "), defaults[0], defaults[len(defaults)-1])
+	}
+}
+
+// unlisted checks unlisted_choice and reports whether it is enabled (as
+// KubeSpawner sees it: any truthy value).
+func (v *validator) unlisted(p string, m *ordered.Map) bool {
+	raw, ok := m.Get("unlisted_choice")
+	if !ok {
+		return false
+	}
+	p += "/unlisted_choice"
+	u, isMap := raw.(*ordered.Map)
+	if !isMap {
+		v.errorf(p, "unlisted_choice must be an object, not %s: KubeSpawner fails to load the profile", describe(raw))
+		return false
+	}
+	v.unknownKeys(p, u, knownUnlistedKeys, "unlisted_choice")
+	e, _ := u.Get("enabled")
+	enabled := truthy(e)
+	if _, isBool := e.(bool); e != nil && !isBool {
+		v.warnf(p+"/enabled", "enabled should be true or false, not %s: KubeSpawner counts any non-empty value as true (even \"false\")", describe(e))
+	}
+	for _, k := range []string{"display_name", "display_name_in_choices"} {
+		if d, ok := u.Get(k); ok {
+			if ds, isStr := d.(string); isStr {
+				v.displayText(p+"/"+k, ds)
+			} else {
+				v.warnf(p+"/"+k, "%s should be a string, not %s", k, describe(d))
+			}
+		}
+	}
+	if msg, ok := u.Get("validation_message"); ok {
+		if ms, isStr := msg.(string); !isStr {
+			v.warnf(p+"/validation_message", "validation_message should be a string, not %s", describe(msg))
+		} else if strings.Contains(ms, `"`) {
+			v.warnf(p+"/validation_message", "validation_message contains a double quote: KubeSpawner puts it unescaped in an HTML attribute, which it cuts short")
+		}
+	}
+	if rx, ok := u.Get("validation_regex"); ok {
+		if rs, isStr := rx.(string); !isStr {
+			v.errorf(p+"/validation_regex", "validation_regex must be a string, not %s", describe(rx))
+		} else {
+			v.problems(p+"/validation_regex", kubespawner.CheckRegex(rs))
+		}
+	}
+	ovRaw, hasOv := u.Get("kubespawner_override")
+	switch ov, isMap := ovRaw.(*ordered.Map); {
+	case !hasOv:
+		if enabled {
+			v.warnf(p, "the free-text field is enabled but has no kubespawner_override: what users type changes nothing")
+		}
+	case !isMap:
+		v.errorf(p+"/kubespawner_override", "kubespawner_override must be an object, not %s: KubeSpawner fails at spawn", describe(ovRaw))
+	default:
+		v.problems(p+"/kubespawner_override", kubespawner.CheckUnlistedOverride(ov))
+	}
+	return enabled
+}
+
+// resources checks what one combination of overrides asks for: guarantees
+// against limits, and against the node group the node_selector picks.
+func (v *validator) resources(p string, ov *ordered.Map) {
+	if ov == nil {
+		return
+	}
+	get := func(k string) (any, bool) {
+		x, ok := ov.Get(k)
+		return x, ok && x != nil
+	}
+	var memG, memL int64
+	var hasMemG, hasMemL bool
+	if x, ok := get("mem_guarantee"); ok {
+		memG, hasMemG = bytesOf(x)
+	}
+	if x, ok := get("mem_limit"); ok {
+		memL, hasMemL = bytesOf(x)
+	}
+	if hasMemG && hasMemL && memL > 0 && memG > memL {
+		v.warnf(p, "mem_guarantee (%s) is above mem_limit (%s): Kubernetes refuses such a pod", kubespawner.FormatBytes(memG), kubespawner.FormatBytes(memL))
+	}
+	var cpuG, cpuL float64
+	var hasCPUG, hasCPUL bool
+	if x, ok := get("cpu_guarantee"); ok {
+		cpuG, hasCPUG = cpuOf(x)
+	}
+	if x, ok := get("cpu_limit"); ok {
+		cpuL, hasCPUL = cpuOf(x)
+	}
+	if hasCPUG && hasCPUL && cpuL > 0 && cpuG > cpuL {
+		v.warnf(p, "cpu_guarantee (%g) is above cpu_limit (%g): Kubernetes refuses such a pod", cpuG, cpuL)
+	}
+	sel, hasSel := get("node_selector")
+	_, hasTol := get("tolerations")
+	gpus := gpuLimits(ov)
+	if len(gpus) > 0 && !hasSel && !hasTol {
+		v.warnf(p, "a GPU is requested (%s) without a node_selector or tolerations: the pod may wait for a GPU node that the scheduler is never told to pick", strings.Join(gpus, ", "))
+	}
+	if !hasSel {
+		return
+	}
+	for _, ng := range v.opts.NodeGroups {
+		if ng.NodeSelector.Len() == 0 || !ordered.Equal(sel, ng.NodeSelector) {
+			continue
+		}
+		a := ng.Allocatable
+		if hasMemG && a.Memory > 0 && memG > a.Memory {
+			v.warnf(p, "mem_guarantee (%s) is more than a %s node can give (%s): the server would never start", kubespawner.FormatBytes(memG), ng.Slug, kubespawner.FormatBytes(a.Memory))
+		}
+		if hasCPUG && a.CPU > 0 && cpuG > a.CPU {
+			v.warnf(p, "cpu_guarantee (%g) is more than a %s node can give (%g): the server would never start", cpuG, ng.Slug, a.CPU)
+		}
+		break
+	}
+}
+
+func bytesOf(x any) (int64, bool) {
+	n, err := kubespawner.ParseBytes(x)
+	return n, err == nil
+}
+
+func cpuOf(x any) (float64, bool) {
+	n, err := kubespawner.ParseCPU(x)
+	return n, err == nil
+}
+
+// gpuLimits lists the GPU resources an override asks for.
+func gpuLimits(ov *ordered.Map) []string {
+	raw, _ := ov.Get("extra_resource_limits")
+	m, ok := raw.(*ordered.Map)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, k := range m.Keys() {
+		if strings.Contains(strings.ToLower(k), "gpu") {
+			q, _ := m.Get(k)
+			if truthy(q) && q != "0" {
+				out = append(out, k)
+			}
+		}
+	}
+	return out
+}
+
+// merged is what KubeSpawner applies for a profile and one choice: the
+// choice's keys win; objects merge key by key (a null deletes).
+func merged(base, over *ordered.Map) *ordered.Map {
+	if base == nil {
+		return over
+	}
+	if over == nil {
+		return base
+	}
+	out := base.Clone()
+	for _, k := range over.Keys() {
+		ov, _ := over.Get(k)
+		bv, _ := out.Get(k)
+		bm, bIsMap := bv.(*ordered.Map)
+		om, oIsMap := ov.(*ordered.Map)
+		if bIsMap && oIsMap {
+			mm := bm.Clone()
+			for _, kk := range om.Keys() {
+				x, _ := om.Get(kk)
+				if x == nil {
+					mm.Delete(kk)
+				} else {
+					mm.Set(kk, x)
+				}
+			}
+			out.Set(k, mm)
+			continue
+		}
+		out.Set(k, ov)
+	}
+	return out
+}
+
+func (v *validator) displayText(p, s string) {
+	if m := htmlRx.FindString(s); m != "" {
+		v.warnf(p, "contains HTML (%q): KubeSpawner's form inserts it unescaped", m)
+	}
+}
+
+func (v *validator) unknownKeys(p string, m *ordered.Map, known map[string]bool, what string) {
+	for _, k := range m.Keys() {
+		if !known[k] {
+			v.warnf(p+model.Pointer(k), "KubeSpawner ignores %q in a %s (a typo?)", k, what)
+		}
+	}
+}
+
+// compareLive reports profile slugs, option keys and choice keys that the
+// live list has and this one lacks.
+func (v *validator) compareLive(items []any, live any) {
+	now := index(items)
+	old := index(live)
+	for _, s := range old.order {
+		o := old.profiles[s]
+		n, ok := now.profiles[s]
+		if !ok {
+			v.warnf("", "profile %q is live but not in this list: users whose last server used it cannot restart it without picking again (\"No such profile\")", s)
+			continue
+		}
+		for _, key := range o.options {
+			if _, has := n.choices[key]; !has {
+				v.warnf(n.path, "option %q of profile %q is live but not in this list: saved choices for it are dropped", key, s)
+				continue
+			}
+			for _, ck := range o.choices[key] {
+				if !contains(n.choices[key], ck) {
+					v.warnf(n.path+model.Pointer("profile_options", key), "choice %q of option %q (profile %q) is live but not in this list: users whose saved choice names it fail to respawn", ck, key, s)
+				}
+			}
+		}
+	}
+}
+
+type profileIndex struct {
+	path    string
+	options []string
+	choices map[string][]string
+}
+
+type listIndex struct {
+	order    []string
+	profiles map[string]*profileIndex
+}
+
+func index(list any) listIndex {
+	idx := listIndex{profiles: map[string]*profileIndex{}}
+	items, _ := list.([]any)
+	for i, item := range items {
+		m, ok := item.(*ordered.Map)
+		if !ok {
+			continue
+		}
+		s := effectiveSlug(m)
+		if s == "" || idx.profiles[s] != nil {
+			continue
+		}
+		pi := &profileIndex{path: model.Pointer(i), choices: map[string][]string{}}
+		opts, _ := m.Get("profile_options")
+		om, _ := opts.(*ordered.Map)
+		for _, key := range om.Keys() {
+			pi.options = append(pi.options, key)
+			o, _ := om.Get(key)
+			oo, _ := o.(*ordered.Map)
+			c, _ := oo.Get("choices")
+			cm, _ := c.(*ordered.Map)
+			pi.choices[key] = append([]string{}, cm.Keys()...)
+		}
+		idx.order = append(idx.order, s)
+		idx.profiles[s] = pi
+	}
+	return idx
+}
+
+func effectiveSlug(m *ordered.Map) string {
+	if s, ok := m.Get("slug"); ok {
+		str, _ := s.(string)
+		return str
+	}
+	name, _ := m.Get("display_name")
+	str, _ := name.(string)
+	return slug.Make(str)
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func keySet(keys []string) map[string]bool {
+	m := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		m[k] = true
+	}
+	return m
+}
+
+// truthy is Python's truthiness of a JSON value, which is how KubeSpawner
+// reads default and enabled.
+func truthy(v any) bool {
+	switch t := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return t
+	case string:
+		return t != ""
+	case json.Number:
+		f, err := t.Float64()
+		return err != nil || f != 0
+	case []any:
+		return len(t) > 0
+	case *ordered.Map:
+		return t.Len() > 0
+	}
+	return true
+}
+
+// describe names a value for a message: its type, and the value when short.
+func describe(v any) string {
+	switch t := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return fmt.Sprintf("the string %q", t)
+	case json.Number:
+		return "the number " + string(t)
+	case bool:
+		return fmt.Sprintf("%t", t)
+	}
+	return "an " + ordered.TypeName(v)
+}
