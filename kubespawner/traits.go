@@ -890,9 +890,7 @@ func (c *checker) listOrDict(v any) {
 }
 
 // Pointer escapes one JSON-pointer segment (RFC 6901) and puts "/" before it.
-func Pointer(key string) string {
-	return "/" + strings.ReplaceAll(strings.ReplaceAll(key, "~", "~0"), "/", "~1")
-}
+func Pointer(key string) string { return ordered.Pointer(key) }
 
 // TraitNames lists every trait name Trait knows, deprecated aliases included,
 // sorted.

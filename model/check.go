@@ -3,7 +3,6 @@ package model
 import (
 	"fmt"
 	"github.com/jupyterhub/hubprofiles/ordered"
-	"strconv"
 	"strings"
 )
 
@@ -39,24 +38,8 @@ func HasErrors(fs []Finding) bool {
 	return false
 }
 
-var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
-
-// Pointer builds a JSON pointer from its parts, escaping ~ and /.
-func Pointer(parts ...any) string {
-	var b strings.Builder
-	for _, p := range parts {
-		b.WriteByte('/')
-		switch t := p.(type) {
-		case int:
-			b.WriteString(strconv.Itoa(t))
-		case string:
-			b.WriteString(pointerEscaper.Replace(t))
-		default:
-			b.WriteString(fmt.Sprint(t))
-		}
-	}
-	return b.String()
-}
+// Pointer builds a JSON pointer from its parts (see ordered.Pointer).
+func Pointer(parts ...any) string { return ordered.Pointer(parts...) }
 
 // Keys that the typed fields of each level render to. Extra may hold one of
 // them only when the typed field is unset (an imported value of an unexpected

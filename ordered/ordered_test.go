@@ -120,3 +120,28 @@ func TestMapSetDeleteClone(t *testing.T) {
 		t.Error("a nil map must read as empty")
 	}
 }
+
+func TestDiff(t *testing.T) {
+	a, _ := DecodeJSON([]byte(`{"images":[{"slug":"py","ref":"a:1"}],"o":{"x":1,"y":2,"z":3},"gone":true}`), 10)
+	b, _ := DecodeJSON([]byte(`{"images":[{"slug":"py","ref":"a:2"},{"slug":"r"}],"o":{"y":2,"x":1},"new":"n"}`), 10)
+	var got []string
+	for _, c := range Diff(a, b) {
+		f, _ := Marshal(c.From)
+		to, _ := Marshal(c.To)
+		got = append(got, c.Op+" "+c.Path+" "+string(f)+" "+string(to))
+	}
+	want := []string{
+		`changed /images/0/ref "a:1" "a:2"`,
+		`added /images/1 null {"slug":"r"}`,
+		`removed /o/z 3 null`,
+		`moved /o "x, y" "y, x"`,
+		`removed /gone true null`,
+		`added /new null "n"`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("Diff =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if d := Diff(a, a); len(d) != 0 {
+		t.Errorf("Diff of a value with itself = %v", d)
+	}
+}

@@ -64,8 +64,14 @@ func prePullImages(c *model.Catalog) *ordered.Map {
 }
 
 // ExportDocument is hubprofiles' own document: the whole catalog, versioned,
-// which Parse reads back.
-func ExportDocument(c *model.Catalog) ([]byte, error) {
+// which Parse reads back. It is indented for people.
+func ExportDocument(c *model.Catalog) ([]byte, error) { return marshalDocument(c, "  ") }
+
+// MarshalDocument is the same document in compact canonical form: what a
+// revision stores, and what its content hash covers.
+func MarshalDocument(c *model.Catalog) ([]byte, error) { return marshalDocument(c, "") }
+
+func marshalDocument(c *model.Catalog, indent string) ([]byte, error) {
 	doc := Document{SchemaVersion: model.SchemaVersion, Catalog: *c}
 	// Empty lists are written as [], not null.
 	doc.Images = append([]model.Image{}, c.Images...)
@@ -74,9 +80,13 @@ func ExportDocument(c *model.Catalog) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
+	enc.SetIndent("", indent)
 	if err := enc.Encode(doc); err != nil {
 		return nil, err
 	}
-	return b.Bytes(), nil
+	out := b.Bytes()
+	if indent == "" {
+		out = bytes.TrimSuffix(out, []byte("\n"))
+	}
+	return out, nil
 }

@@ -24,6 +24,12 @@ type Options struct {
 	// ImageProblem, when set, says what is wrong with an image reference
 	// (for instance what its registry answered), or "" when nothing is.
 	ImageProblem func(ref string) string
+	// The infrastructure policy: registries images may come from (empty:
+	// any), and bounds on every mem_* (bytes) and cpu_* (cores) value (zero:
+	// none). Breaking it is an error.
+	AllowedRegistries []string
+	MaxMemory         int64
+	MaxCPU            float64
 }
 
 // Validate checks a profile list against what KubeSpawner 7.x does with it.
@@ -48,7 +54,11 @@ func Validate(list any, opts Options) []model.Finding {
 		s := v.profile(p, m)
 		if s != "" {
 			if first, dup := slugs[s]; dup {
-				v.errorf(p+"/slug", "slug %q is also the slug of the profile at %s: choosing either one always starts that first profile", s, first)
+				at := p + "/slug"
+				if !m.Has("slug") {
+					at = p + "/display_name" // the slug KubeSpawner generates from it
+				}
+				v.errorf(at, "slug %q is also the slug of the profile at %s: choosing either one always starts that first profile", s, first)
 			} else {
 				slugs[s] = p
 			}
@@ -237,8 +247,23 @@ func (v *validator) override(p string, m *ordered.Map) *ordered.Map {
 				v.image(kp, ref)
 			}
 		}
+		v.bounds(kp, k, val)
 	}
 	return ov
+}
+
+// bounds checks a size against the infrastructure policy.
+func (v *validator) bounds(p, k string, val any) {
+	switch {
+	case v.opts.MaxMemory > 0 && (k == "mem_limit" || k == "mem_guarantee"):
+		if n, ok := bytesOf(val); ok && n > v.opts.MaxMemory {
+			v.errorf(p, "%s (%s) is above the %s the infrastructure policy allows", k, kubespawner.FormatBytes(n), kubespawner.FormatBytes(v.opts.MaxMemory))
+		}
+	case v.opts.MaxCPU > 0 && (k == "cpu_limit" || k == "cpu_guarantee"):
+		if n, ok := cpuOf(val); ok && n > v.opts.MaxCPU {
+			v.errorf(p, "%s (%g) is above the %g CPUs the infrastructure policy allows", k, n, v.opts.MaxCPU)
+		}
+	}
 }
 
 // image warns about references that float, and about what the registry said.
@@ -253,11 +278,25 @@ func (v *validator) image(p, ref string) {
 	case tag == "latest":
 		v.warnf(p, "image %q uses :latest: users get whatever was pushed last, and nodes may keep an old copy", ref)
 	}
+	if allowed := v.opts.AllowedRegistries; len(allowed) > 0 && !contains(allowed, RegistryHost(ref)) {
+		v.errorf(p, "image %q comes from %s, which the infrastructure policy does not allow (allowed: %s)", ref, RegistryHost(ref), strings.Join(allowed, ", "))
+	}
 	if v.opts.ImageProblem != nil {
 		if msg := v.opts.ImageProblem(ref); msg != "" {
 			v.warnf(p, "image %q: %s", ref, msg)
 		}
 	}
+}
+
+// RegistryHost is the registry an image reference points at, as container
+// runtimes read it: the first path element when it has a dot or a port or is
+// localhost, and Docker Hub ("docker.io") otherwise.
+func RegistryHost(ref string) string {
+	first, _, found := strings.Cut(ref, "/")
+	if found && (strings.ContainsAny(first, ".:") || first == "localhost") {
+		return first
+	}
+	return "docker.io"
 }
 
 // imageTag returns the tag of a reference ("" when it has none).

@@ -70,7 +70,7 @@ func TestValidateRules(t *testing.T) {
 		{"display_name a number", `[{"display_name":3,"slug":"a"}]`, []want{E("/0/display_name", "must be a string")}},
 		{"display_name empty", `[{"display_name":" ","slug":"a"}]`, []want{E("/0/display_name", "empty")}},
 		{"slug generated (ks 1)", `[{"display_name":"Something without a slug"},{"display_name":"B","slug":"sluggity-slug"}]`, nil},
-		{"duplicate generated slugs (ks 6)", `[{"display_name":"Same"},{"display_name":"same"}]`, []want{E("/1/slug", `slug "same" is also the slug of the profile at /0`)}},
+		{"duplicate generated slugs (ks 6)", `[{"display_name":"Same"},{"display_name":"same"}]`, []want{E("/1/display_name", `slug "same" is also the slug of the profile at /0`)}},
 		{"duplicate explicit slugs", `[{"display_name":"A","slug":"x"},{"display_name":"B","slug":"x"}]`, []want{E("/1/slug", "also the slug")}},
 		{"empty generated slug (ks 7)", `[{"display_name":"!!!"}]`, []want{E("/0/display_name", "empty slug")}},
 		{"empty explicit slug", `[{"display_name":"A","slug":""}]`, []want{E("/0/slug", "empty")}},
@@ -204,6 +204,29 @@ func TestValidateAgainstLive(t *testing.T) {
 	})
 }
 
+func TestValidatePolicy(t *testing.T) {
+	list := `[{"display_name":"A","kubespawner_override":{"image":"quay.io/a/b:1","mem_limit":"64G","cpu_limit":8}},
+		{"display_name":"B","kubespawner_override":{"image":"jupyter/base-notebook:2025-06-02","mem_guarantee":"65G","cpu_guarantee":16.5}},
+		{"display_name":"C","kubespawner_override":{"image":"registry.example.org:5000/x:1"}}]`
+	opts := Options{AllowedRegistries: []string{"quay.io", "registry.example.org:5000"}, MaxMemory: 64 << 30, MaxCPU: 16}
+	checkFindings(t, Validate(mustDecode(t, list), opts), []want{
+		E("/1/kubespawner_override/image", "comes from docker.io, which the infrastructure policy does not allow (allowed: quay.io, registry.example.org:5000)"),
+		E("/1/kubespawner_override/mem_guarantee", "mem_guarantee (65 GiB) is above the 64 GiB"),
+		E("/1/kubespawner_override/cpu_guarantee", "cpu_guarantee (16.5) is above the 16 CPUs"),
+	})
+}
+
+func TestRegistryHost(t *testing.T) {
+	for ref, want := range map[string]string{
+		"jupyter/base-notebook:1": "docker.io", "ubuntu": "docker.io", "quay.io/a/b:1": "quay.io",
+		"localhost/x": "localhost", "127.0.0.1:5000/demo/hello:1.0": "127.0.0.1:5000",
+	} {
+		if got := RegistryHost(ref); got != want {
+			t.Errorf("RegistryHost(%q) = %q, want %q", ref, got, want)
+		}
+	}
+}
+
 func TestValidateImageProblem(t *testing.T) {
 	list := `[{"display_name":"A","kubespawner_override":{"image":"example.org/a:1"}},{"display_name":"B","kubespawner_override":{"image":"example.org/b:1"}}]`
 	opts := Options{ImageProblem: func(ref string) string {
@@ -217,7 +240,7 @@ func TestValidateImageProblem(t *testing.T) {
 
 // Every finding must point at something that exists in the list (or at its parent).
 func TestFindingPathsExist(t *testing.T) {
-	list := mustDecode(t, `[{"display_name":"A","slug":"a b","kubespawner_override":{"mem_limit":"4Gi","x/y":{"a":1}},
+	list := mustDecode(t, `[{"display_name":"Same"},{"display_name":"same"},{"display_name":"A","slug":"a b","kubespawner_override":{"mem_limit":"4Gi","x/y":{"a":1}},
 		"profile_options":{"o--p":{"choices":{"c":{"display_name":"C","kubespawner_override":{"cpu_limit":"1"}}}}}}]`)
 	for _, f := range Validate(list, Options{}) {
 		if !pointerExists(list, f.Path) {

@@ -66,19 +66,23 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"serve", "run the server (the default command)", runServe},
 		{"validate", "check profile lists the way KubeSpawner reads them", runValidate},
 		{"normalize", "import a profile list and render it again: its canonical form", runNormalize},
+		{"import", "write a profile list, values file or document into the database as a revision", runImport},
+		{"export", "print a revision as a profile list, values fragment or document", runExport},
+		{"verify", "check the revision hash chain and the database", runVerify},
 	}
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	e := env{getenv: getenv, stdout: stdout, stderr: stderr}
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help") {
 		usage(stdout)
-		if len(args) == 0 {
-			return &exitError{code: 2}
-		}
 		return nil
+	}
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return runServe(ctx, e, args) // serve is the default command
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
@@ -90,7 +94,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: hubprofiles COMMAND [flags] [args]")
+	fmt.Fprintln(w, "Usage: hubprofiles [COMMAND] [flags] [args]")
 	fmt.Fprintln(w, "\nCommands:")
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)

@@ -1,0 +1,92 @@
+// Package api is the REST API under api/v1: the same operations as the
+// pages, for scripts and CI, with machine-readable errors and optimistic
+// concurrency (ETag / If-Match on the revision a write is based on).
+// openapi.yaml beside this file describes every route.
+package api
+
+import (
+	_ "embed"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/jupyterhub/hubprofiles/auth"
+	"github.com/jupyterhub/hubprofiles/edit"
+)
+
+//go:embed openapi.yaml
+var openapi []byte
+
+// Handler serves the API.
+type Handler struct {
+	edit     *edit.Editor
+	identify auth.Identifier
+	log      *slog.Logger
+	// published is called after a publication, so the profile_list feed
+	// can serve it at once.
+	published func()
+}
+
+// New returns the API handler.
+func New(e *edit.Editor, id auth.Identifier, log *slog.Logger, published func()) *Handler {
+	if published == nil {
+		published = func() {}
+	}
+	return &Handler{edit: e, identify: id, log: log, published: published}
+}
+
+// Limits on request bodies.
+const (
+	maxJSONBody   = 1 << 20 // one profile or image, or a whole catalog
+	maxImportBody = 4 << 20 // the parser's own limit
+)
+
+// Register mounts every route on g (the group for {prefix}api/v1). This
+// list is the whole API.
+func (h *Handler) Register(g *echo.Group) {
+	g.Use(h.errors, h.bodyLimit)
+	read, write := h.need(auth.Viewer), h.need(auth.Editor)
+
+	g.GET("/openapi.yaml", h.openAPI)
+	g.GET("/me", h.me, read)
+
+	g.GET("/catalog", h.getCatalog, read)
+	g.PUT("/catalog", h.putCatalog, write)
+
+	g.GET("/images", h.listImages, read)
+	g.POST("/images", h.createImage, write)
+	g.GET("/images/:slug", h.getImage, read)
+	g.PATCH("/images/:slug", h.patchImage, write)
+	g.DELETE("/images/:slug", h.deleteImage, write)
+
+	g.GET("/profiles", h.listProfiles, read)
+	g.POST("/profiles", h.createProfile, write)
+	g.GET("/profiles/:slug", h.getProfile, read)
+	g.PUT("/profiles/:slug", h.putProfile, write)
+	g.DELETE("/profiles/:slug", h.deleteProfile, write)
+	g.POST("/profiles/:slug/move", h.moveProfile, write)
+
+	g.GET("/node-groups", h.listNodeGroups, read)
+	g.GET("/node-groups/:slug", h.getNodeGroup, read)
+
+	g.GET("/revisions", h.listRevisions, read)
+	g.GET("/revisions/:id", h.getRevision, read)
+	g.GET("/revisions/:id/diff", h.diffRevision, read)
+	g.POST("/revisions/:id/publish", h.publishRevision, write)
+	g.POST("/revisions/:id/restore", h.restoreRevision, write)
+	g.GET("/publications", h.listPublications, read)
+
+	g.POST("/import", h.importList, write)
+	g.GET("/export", h.export, read)
+	g.POST("/validate", h.validate, read)
+}
+
+func (h *Handler) openAPI(c echo.Context) error {
+	return c.Blob(http.StatusOK, "application/yaml", openapi)
+}
+
+func (h *Handler) me(c echo.Context) error {
+	u := user(c)
+	return c.JSON(http.StatusOK, map[string]any{"user": u, "role": auth.RoleOf(u, h.edit.Config().Access).String()})
+}

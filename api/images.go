@@ -1,0 +1,135 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/jupyterhub/hubprofiles/edit"
+	"github.com/jupyterhub/hubprofiles/model"
+)
+
+// imageJSON is an image as scripts see it, with where it is used.
+type imageJSON struct {
+	model.Image
+	UsedBy []string `json:"used_by"`
+}
+
+func imageView(c *model.Catalog, im model.Image) imageJSON {
+	users := c.ImageUsers(im.Slug)
+	if users == nil {
+		users = []string{}
+	}
+	return imageJSON{Image: im, UsedBy: users}
+}
+
+func (h *Handler) listImages(c echo.Context) error {
+	st, err := h.edit.Head(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	out := make([]imageJSON, 0, len(st.Catalog.Images))
+	for _, im := range st.Catalog.Images {
+		out = append(out, imageView(st.Catalog, im))
+	}
+	setETag(c, st.BaseID())
+	return c.JSON(http.StatusOK, map[string]any{"images": out})
+}
+
+func (h *Handler) getImage(c echo.Context) error {
+	st, err := h.edit.Head(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	im, ok := st.Catalog.Image(c.Param("slug"))
+	if !ok {
+		return fmt.Errorf("image %q: %w", c.Param("slug"), model.ErrNotFound)
+	}
+	setETag(c, st.BaseID())
+	return c.JSON(http.StatusOK, imageView(st.Catalog, *im))
+}
+
+func (h *Handler) createImage(c echo.Context) error {
+	var im model.Image
+	if err := decode(c, &im); err != nil {
+		return err
+	}
+	return h.write(c, http.StatusCreated, fmt.Sprintf("add image %s", im.Slug), false, func(cat *model.Catalog) error {
+		return cat.AddImage(im)
+	}, func(res *edit.Result) any {
+		got, _ := res.Catalog.Image(im.Slug)
+		c.Response().Header().Set("Location", c.Request().URL.Path+"/"+im.Slug)
+		return imageView(res.Catalog, *got)
+	})
+}
+
+// imagePatch is a JSON merge patch of an image; the slug cannot change.
+type imagePatch struct {
+	DisplayName *string `json:"display_name"`
+	Description *string `json:"description"`
+	Ref         *string `json:"ref"`
+}
+
+func (h *Handler) patchImage(c echo.Context) error {
+	slug := c.Param("slug")
+	var p imagePatch
+	if err := decode(c, &p); err != nil {
+		return err
+	}
+	msg := "edit image " + slug
+	if p.Ref != nil {
+		msg = fmt.Sprintf("image %s: %s", slug, *p.Ref)
+	}
+	return h.write(c, http.StatusOK, msg, false, func(cat *model.Catalog) error {
+		im, ok := cat.Image(slug)
+		if !ok {
+			return fmt.Errorf("image %q: %w", slug, model.ErrNotFound)
+		}
+		if p.DisplayName != nil {
+			im.DisplayName = *p.DisplayName
+		}
+		if p.Description != nil {
+			im.Description = *p.Description
+		}
+		if p.Ref != nil {
+			im.Ref = *p.Ref
+		}
+		return nil
+	}, func(res *edit.Result) any {
+		got, _ := res.Catalog.Image(slug)
+		return imageView(res.Catalog, *got)
+	})
+}
+
+func (h *Handler) deleteImage(c echo.Context) error {
+	slug := c.Param("slug")
+	return h.write(c, http.StatusOK, "remove image "+slug, false, func(cat *model.Catalog) error {
+		return cat.RemoveImage(slug)
+	}, nil)
+}
+
+// write runs one catalog change as one revision and answers with the new
+// revision, its warnings and, if view is given, the changed resource.
+func (h *Handler) write(c echo.Context, status int, defMessage string, requireBase bool, apply func(*model.Catalog) error, view func(*edit.Result) any) error {
+	b, err := base(c, requireBase)
+	if err != nil {
+		return err
+	}
+	publish := c.QueryParam("publish") == "true"
+	res, err := h.edit.Commit(c.Request().Context(), edit.Change{
+		Base: b, Author: author(c), Message: message(c, defMessage), Publish: publish, Apply: apply,
+	})
+	if err != nil {
+		return err
+	}
+	if publish {
+		h.published()
+	}
+	setETag(c, res.Revision.ID)
+	body := map[string]any{"revision": revisionView(res.Revision, publish), "warnings": fields(res.Warnings)}
+	if view != nil {
+		body["result"] = view(res)
+	}
+	return c.JSON(status, body)
+}

@@ -1,0 +1,94 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/jupyterhub/hubprofiles/edit"
+	"github.com/jupyterhub/hubprofiles/model"
+)
+
+func (h *Handler) listProfiles(c echo.Context) error {
+	st, err := h.edit.Head(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	profiles := st.Catalog.Profiles
+	if profiles == nil {
+		profiles = []model.Profile{}
+	}
+	setETag(c, st.BaseID())
+	return c.JSON(http.StatusOK, map[string]any{"profiles": profiles})
+}
+
+func (h *Handler) getProfile(c echo.Context) error {
+	st, err := h.edit.Head(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	i := st.Catalog.ProfileIndex(c.Param("slug"))
+	if i < 0 {
+		return fmt.Errorf("profile %q: %w", c.Param("slug"), model.ErrNotFound)
+	}
+	setETag(c, st.BaseID())
+	return c.JSON(http.StatusOK, st.Catalog.Profiles[i])
+}
+
+func profileView(slug string) func(*edit.Result) any {
+	return func(res *edit.Result) any {
+		if i := res.Catalog.ProfileIndex(slug); i >= 0 {
+			return res.Catalog.Profiles[i]
+		}
+		return nil
+	}
+}
+
+func (h *Handler) createProfile(c echo.Context) error {
+	var p model.Profile
+	if err := decode(c, &p); err != nil {
+		return err
+	}
+	if p.Slug == "" {
+		return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid", Message: "a profile needs a slug; nothing was saved",
+			Fields: []Field{{Path: "/slug", Message: "a profile needs a slug", Severity: "error"}}}
+	}
+	c.Response().Header().Set("Location", c.Request().URL.Path+"/"+p.Slug)
+	return h.write(c, http.StatusCreated, "add profile "+p.Slug, false,
+		func(cat *model.Catalog) error { return cat.AddProfile(p) }, profileView(p.Slug))
+}
+
+func (h *Handler) putProfile(c echo.Context) error {
+	slug := c.Param("slug")
+	var p model.Profile
+	if err := decode(c, &p); err != nil {
+		return err
+	}
+	if p.Slug == "" {
+		p.Slug = slug
+	}
+	return h.write(c, http.StatusOK, "edit profile "+slug, true,
+		func(cat *model.Catalog) error { return cat.ReplaceProfile(slug, p) }, profileView(p.Slug))
+}
+
+func (h *Handler) deleteProfile(c echo.Context) error {
+	slug := c.Param("slug")
+	return h.write(c, http.StatusOK, "remove profile "+slug, false,
+		func(cat *model.Catalog) error { return cat.RemoveProfile(slug) }, nil)
+}
+
+func (h *Handler) moveProfile(c echo.Context) error {
+	slug := c.Param("slug")
+	var body struct {
+		Position *int `json:"position"`
+	}
+	if err := decode(c, &body); err != nil {
+		return err
+	}
+	if body.Position == nil {
+		return apiError(http.StatusBadRequest, "bad_request", "send {\"position\": N}, N counting from 0")
+	}
+	return h.write(c, http.StatusOK, fmt.Sprintf("move profile %s to position %d", slug, *body.Position), false,
+		func(cat *model.Catalog) error { return cat.MoveProfile(slug, *body.Position) }, nil)
+}

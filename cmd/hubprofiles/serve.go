@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/jupyterhub/hubprofiles/auth"
+	"github.com/jupyterhub/hubprofiles/edit"
+	"github.com/jupyterhub/hubprofiles/examples"
+	"github.com/jupyterhub/hubprofiles/profilelist"
+	"github.com/jupyterhub/hubprofiles/server"
+)
+
+// hubEnv is what JupyterHub tells a service it runs, through the
+// environment. The login (a later step) uses the API and OAuth settings.
+type hubEnv struct {
+	prefix, apiURL, apiToken, clientID, callbackURL, baseURL, serviceURL string
+}
+
+func readHubEnv(getenv func(string) string) hubEnv {
+	return hubEnv{
+		prefix:      getenv("JUPYTERHUB_SERVICE_PREFIX"),
+		apiURL:      getenv("JUPYTERHUB_API_URL"),
+		apiToken:    getenv("JUPYTERHUB_API_TOKEN"),
+		clientID:    getenv("JUPYTERHUB_CLIENT_ID"),
+		callbackURL: getenv("JUPYTERHUB_OAUTH_CALLBACK_URL"),
+		baseURL:     getenv("JUPYTERHUB_BASE_URL"),
+		serviceURL:  getenv("JUPYTERHUB_SERVICE_URL"),
+	}
+}
+
+// configPoll is how often the infrastructure config file is checked for
+// changes (a Kubernetes ConfigMap update rewrites it in place).
+const configPoll = 10 * time.Second
+
+// livePoll is how often the live revision is re-read, for publications made
+// by another process on the same database.
+const livePoll = 2 * time.Second
+
+func runServe(ctx context.Context, e env, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	var db dbFlags
+	db.register(fs)
+	listen := fs.String("listen", "", "address to listen on (default :10101, or 127.0.0.1:10101 with --dev; JUPYTERHUB_SERVICE_URL if set)")
+	prefix := fs.String("prefix", "", "URL prefix of every route (default JUPYTERHUB_SERVICE_PREFIX, else /services/hubprofiles/, or / with --dev)")
+	logFormat := &choiceFlag{value: "text", allowed: []string{"text", "json"}}
+	fs.Var(logFormat, "log-format", "log as text or json")
+	fs.Usage = func() {
+		fmt.Fprintln(e.stderr, "Usage: hubprofiles serve [--dev] [--listen ADDR] [--database-url URL] [--config FILE]")
+		fs.PrintDefaults()
+	}
+	if _, err := parseFlags(fs, args, e.getenv); err != nil {
+		return err
+	}
+	log := newLogger(e, logFormat.value)
+	hub := readHubEnv(e.getenv)
+
+	addr := *listen
+	if addr == "" {
+		addr = listenFromServiceURL(hub.serviceURL)
+	}
+	if addr == "" {
+		addr = ":10101"
+		if db.dev {
+			addr = "127.0.0.1:10101"
+		}
+	}
+	if db.dev && !loopback(addr) {
+		return &exitError{code: 2, msg: fmt.Sprintf("--dev logs everyone in as an admin, so it only listens on loopback; %q is not", addr)}
+	}
+	p := *prefix
+	if p == "" {
+		p = hub.prefix
+	}
+	if p == "" {
+		p = "/services/hubprofiles/"
+		if db.dev {
+			p = "/"
+		}
+	}
+	if !strings.HasSuffix(p, "/") {
+		p += "/"
+	}
+
+	s, ed, err := db.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	var ident auth.Identifier = auth.Anonymous{}
+	if db.dev {
+		log.Warn("DEV MODE: everyone who reaches this server is logged in as the local admin " + auth.DevUser.Name + "; it listens on loopback only")
+		ident = auth.Dev{}
+		if err := seedExample(ctx, ed, log); err != nil {
+			return err
+		}
+	} else {
+		log.Warn("JupyterHub login is not available yet: the API and pages answer 401; profile_list, healthz and metrics are served")
+	}
+
+	srv, err := server.New(ctx, server.Options{Prefix: p, Editor: ed, Identify: ident, Log: log})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go srv.Watch(ctx, livePoll)
+	if db.config != "" {
+		go watchConfig(ctx, db, ed, log)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.Serve(ln) }()
+	log.Info("hubprofiles is ready", "listen", ln.Addr().String(), "prefix", p, "database", s.Dialect(), "url", fmt.Sprintf("http://%s%s", ln.Addr(), p))
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func newLogger(e env, format string) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(e.stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(e.stderr, nil))
+}
+
+// listenFromServiceURL takes host:port from JUPYTERHUB_SERVICE_URL, which is
+// where the hub's proxy sends the service's traffic.
+func listenFromServiceURL(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	if u.Port() == "" {
+		return net.JoinHostPort(u.Hostname(), "80")
+	}
+	return u.Host
+}
+
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// seedExample gives an empty dev database the example list, published, so
+// the first page has something in it.
+func seedExample(ctx context.Context, ed *edit.Editor, log *slog.Logger) error {
+	head, err := ed.Head(ctx)
+	if err != nil {
+		return err
+	}
+	if head.Revision != nil {
+		return nil
+	}
+	src, err := profilelist.Parse(examples.ProfileList, profilelist.DefaultLimits)
+	if err != nil {
+		return fmt.Errorf("the bundled example: %w", err)
+	}
+	res, err := ed.Import(ctx, src, edit.Change{Base: edit.NoBase, Author: "system:dev-example",
+		Message: "the example catalog of dev mode", Publish: true})
+	if err != nil {
+		return fmt.Errorf("the bundled example: %w", err)
+	}
+	log.Info("empty database: imported and published the example catalog", "revision", res.Revision.ID)
+	return nil
+}
+
+// watchConfig re-reads the infrastructure config when its file changes. A
+// broken new version is logged and ignored: the old one stays in force.
+func watchConfig(ctx context.Context, db dbFlags, ed *edit.Editor, log *slog.Logger) {
+	last, _ := os.ReadFile(db.config)
+	t := time.NewTicker(configPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		data, err := os.ReadFile(db.config)
+		if err != nil || bytes.Equal(data, last) {
+			continue
+		}
+		last = data
+		cfg, err := db.loadConfig()
+		if err != nil {
+			log.Error("the infrastructure config changed but is invalid; keeping the previous one", "err", err)
+			continue
+		}
+		res, err := ed.SetConfig(ctx, cfg)
+		if err != nil {
+			log.Error("recording the new infrastructure config", "err", err)
+			continue
+		}
+		if res != nil {
+			log.Info("infrastructure config changed", "revision", res.Revision.ID)
+		} else {
+			log.Info("infrastructure config reloaded")
+		}
+	}
+}

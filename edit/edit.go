@@ -1,0 +1,410 @@
+// Package edit turns one change to the catalog into one new revision: load
+// the head, apply the change to a copy, check it the way KubeSpawner would
+// read it, render it, and append it — refusing a change based on a revision
+// that is no longer the head. The REST API and the pages both write through
+// it, so they share one set of rules.
+package edit
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/jupyterhub/hubprofiles/infra"
+	"github.com/jupyterhub/hubprofiles/model"
+	"github.com/jupyterhub/hubprofiles/ordered"
+	"github.com/jupyterhub/hubprofiles/profilelist"
+	"github.com/jupyterhub/hubprofiles/store"
+)
+
+// NoBase is Change.Base for a change that names no revision: it applies to
+// whatever the head is (the change is a function of the head, so nothing
+// another writer did is lost), retried a few times if the head moves.
+const NoBase int64 = -1
+
+// ValidationError is a change that would break KubeSpawner or the catalog.
+// Its findings (errors and warnings) have paths into the catalog.
+type ValidationError struct{ Findings []model.Finding }
+
+func (e *ValidationError) Error() string {
+	n := 0
+	for _, f := range e.Findings {
+		if f.Severity == model.Error {
+			n++
+		}
+	}
+	return fmt.Sprintf("the change has %d error(s)", n)
+}
+
+// StaleError is a change based on a revision that is no longer the head.
+// Changes says what happened to the catalog since Base.
+type StaleError struct {
+	Base, Head int64
+	Changes    []ordered.Change
+}
+
+func (e *StaleError) Error() string {
+	return fmt.Sprintf("the change is based on revision %d, but the head is now revision %d", e.Base, e.Head)
+}
+
+// Editor writes catalog changes as revisions.
+type Editor struct {
+	store *store.Store
+	log   *slog.Logger
+
+	mu  sync.RWMutex
+	cfg *infra.Config
+}
+
+// New returns an editor over s, checking against cfg.
+func New(s *store.Store, cfg *infra.Config, log *slog.Logger) *Editor {
+	if cfg == nil {
+		cfg = &infra.Config{}
+	}
+	return &Editor{store: s, cfg: cfg, log: log}
+}
+
+// Config is the infrastructure config in force.
+func (e *Editor) Config() *infra.Config {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.cfg
+}
+
+// Store is the underlying store, for reads.
+func (e *Editor) Store() *store.Store { return e.store }
+
+// State is a revision with its decoded catalog. Revision is nil for an
+// empty store.
+type State struct {
+	Revision *store.Revision
+	Catalog  *model.Catalog
+}
+
+// BaseID is the revision a change based on this state names.
+func (s *State) BaseID() int64 {
+	if s.Revision == nil {
+		return 0
+	}
+	return s.Revision.ID
+}
+
+// Head is the newest revision (the draft head), or an empty catalog with the
+// configured node groups when nothing was written yet.
+func (e *Editor) Head(ctx context.Context) (*State, error) {
+	r, err := e.store.Head(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return &State{Catalog: &model.Catalog{NodeGroups: e.Config().NodeGroups}}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return decode(r)
+}
+
+// At is revision id with its catalog.
+func (e *Editor) At(ctx context.Context, id int64) (*State, error) {
+	r, err := e.store.Get(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("revision %d: %w", id, model.ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return decode(r)
+}
+
+// Live is the published revision, or ErrNotFound when nothing is published.
+func (e *Editor) Live(ctx context.Context) (*store.Publication, *State, error) {
+	p, r, err := e.store.Live(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, fmt.Errorf("nothing is published yet: %w", model.ErrNotFound)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := decode(r)
+	return p, s, err
+}
+
+func decode(r *store.Revision) (*State, error) {
+	src, err := profilelist.Parse(r.Catalog, profilelist.DefaultLimits)
+	if err != nil || src.Document == nil {
+		return nil, fmt.Errorf("revision %d holds an unreadable catalog: %v", r.ID, err)
+	}
+	return &State{Revision: r, Catalog: src.Document}, nil
+}
+
+// Change is one write.
+type Change struct {
+	Base    int64 // the revision the writer saw; NoBase to apply to the head
+	Author  string
+	Message string
+	Publish bool // publish the new revision in the same transaction
+	// Apply changes the catalog in place. Its error refuses the change.
+	Apply func(c *model.Catalog) error
+}
+
+// Result is a written revision, with the warnings its list has.
+type Result struct {
+	Revision *store.Revision
+	Catalog  *model.Catalog
+	Warnings []model.Finding
+}
+
+// retries bounds how often a NoBase change is re-applied to a moved head.
+const retries = 5
+
+// Commit applies ch to the head and appends the result as one revision.
+func (e *Editor) Commit(ctx context.Context, ch Change) (*Result, error) {
+	for attempt := 0; ; attempt++ {
+		res, err := e.commitOnce(ctx, ch)
+		var conflict *store.ConflictError
+		if ch.Base == NoBase && errors.As(err, &conflict) && attempt < retries {
+			continue
+		}
+		return res, err
+	}
+}
+
+func (e *Editor) commitOnce(ctx context.Context, ch Change) (*Result, error) {
+	head, err := e.Head(ctx)
+	if err != nil {
+		return nil, err
+	}
+	base := ch.Base
+	if base == NoBase {
+		base = head.BaseID()
+	}
+	if base != head.BaseID() {
+		return nil, e.stale(ctx, base, head)
+	}
+	c := cloneCatalog(head.Catalog)
+	if err := ch.Apply(c); err != nil {
+		return nil, err
+	}
+	list, warnings, err := e.check(ctx, c, ch.Publish)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := profilelist.MarshalDocument(c)
+	if err != nil {
+		return nil, err
+	}
+	rendered, err := ordered.Marshal(list)
+	if err != nil {
+		return nil, err
+	}
+	r, err := e.store.Append(ctx, store.NewRevision{
+		Base: base, Catalog: doc, ProfileList: rendered,
+		Author: ch.Author, Message: ch.Message, Publish: ch.Publish,
+	})
+	var conflict *store.ConflictError
+	if errors.As(err, &conflict) && ch.Base != NoBase {
+		return nil, e.stale(ctx, base, nil)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Revision: r, Catalog: c, Warnings: warnings}, nil
+}
+
+// check validates a catalog and renders it. Findings come back with
+// catalog paths; any error refuses the change.
+func (e *Editor) check(ctx context.Context, c *model.Catalog, publishing bool) ([]any, []model.Finding, error) {
+	if fs := c.Check(); model.HasErrors(fs) {
+		return nil, nil, &ValidationError{Findings: fs}
+	}
+	list, err := profilelist.Render(c)
+	if err != nil {
+		return nil, nil, &ValidationError{Findings: []model.Finding{{Severity: model.Error, Path: "/profiles", Message: err.Error()}}}
+	}
+	opts := e.validateOptions()
+	if _, live, err := e.Live(ctx); err == nil {
+		if l, err := profilelist.Render(live.Catalog); err == nil {
+			opts.Live = l
+		}
+	}
+	var fs []model.Finding
+	for _, f := range profilelist.Validate(list, opts) {
+		f.Path = profilelist.CatalogPath(c, f.Path)
+		fs = append(fs, f)
+	}
+	if model.HasErrors(fs) {
+		return nil, nil, &ValidationError{Findings: fs}
+	}
+	return list, fs, nil
+}
+
+// ValidateOptions are the checks the infrastructure config asks for.
+func (e *Editor) validateOptions() profilelist.Options {
+	cfg := e.Config()
+	return profilelist.Options{
+		NodeGroups:        cfg.NodeGroups,
+		AllowedRegistries: cfg.Policy.AllowedRegistries,
+		MaxMemory:         cfg.Policy.MaxMemory,
+		MaxCPU:            cfg.Policy.MaxCPU,
+	}
+}
+
+// Validate checks a catalog without writing it; paths are catalog paths.
+func (e *Editor) Validate(ctx context.Context, c *model.Catalog) []model.Finding {
+	_, fs, err := e.check(ctx, c, false)
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		return ve.Findings
+	}
+	return fs
+}
+
+// ValidateList checks a profile list as written (paths into the list).
+func (e *Editor) ValidateList(ctx context.Context, list any) []model.Finding {
+	opts := e.validateOptions()
+	if _, live, err := e.Live(ctx); err == nil {
+		if l, err := profilelist.Render(live.Catalog); err == nil {
+			opts.Live = l
+		}
+	}
+	return profilelist.Validate(list, opts)
+}
+
+func (e *Editor) stale(ctx context.Context, base int64, head *State) error {
+	if head == nil {
+		var err error
+		if head, err = e.Head(ctx); err != nil {
+			return err
+		}
+	}
+	se := &StaleError{Base: base, Head: head.BaseID()}
+	var before any = ordered.NewMap()
+	if base > 0 {
+		if old, err := e.At(ctx, base); err == nil {
+			before = CatalogValue(old.Catalog)
+		}
+	}
+	se.Changes = ordered.Diff(before, CatalogValue(head.Catalog))
+	return se
+}
+
+// Publish makes revision id live, refusing one whose list has errors.
+func (e *Editor) Publish(ctx context.Context, id int64, author, message string) (*store.Publication, []model.Finding, error) {
+	st, err := e.At(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	_, fs, err := e.check(ctx, st.Catalog, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := e.store.Publish(ctx, id, author, message)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, fs, nil
+}
+
+// Restore makes a new revision with the catalog of revision id (the node
+// groups stay those of the infrastructure config).
+func (e *Editor) Restore(ctx context.Context, id, base int64, author, message string) (*Result, error) {
+	old, err := e.At(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if message == "" {
+		message = fmt.Sprintf("restore revision %d", id)
+	}
+	return e.Commit(ctx, Change{Base: base, Author: author, Message: message, Apply: func(c *model.Catalog) error {
+		groups := c.NodeGroups
+		*c = *cloneCatalog(old.Catalog)
+		c.NodeGroups = groups
+		return nil
+	}})
+}
+
+// SetConfig installs a new infrastructure config and, when its node groups
+// differ from the head's, records them in a system:config revision. A node
+// group that disappeared but is still used keeps its old definition (so the
+// list still renders) and is logged.
+func (e *Editor) SetConfig(ctx context.Context, cfg *infra.Config) (*Result, error) {
+	e.mu.Lock()
+	e.cfg = cfg
+	e.mu.Unlock()
+	head, err := e.Head(ctx)
+	if err != nil {
+		return nil, err
+	}
+	groups := append([]model.NodeGroup{}, cfg.NodeGroups...)
+	for _, old := range head.Catalog.NodeGroups {
+		if _, still := (&model.Catalog{NodeGroups: groups}).NodeGroup(old.Slug); !still && usesNodeGroup(head.Catalog, old.Slug) {
+			e.log.Warn("a node group that profiles use is gone from the infrastructure config; keeping its last definition", "node_group", old.Slug)
+			groups = append(groups, old)
+		}
+	}
+	if sameNodeGroups(head.Catalog.NodeGroups, groups) {
+		return nil, nil
+	}
+	if head.Revision == nil && len(groups) == 0 {
+		return nil, nil
+	}
+	return e.Commit(ctx, Change{Base: NoBase, Author: "system:config", Message: "infrastructure config changed: node groups updated",
+		Apply: func(c *model.Catalog) error { c.NodeGroups = groups; return nil }})
+}
+
+func usesNodeGroup(c *model.Catalog, slug string) bool {
+	for _, p := range c.Profiles {
+		if p.NodeGroup == slug {
+			return true
+		}
+		for _, o := range p.Options {
+			for _, ch := range o.Choices {
+				if ch.NodeGroup == slug {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// sameNodeGroups compares two lists of node groups as their JSON.
+func sameNodeGroups(a, b []model.NodeGroup) bool {
+	if len(a) == 0 && len(b) == 0 {
+		return true
+	}
+	x, err1 := json.Marshal(a)
+	y, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && bytes.Equal(x, y)
+}
+
+// cloneCatalog deep-copies a catalog through its canonical document.
+func cloneCatalog(c *model.Catalog) *model.Catalog {
+	doc, err := profilelist.MarshalDocument(c)
+	if err != nil {
+		panic(fmt.Sprintf("edit: catalog does not marshal: %v", err))
+	}
+	src, err := profilelist.Parse(doc, profilelist.DefaultLimits)
+	if err != nil {
+		panic(fmt.Sprintf("edit: catalog does not read back: %v", err))
+	}
+	return src.Document
+}
+
+// CatalogValue is a catalog as an ordered JSON value, for diffs.
+func CatalogValue(c *model.Catalog) any {
+	doc, err := profilelist.MarshalDocument(c)
+	if err != nil {
+		return nil
+	}
+	v, err := ordered.DecodeJSON(doc, 128)
+	if err != nil {
+		return nil
+	}
+	if m, ok := v.(*ordered.Map); ok {
+		m.Delete("schema_version")
+	}
+	return v
+}

@@ -1,0 +1,43 @@
+package edit
+
+import (
+	"context"
+
+	"github.com/jupyterhub/hubprofiles/model"
+	"github.com/jupyterhub/hubprofiles/profilelist"
+)
+
+// Import replaces the catalog's profiles with those of a parsed source, as
+// one revision. A profile list or values file is checked as written first,
+// so its errors point into the file; its image references join the image
+// catalog (existing images are reused by reference) and node selectors
+// matching a configured node group become references to it. A hubprofiles
+// document replaces images and profiles; node groups always stay those of
+// the infrastructure config.
+func (e *Editor) Import(ctx context.Context, src *profilelist.Source, ch Change) (*Result, error) {
+	var imported *model.Catalog
+	if src.Format == profilelist.FormatDocument {
+		imported = src.Document
+	} else {
+		fs := e.ValidateList(ctx, src.List)
+		if model.HasErrors(fs) {
+			for i := range fs {
+				fs[i].Path = src.ListPath + fs[i].Path
+			}
+			return nil, &ValidationError{Findings: fs}
+		}
+	}
+	ch.Apply = func(c *model.Catalog) error {
+		if imported != nil {
+			c.Images, c.Profiles = imported.Images, imported.Profiles
+			return nil
+		}
+		got, err := profilelist.Import(src.List, profilelist.ImportOptions{NodeGroups: c.NodeGroups, Images: c.Images})
+		if err != nil {
+			return &ValidationError{Findings: []model.Finding{{Severity: model.Error, Path: "", Message: err.Error()}}}
+		}
+		c.Images, c.Profiles = got.Images, got.Profiles
+		return nil
+	}
+	return e.Commit(ctx, ch)
+}

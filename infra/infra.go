@@ -1,0 +1,264 @@
+// Package infra reads the infrastructure config: the file a cluster's
+// operators own, which says what hub admins may build profiles from (node
+// groups and their capacity, policy, registries) and who may edit. It is
+// parsed strictly and checked as a whole at start-up, so that a typo stops
+// the service with a message instead of quietly changing what users get.
+package infra
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/jupyterhub/hubprofiles/kubespawner"
+	"github.com/jupyterhub/hubprofiles/model"
+	"github.com/jupyterhub/hubprofiles/ordered"
+)
+
+// Config is the checked infrastructure config.
+type Config struct {
+	NodeGroups []model.NodeGroup
+	Policy     Policy
+	Registries []Registry
+	// DockerConfig is the path of a docker config.json with credentials
+	// for private registries.
+	DockerConfig string
+	Access       Access
+}
+
+// Policy bounds what hub admins may publish.
+type Policy struct {
+	// AllowedRegistries lists registry hosts images may come from; empty
+	// means any. Docker Hub is "docker.io".
+	AllowedRegistries []string
+	// MaxMemory (bytes) and MaxCPU (cores) bound every mem_* and cpu_*
+	// value; zero means no bound.
+	MaxMemory int64
+	MaxCPU    float64
+}
+
+// Registry is per-registry connection settings.
+type Registry struct {
+	Host     string
+	Insecure bool // plain HTTP, for on-premise registries
+}
+
+// Access says who besides hub admins may edit or view.
+type Access struct {
+	EditorGroups []string
+	ViewerGroups []string
+}
+
+// file is the YAML shape; strict decoding refuses unknown keys.
+type file struct {
+	NodeGroups []struct {
+		Slug         string            `yaml:"slug"`
+		DisplayName  string            `yaml:"displayName"`
+		NodeSelector yaml.Node         `yaml:"nodeSelector"`
+		Tolerations  []yaml.Node       `yaml:"tolerations"`
+		Allocatable  map[string]string `yaml:"allocatable"`
+	} `yaml:"nodeGroups"`
+	Policy struct {
+		AllowedRegistries []string `yaml:"allowedRegistries"`
+		MaxMemory         string   `yaml:"maxMemory"`
+		MaxCPU            string   `yaml:"maxCPU"`
+	} `yaml:"policy"`
+	Registries []struct {
+		Host     string `yaml:"host"`
+		Insecure bool   `yaml:"insecure"`
+	} `yaml:"registries"`
+	DockerConfig string `yaml:"dockerConfig"`
+	Access       struct {
+		EditorGroups []string `yaml:"editorGroups"`
+		ViewerGroups []string `yaml:"viewerGroups"`
+	} `yaml:"access"`
+}
+
+// Error lists every problem found in a config, each with its place.
+type Error struct{ Problems []string }
+
+func (e *Error) Error() string {
+	return "infrastructure config: " + strings.Join(e.Problems, "; ")
+}
+
+var slugRx = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+// Parse reads and checks a config. An empty input is an empty config (no node
+// groups, no policy): what dev mode and a first install start with.
+func Parse(data []byte) (*Config, error) {
+	var f file
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) { // io.EOF: an empty file
+		return nil, &Error{Problems: []string{strings.TrimPrefix(err.Error(), "yaml: ")}}
+	}
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	c := &Config{DockerConfig: f.DockerConfig}
+	seen := map[string]bool{}
+	for i, g := range f.NodeGroups {
+		at := fmt.Sprintf("nodeGroups[%d]", i)
+		switch {
+		case g.Slug == "":
+			bad("%s.slug: a node group needs a slug", at)
+		case !slugRx.MatchString(g.Slug):
+			bad("%s.slug: %q may only have lowercase letters, digits and single hyphens", at, g.Slug)
+		case seen[g.Slug]:
+			bad("%s.slug: %q is used twice", at, g.Slug)
+		}
+		seen[g.Slug] = true
+		ng := model.NodeGroup{Slug: g.Slug, DisplayName: g.DisplayName}
+		if ng.DisplayName == "" {
+			ng.DisplayName = g.Slug
+		}
+		sel, err := stringMap(&g.NodeSelector)
+		switch {
+		case err != nil:
+			bad("%s.nodeSelector (line %d): %v", at, g.NodeSelector.Line, err)
+		case sel.Len() == 0:
+			bad("%s.nodeSelector: a node group needs a node selector, or profiles could not be sent to it", at)
+		}
+		ng.NodeSelector = sel
+		for j := range g.Tolerations {
+			v, err := nodeValue(&g.Tolerations[j])
+			if _, isMap := v.(*ordered.Map); err != nil || !isMap {
+				bad("%s.tolerations[%d] (line %d): a toleration is an object such as {key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}", at, j, g.Tolerations[j].Line)
+				continue
+			}
+			ng.Tolerations = append(ng.Tolerations, v)
+		}
+		for k, v := range g.Allocatable {
+			var err error
+			switch k {
+			case "cpu":
+				ng.Allocatable.CPU, err = ParseCPU(v)
+			case "memory":
+				ng.Allocatable.Memory, err = ParseMemory(v)
+			case "gpu":
+				ng.Allocatable.GPU, err = strconv.Atoi(v)
+				if err == nil && ng.Allocatable.GPU < 0 {
+					err = errors.New("cannot be negative")
+				}
+			case "gpuResource":
+				ng.Allocatable.GPUResource = v
+			default:
+				err = fmt.Errorf("unknown key (want cpu, memory, gpu, gpuResource)")
+			}
+			if err != nil {
+				bad("%s.allocatable.%s: %q: %v", at, k, v, err)
+			}
+		}
+		if ng.Allocatable.GPU > 0 && ng.Allocatable.GPUResource == "" {
+			ng.Allocatable.GPUResource = "nvidia.com/gpu"
+		}
+		c.NodeGroups = append(c.NodeGroups, ng)
+	}
+	for i, r := range f.Policy.AllowedRegistries {
+		if r == "" || strings.ContainsAny(r, "/ \t") {
+			bad("policy.allowedRegistries[%d]: %q is not a registry host such as quay.io or registry.example.org:5000", i, r)
+		}
+	}
+	c.Policy.AllowedRegistries = f.Policy.AllowedRegistries
+	if f.Policy.MaxMemory != "" {
+		n, err := ParseMemory(f.Policy.MaxMemory)
+		if err != nil {
+			bad("policy.maxMemory: %q: %v", f.Policy.MaxMemory, err)
+		}
+		c.Policy.MaxMemory = n
+	}
+	if f.Policy.MaxCPU != "" {
+		n, err := ParseCPU(f.Policy.MaxCPU)
+		if err != nil {
+			bad("policy.maxCPU: %q: %v", f.Policy.MaxCPU, err)
+		}
+		c.Policy.MaxCPU = n
+	}
+	for i, r := range f.Registries {
+		if r.Host == "" || strings.ContainsAny(r.Host, "/ \t") {
+			bad("registries[%d].host: %q is not a registry host", i, r.Host)
+		}
+		c.Registries = append(c.Registries, Registry{Host: r.Host, Insecure: r.Insecure})
+	}
+	c.Access = Access{EditorGroups: f.Access.EditorGroups, ViewerGroups: f.Access.ViewerGroups}
+	if len(problems) > 0 {
+		return nil, &Error{Problems: problems}
+	}
+	return c, nil
+}
+
+// ParseMemory reads a memory size: integer bytes, or a number with K, M, G or
+// T as KubeSpawner reads them (binary: G is GiB), or with Ki, Mi, Gi or Ti as
+// `kubectl describe node` prints them.
+func ParseMemory(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n >= 0 {
+		return n, nil
+	}
+	if strings.HasSuffix(s, "i") {
+		s = strings.TrimSuffix(s, "i")
+	}
+	n, err := kubespawner.ParseBytes(s)
+	if err != nil {
+		return 0, errors.New("want bytes, or a number ending in K, M, G or T (binary, as KubeSpawner reads them) or Ki, Mi, Gi, Ti")
+	}
+	if n < 0 {
+		return 0, errors.New("cannot be negative")
+	}
+	return n, nil
+}
+
+// ParseCPU reads cores as a number ("3.92") or Kubernetes millicores ("3920m").
+func ParseCPU(s string) (float64, error) {
+	s = strings.TrimSpace(s)
+	div := 1.0
+	if strings.HasSuffix(s, "m") {
+		s, div = strings.TrimSuffix(s, "m"), 1000
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+		return 0, errors.New("want a number of cores such as 3.92, or millicores such as 3920m")
+	}
+	return f / div, nil
+}
+
+// stringMap reads a YAML mapping of strings, keeping its order.
+func stringMap(n *yaml.Node) (*ordered.Map, error) {
+	m := ordered.NewMap()
+	if n.Kind == 0 {
+		return m, nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil, errors.New("want a mapping of label: value")
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if v.Kind != yaml.ScalarNode || v.ShortTag() == "!!null" {
+			return nil, fmt.Errorf("label %q: want a string value", k.Value)
+		}
+		m.Set(k.Value, v.Value)
+	}
+	return m, nil
+}
+
+// nodeValue converts any YAML node into an ordered JSON value.
+func nodeValue(n *yaml.Node) (any, error) {
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	// Decode again through ordered to get ordered values (key order of a
+	// toleration does not matter to Kubernetes).
+	return ordered.DecodeJSON(b, 32)
+}

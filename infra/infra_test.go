@@ -1,0 +1,91 @@
+package infra
+
+import (
+	"strings"
+	"testing"
+)
+
+const example = `
+nodeGroups:
+  - slug: n2-highmem-4
+    displayName: "n2-highmem-4: 4 CPU, 32 GB"
+    nodeSelector: {node.kubernetes.io/instance-type: n2-highmem-4}
+    tolerations: []
+    allocatable: {cpu: 3.92, memory: 28.5G, gpu: 0}
+  - slug: gpu-t4
+    nodeSelector: {cloud.google.com/gke-accelerator: nvidia-tesla-t4}
+    tolerations:
+      - {key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}
+    allocatable: {cpu: 7500m, memory: 27262976Ki, gpu: 1}
+policy:
+  allowedRegistries: [docker.io, quay.io, ghcr.io]
+  maxMemory: 64G
+  maxCPU: "16"
+registries:
+  - host: registry.example.org:5000
+    insecure: true
+dockerConfig: /etc/hubprofiles/docker/config.json
+access:
+  editorGroups: [hub-editors]
+  viewerGroups: [staff]
+`
+
+func TestParseExample(t *testing.T) {
+	c, err := Parse([]byte(example))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.NodeGroups) != 2 {
+		t.Fatalf("%d node groups", len(c.NodeGroups))
+	}
+	a, g := c.NodeGroups[0], c.NodeGroups[1]
+	if a.Allocatable.CPU != 3.92 || a.Allocatable.Memory != 30601641984 || a.Allocatable.GPU != 0 {
+		t.Errorf("n2-highmem-4 allocatable = %+v (28.5G is 28.5 GiB, as KubeSpawner reads it)", a.Allocatable)
+	}
+	if g.DisplayName != "gpu-t4" || g.Allocatable.CPU != 7.5 || g.Allocatable.Memory != 27262976*1024 ||
+		g.Allocatable.GPU != 1 || g.Allocatable.GPUResource != "nvidia.com/gpu" || len(g.Tolerations) != 1 {
+		t.Errorf("gpu-t4 = %+v", g)
+	}
+	if v, _ := a.NodeSelector.Get("node.kubernetes.io/instance-type"); v != "n2-highmem-4" {
+		t.Errorf("selector = %v", a.NodeSelector)
+	}
+	if c.Policy.MaxMemory != 64<<30 || c.Policy.MaxCPU != 16 || len(c.Policy.AllowedRegistries) != 3 {
+		t.Errorf("policy = %+v", c.Policy)
+	}
+	if len(c.Registries) != 1 || !c.Registries[0].Insecure || c.DockerConfig == "" || c.Access.ViewerGroups[0] != "staff" {
+		t.Errorf("config = %+v", c)
+	}
+}
+
+func TestParseEmpty(t *testing.T) {
+	c, err := Parse(nil)
+	if err != nil || len(c.NodeGroups) != 0 {
+		t.Errorf("empty config: %+v, %v", c, err)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"unknown key", "nodeGroup: []\n", "line 1: field nodeGroup not found"},
+		{"missing slug", "nodeGroups:\n  - nodeSelector: {a: b}\n", "nodeGroups[0].slug: a node group needs a slug"},
+		{"bad slug", "nodeGroups:\n  - slug: N2_Big\n    nodeSelector: {a: b}\n", `nodeGroups[0].slug: "N2_Big"`},
+		{"duplicate slug", "nodeGroups:\n  - {slug: a, nodeSelector: {a: b}}\n  - {slug: a, nodeSelector: {a: c}}\n", `nodeGroups[1].slug: "a" is used twice`},
+		{"no selector", "nodeGroups:\n  - slug: a\n", "nodeGroups[0].nodeSelector: a node group needs a node selector"},
+		{"selector list", "nodeGroups:\n  - slug: a\n    nodeSelector: [a]\n", "nodeGroups[0].nodeSelector (line 3): want a mapping"},
+		{"bad memory", "nodeGroups:\n  - {slug: a, nodeSelector: {a: b}, allocatable: {memory: 4GB}}\n", `nodeGroups[0].allocatable.memory: "4GB"`},
+		{"bad cpu", "nodeGroups:\n  - {slug: a, nodeSelector: {a: b}, allocatable: {cpu: lots}}\n", `nodeGroups[0].allocatable.cpu: "lots"`},
+		{"unknown allocatable", "nodeGroups:\n  - {slug: a, nodeSelector: {a: b}, allocatable: {disk: 1}}\n", "nodeGroups[0].allocatable.disk"},
+		{"bad toleration", "nodeGroups:\n  - {slug: a, nodeSelector: {a: b}, tolerations: [x]}\n", "nodeGroups[0].tolerations[0] (line 2)"},
+		{"bad registry", "policy: {allowedRegistries: [quay.io/org]}\n", `policy.allowedRegistries[0]: "quay.io/org"`},
+		{"bad max memory", "policy: {maxMemory: 4Gb}\n", "policy.maxMemory"},
+		{"several at once", "nodeGroups:\n  - slug: a\n  - slug: a\n    nodeSelector: {a: b}\n", "nodeGroups[1].slug"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.in))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}

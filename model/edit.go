@@ -1,0 +1,122 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// The error vocabulary of catalog changes; the API and the pages map them to
+// statuses and messages in one place each.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrExists   = errors.New("already exists")
+)
+
+// InUseError refuses to remove something still referenced.
+type InUseError struct {
+	What  string
+	Users []string // where it is used, in words
+}
+
+func (e *InUseError) Error() string {
+	return fmt.Sprintf("%s is still used by %s", e.What, strings.Join(e.Users, "; "))
+}
+
+// AddImage appends an image to the catalog.
+func (c *Catalog) AddImage(im Image) error {
+	if _, ok := c.Image(im.Slug); ok {
+		return fmt.Errorf("image %q: %w", im.Slug, ErrExists)
+	}
+	c.Images = append(c.Images, im)
+	return nil
+}
+
+// RemoveImage deletes an image no profile or choice uses.
+func (c *Catalog) RemoveImage(slug string) error {
+	for i := range c.Images {
+		if c.Images[i].Slug != slug {
+			continue
+		}
+		if users := c.ImageUsers(slug); len(users) > 0 {
+			return &InUseError{What: fmt.Sprintf("image %q", slug), Users: users}
+		}
+		c.Images = append(c.Images[:i], c.Images[i+1:]...)
+		return nil
+	}
+	return fmt.Errorf("image %q: %w", slug, ErrNotFound)
+}
+
+// ImageUsers says, in words, where an image is used.
+func (c *Catalog) ImageUsers(slug string) []string {
+	var out []string
+	for _, p := range c.Profiles {
+		if p.Image == slug {
+			out = append(out, fmt.Sprintf("profile %q", p.Slug))
+		}
+		for _, o := range p.Options {
+			for _, ch := range o.Choices {
+				if ch.Image == slug {
+					out = append(out, fmt.Sprintf("profile %q, option %q, choice %q", p.Slug, o.Key, ch.Key))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// ProfileIndex is the position of the profile with the given slug, or -1.
+func (c *Catalog) ProfileIndex(slug string) int {
+	for i := range c.Profiles {
+		if c.Profiles[i].Slug == slug {
+			return i
+		}
+	}
+	return -1
+}
+
+// AddProfile appends a profile.
+func (c *Catalog) AddProfile(p Profile) error {
+	if c.ProfileIndex(p.Slug) >= 0 {
+		return fmt.Errorf("profile %q: %w", p.Slug, ErrExists)
+	}
+	c.Profiles = append(c.Profiles, p)
+	return nil
+}
+
+// ReplaceProfile replaces the profile with the given slug, keeping its
+// place; the new one may have another slug.
+func (c *Catalog) ReplaceProfile(slug string, p Profile) error {
+	i := c.ProfileIndex(slug)
+	if i < 0 {
+		return fmt.Errorf("profile %q: %w", slug, ErrNotFound)
+	}
+	if p.Slug != slug && c.ProfileIndex(p.Slug) >= 0 {
+		return fmt.Errorf("profile %q: %w", p.Slug, ErrExists)
+	}
+	c.Profiles[i] = p
+	return nil
+}
+
+// RemoveProfile deletes a profile.
+func (c *Catalog) RemoveProfile(slug string) error {
+	i := c.ProfileIndex(slug)
+	if i < 0 {
+		return fmt.Errorf("profile %q: %w", slug, ErrNotFound)
+	}
+	c.Profiles = append(c.Profiles[:i], c.Profiles[i+1:]...)
+	return nil
+}
+
+// MoveProfile puts a profile at position to (0-based, clamped).
+func (c *Catalog) MoveProfile(slug string, to int) error {
+	i := c.ProfileIndex(slug)
+	if i < 0 {
+		return fmt.Errorf("profile %q: %w", slug, ErrNotFound)
+	}
+	p := c.Profiles[i]
+	c.Profiles = append(c.Profiles[:i], c.Profiles[i+1:]...)
+	to = max(0, min(to, len(c.Profiles)))
+	c.Profiles = append(c.Profiles[:to], append([]Profile{p}, c.Profiles[to:]...)...)
+	return nil
+}

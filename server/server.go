@@ -1,0 +1,307 @@
+// Package server wires the HTTP surfaces together under the service prefix:
+// the profile_list feed KubeSpawner polls, health and metrics, and the REST
+// API. It holds the live list in memory so that the feed never waits on the
+// database.
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/jupyterhub/hubprofiles/api"
+	"github.com/jupyterhub/hubprofiles/auth"
+	"github.com/jupyterhub/hubprofiles/edit"
+	"github.com/jupyterhub/hubprofiles/store"
+)
+
+// Options configure a Server.
+type Options struct {
+	// Prefix is where everything is mounted, with slashes on both ends
+	// (JUPYTERHUB_SERVICE_PREFIX, e.g. /services/hubprofiles/).
+	Prefix   string
+	Editor   *edit.Editor
+	Identify auth.Identifier
+	Log      *slog.Logger
+}
+
+// Server is the HTTP side of hubprofiles.
+type Server struct {
+	opts    Options
+	echo    *echo.Echo
+	live    atomic.Pointer[feed]
+	metrics *metrics
+}
+
+// feed is what profile_list serves: the live revision's bytes.
+type feed struct {
+	revision int64
+	body     []byte
+	etag     string
+}
+
+// New builds the server and loads the live list.
+func New(ctx context.Context, opts Options) (*Server, error) {
+	if !strings.HasPrefix(opts.Prefix, "/") || !strings.HasSuffix(opts.Prefix, "/") {
+		return nil, fmt.Errorf("the service prefix must start and end with /, not %q", opts.Prefix)
+	}
+	s := &Server{opts: opts, metrics: newMetrics()}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.errorHandler
+	e.Use(middleware.Recover(), s.observe)
+	s.echo = e
+
+	base := strings.TrimSuffix(opts.Prefix, "/")
+	g := e.Group(base)
+	// The feed and operations: this list plus api.Register is every URL.
+	g.GET("/profile_list", s.profileList)
+	g.GET("/healthz", s.healthz)
+	g.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})))
+	g.GET("/", s.home)
+	if base != "" {
+		e.GET(base, func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, opts.Prefix) })
+	}
+	api.New(opts.Editor, opts.Identify, opts.Log, func() {
+		if err := s.Refresh(context.Background()); err != nil {
+			opts.Log.Error("reloading the live list after a publication", "err", err)
+		}
+	}).Register(g.Group("/api/v1"))
+
+	if err := s.Refresh(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Handler is the root handler, for http.Server.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Routes lists every registered route, for tests that walk them.
+func (s *Server) Routes() []*echo.Route { return s.echo.Routes() }
+
+// Refresh reloads the live list from the store.
+func (s *Server) Refresh(ctx context.Context) error {
+	_, r, err := s.opts.Editor.Store().Live(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		s.live.Store(nil)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("loading the live revision: %w", err)
+	}
+	if cur := s.live.Load(); cur != nil && cur.revision == r.ID {
+		return nil
+	}
+	sum := sha256.Sum256(r.ProfileList)
+	s.live.Store(&feed{revision: r.ID, body: r.ProfileList, etag: `"` + hex.EncodeToString(sum[:16]) + `"`})
+	s.metrics.liveRevision.Set(float64(r.ID))
+	s.opts.Log.Info("serving live revision", "revision", r.ID)
+	return nil
+}
+
+// Watch refreshes the live list every interval until ctx ends, so that a
+// publication by another process (hubprofiles import --publish on the same
+// database) is served without a restart.
+func (s *Server) Watch(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
+				s.opts.Log.Warn("refreshing the live list", "err", err)
+			}
+		}
+	}
+}
+
+// profileList serves the live list to KubeSpawner: no login, ETag and
+// If-None-Match, never cached without revalidation. ?revision=N or head
+// (for previews) needs a logged-in viewer.
+func (s *Server) profileList(c echo.Context) error {
+	h := c.Response().Header()
+	h.Set("Cache-Control", "no-cache")
+	if rev := c.QueryParam("revision"); rev != "" {
+		return s.profileListAt(c, rev)
+	}
+	f := s.live.Load()
+	if f == nil {
+		s.metrics.feed.WithLabelValues("503").Inc()
+		return c.JSON(http.StatusServiceUnavailable, map[string]any{"error": map[string]string{
+			"code": "nothing_published", "message": "no revision is published yet; publish one, and until then the hub keeps its fallback list"}})
+	}
+	h.Set("ETag", f.etag)
+	h.Set("X-Hubprofiles-Revision", strconv.FormatInt(f.revision, 10))
+	if match := c.Request().Header.Get("If-None-Match"); match != "" && etagMatches(match, f.etag) {
+		s.metrics.feed.WithLabelValues("304").Inc()
+		return c.NoContent(http.StatusNotModified)
+	}
+	s.metrics.feed.WithLabelValues("200").Inc()
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, f.body)
+}
+
+func etagMatches(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == etag || t == "*" {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) profileListAt(c echo.Context, rev string) error {
+	u, err := s.opts.Identify.Identify(c)
+	if err != nil {
+		return err
+	}
+	if auth.RoleOf(u, s.opts.Editor.Config().Access) < auth.Viewer {
+		return echo.NewHTTPError(http.StatusUnauthorized, "?revision= needs a logged-in hub admin or viewer")
+	}
+	ctx := c.Request().Context()
+	var r *store.Revision
+	if rev == "head" {
+		r, err = s.opts.Editor.Store().Head(ctx)
+	} else {
+		id, perr := strconv.ParseInt(rev, 10, 64)
+		if perr != nil || id <= 0 {
+			return echo.NewHTTPError(http.StatusBadRequest, "revision must be a number or head")
+		}
+		r, err = s.opts.Editor.Store().Get(ctx, id)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return echo.NewHTTPError(http.StatusNotFound, "no such revision")
+	}
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("X-Hubprofiles-Revision", strconv.FormatInt(r.ID, 10))
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, r.ProfileList)
+}
+
+// healthz answers 200 while the database answers; the feed itself keeps
+// serving from memory either way.
+func (s *Server) healthz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	body := map[string]any{"status": "ok"}
+	if f := s.live.Load(); f != nil {
+		body["live_revision"] = f.revision
+	}
+	if _, err := s.opts.Editor.Store().Count(ctx); err != nil {
+		s.opts.Log.Error("health check: database", "err", err)
+		body["status"] = "database unavailable"
+		return c.JSON(http.StatusServiceUnavailable, body)
+	}
+	return c.JSON(http.StatusOK, body)
+}
+
+var homeTemplate = template.Must(template.New("home").Parse(`<!doctype html>
+<html lang="en"><meta charset="utf-8"><title>hubprofiles</title>
+<body style="font-family: sans-serif; max-width: 50rem; margin: 2rem auto">
+<h1>hubprofiles</h1>
+<p>{{if .Live}}Live: revision {{.Live}}.{{else}}Nothing is published yet.{{end}} Draft head: {{if .Head}}revision {{.Head}}{{else}}empty{{end}}.</p>
+<ul>
+<li><a href="{{.Prefix}}profile_list">profile_list</a> — what KubeSpawner gets</li>
+<li><a href="{{.Prefix}}api/v1/openapi.yaml">REST API description</a> (<a href="{{.Prefix}}api/v1/revisions">revisions</a>, <a href="{{.Prefix}}api/v1/profiles">profiles</a>, <a href="{{.Prefix}}api/v1/images">images</a>)</li>
+<li><a href="{{.Prefix}}healthz">healthz</a>, <a href="{{.Prefix}}metrics">metrics</a></li>
+</ul>
+<p>The admin pages are not built yet.</p>
+</body></html>
+`))
+
+func (s *Server) home(c echo.Context) error {
+	data := struct {
+		Prefix     string
+		Live, Head int64
+	}{Prefix: s.opts.Prefix}
+	if f := s.live.Load(); f != nil {
+		data.Live = f.revision
+	}
+	if h, err := s.opts.Editor.Store().Head(c.Request().Context()); err == nil {
+		data.Head = h.ID
+	}
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	c.Response().WriteHeader(http.StatusOK)
+	return homeTemplate.Execute(c.Response(), data)
+}
+
+// errorHandler answers errors outside the API (which has its own) as JSON
+// without internal details.
+func (s *Server) errorHandler(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	code, msg := http.StatusInternalServerError, "internal error; the server log has the details"
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		code, msg = he.Code, fmt.Sprint(he.Message)
+	} else {
+		s.opts.Log.Error("request failed", "path", c.Request().URL.Path, "err", err)
+	}
+	_ = c.JSON(code, map[string]any{"error": map[string]string{
+		"code": strings.ToLower(strings.ReplaceAll(http.StatusText(code), " ", "_")), "message": msg}})
+}
+
+type metrics struct {
+	registry     *prometheus.Registry
+	requests     *prometheus.CounterVec
+	duration     *prometheus.HistogramVec
+	feed         *prometheus.CounterVec
+	liveRevision prometheus.Gauge
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hubprofiles_http_requests_total",
+			Help: "HTTP requests by route and status."}, []string{"method", "route", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "hubprofiles_http_request_duration_seconds",
+			Help: "HTTP request latency by route.", Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"route"}),
+		feed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hubprofiles_profile_list_responses_total",
+			Help: "profile_list responses to KubeSpawner by status (200, 304, 503)."}, []string{"code"}),
+		liveRevision: prometheus.NewGauge(prometheus.GaugeOpts{Name: "hubprofiles_live_revision",
+			Help: "The revision profile_list serves (0: nothing published)."}),
+	}
+	m.registry.MustRegister(m.requests, m.duration, m.feed, m.liveRevision,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// observe counts and times every request, and logs all but the feed's
+// (KubeSpawner polls it; a log line each time would drown the rest).
+func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		route := c.Path()
+		code := c.Response().Status
+		s.metrics.requests.WithLabelValues(c.Request().Method, route, strconv.Itoa(code)).Inc()
+		s.metrics.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
+		if !strings.HasSuffix(route, "/profile_list") && !strings.HasSuffix(route, "/healthz") && !strings.HasSuffix(route, "/metrics") {
+			s.opts.Log.Info("request", "method", c.Request().Method, "path", c.Request().URL.Path, "status", code, "duration", time.Since(start))
+		}
+		return nil
+	}
+}

@@ -1,0 +1,211 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// migration is one step of the schema, as SQL statements run in order in one
+// transaction. Statements are listed one by one, not split on ';', because
+// trigger and function bodies contain semicolons.
+type migration struct {
+	version    int
+	name       string
+	statements []string
+}
+
+// The migrations of each dialect, in order. The list is append-only: a
+// migration that has shipped is NEVER edited, reordered or removed, because
+// databases in the field have already run it and will not run it again. To
+// change the schema, append a migration with the next version, to both lists.
+
+var sqliteMigrations = []migration{
+	{1, "revisions and publications, append-only", []string{
+		// id is the parent's id + 1 (CHECK), so the history is linear and two
+		// writers on the same parent collide on the primary key. catalog and
+		// profile_list are BLOBs: the store keeps the exact bytes it hashed.
+		// They come last: SQLite reads a column that follows a large value
+		// by walking that value's overflow pages, and List reads the others.
+		`CREATE TABLE revisions (
+			id             INTEGER PRIMARY KEY CHECK (id >= 1),
+			parent_id      INTEGER REFERENCES revisions (id),
+			created_at     DATETIME NOT NULL,
+			author         TEXT NOT NULL,
+			message        TEXT NOT NULL,
+			content_sha256 TEXT NOT NULL CHECK (length(content_sha256) = 64),
+			chain_sha256   TEXT NOT NULL CHECK (length(chain_sha256) = 64),
+			catalog        BLOB NOT NULL,
+			profile_list   BLOB NOT NULL,
+			CHECK ((id = 1 AND parent_id IS NULL) OR parent_id = id - 1)
+		)`,
+		`CREATE TABLE publications (
+			id          INTEGER PRIMARY KEY CHECK (id >= 1),
+			revision_id INTEGER NOT NULL REFERENCES revisions (id),
+			created_at  DATETIME NOT NULL,
+			author      TEXT NOT NULL,
+			message     TEXT NOT NULL
+		)`,
+		`CREATE INDEX publications_revision_id ON publications (revision_id)`,
+		`CREATE TRIGGER revisions_no_update BEFORE UPDATE ON revisions
+		BEGIN SELECT RAISE(ABORT, 'revisions are append-only'); END`,
+		`CREATE TRIGGER revisions_no_delete BEFORE DELETE ON revisions
+		BEGIN SELECT RAISE(ABORT, 'revisions are append-only'); END`,
+		// INSERT OR REPLACE deletes the old row without firing DELETE triggers
+		// (unless recursive_triggers is on, which another client need not
+		// set), so refuse an insert whose id exists. Append maps this error,
+		// like a primary key violation, to a conflict.
+		`CREATE TRIGGER revisions_no_replace BEFORE INSERT ON revisions
+		WHEN EXISTS (SELECT 1 FROM revisions WHERE id = NEW.id)
+		BEGIN SELECT RAISE(ABORT, 'revisions are append-only: revision id already exists'); END`,
+		`CREATE TRIGGER publications_no_update BEFORE UPDATE ON publications
+		BEGIN SELECT RAISE(ABORT, 'publications are append-only'); END`,
+		`CREATE TRIGGER publications_no_delete BEFORE DELETE ON publications
+		BEGIN SELECT RAISE(ABORT, 'publications are append-only'); END`,
+		`CREATE TRIGGER publications_no_replace BEFORE INSERT ON publications
+		WHEN EXISTS (SELECT 1 FROM publications WHERE id = NEW.id)
+		BEGIN SELECT RAISE(ABORT, 'publications are append-only: publication id already exists'); END`,
+	}},
+}
+
+var postgresMigrations = []migration{
+	{1, "revisions and publications, append-only", []string{
+		`CREATE TABLE revisions (
+			id             BIGINT PRIMARY KEY CHECK (id >= 1),
+			parent_id      BIGINT REFERENCES revisions (id),
+			created_at     TIMESTAMPTZ NOT NULL,
+			author         TEXT NOT NULL,
+			message        TEXT NOT NULL,
+			content_sha256 TEXT NOT NULL CHECK (length(content_sha256) = 64),
+			chain_sha256   TEXT NOT NULL CHECK (length(chain_sha256) = 64),
+			catalog        BYTEA NOT NULL,
+			profile_list   BYTEA NOT NULL,
+			CONSTRAINT revisions_linear CHECK ((id = 1 AND parent_id IS NULL) OR parent_id = id - 1)
+		)`,
+		`CREATE TABLE publications (
+			id          BIGINT PRIMARY KEY CHECK (id >= 1),
+			revision_id BIGINT NOT NULL REFERENCES revisions (id),
+			created_at  TIMESTAMPTZ NOT NULL,
+			author      TEXT NOT NULL,
+			message     TEXT NOT NULL
+		)`,
+		`CREATE INDEX publications_revision_id ON publications (revision_id)`,
+		`CREATE FUNCTION hubprofiles_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			RAISE EXCEPTION '% are append-only: % refused', TG_TABLE_NAME, TG_OP
+				USING ERRCODE = 'restrict_violation';
+		END
+		$$`,
+		`CREATE TRIGGER revisions_append_only BEFORE UPDATE OR DELETE ON revisions
+		FOR EACH ROW EXECUTE FUNCTION hubprofiles_refuse_change()`,
+		`CREATE TRIGGER revisions_no_truncate BEFORE TRUNCATE ON revisions
+		FOR EACH STATEMENT EXECUTE FUNCTION hubprofiles_refuse_change()`,
+		`CREATE TRIGGER publications_append_only BEFORE UPDATE OR DELETE ON publications
+		FOR EACH ROW EXECUTE FUNCTION hubprofiles_refuse_change()`,
+		`CREATE TRIGGER publications_no_truncate BEFORE TRUNCATE ON publications
+		FOR EACH STATEMENT EXECUTE FUNCTION hubprofiles_refuse_change()`,
+	}},
+}
+
+// appendOnlyTriggers are the triggers that make each dialect's tables
+// append-only; Verify checks they are all there and enabled.
+var appendOnlyTriggers = map[string][]string{
+	DialectSQLite: {
+		"revisions_no_update", "revisions_no_delete", "revisions_no_replace",
+		"publications_no_update", "publications_no_delete", "publications_no_replace",
+	},
+	DialectPostgres: {
+		"revisions_append_only", "revisions_no_truncate",
+		"publications_append_only", "publications_no_truncate",
+	},
+}
+
+// migrationLock is the PostgreSQL advisory lock key that serialises
+// migrations between processes starting at once (SQLite's BEGIN IMMEDIATE
+// does that there).
+const migrationLock = 0x6875_6270_726f_66 // "hubprof"
+
+func (s *Store) migrations() []migration {
+	if s.dialect == DialectPostgres {
+		return postgresMigrations
+	}
+	return sqliteMigrations
+}
+
+// schemaMigration is a row of schema_migrations: which migrations have run.
+type schemaMigration struct {
+	Version   int `gorm:"primaryKey;autoIncrement:false"`
+	Name      string
+	AppliedAt time.Time
+}
+
+func (schemaMigration) TableName() string { return "schema_migrations" }
+
+// migrate applies, each in its own transaction, the migrations the database
+// has not run yet.
+func (s *Store) migrate(ctx context.Context) error {
+	create := `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		name       TEXT NOT NULL,
+		applied_at DATETIME NOT NULL
+	)`
+	if s.dialect == DialectPostgres {
+		create = `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version    INTEGER PRIMARY KEY,
+			name       TEXT NOT NULL,
+			applied_at TIMESTAMPTZ NOT NULL
+		)`
+	}
+	if err := s.write(ctx, func(tx *gorm.DB) error {
+		if err := s.lockMigrations(tx); err != nil {
+			return err
+		}
+		return tx.Exec(create).Error
+	}); err != nil {
+		return fmt.Errorf("store: create schema_migrations: %w", err)
+	}
+
+	ms := s.migrations()
+	var applied int
+	if err := s.db.WithContext(ctx).Model(&schemaMigration{}).
+		Select("COALESCE(MAX(version), 0)").Scan(&applied).Error; err != nil {
+		return fmt.Errorf("store: read schema version: %w", err)
+	}
+	if applied > len(ms) {
+		return fmt.Errorf("store: the database schema is at version %d, newer than this hubprofiles knows (%d): run a newer hubprofiles", applied, len(ms))
+	}
+	for _, m := range ms[applied:] {
+		err := s.write(ctx, func(tx *gorm.DB) error {
+			if err := s.lockMigrations(tx); err != nil {
+				return err
+			}
+			// Another process may have applied it while we waited for the lock.
+			var n int64
+			if err := tx.Model(&schemaMigration{}).Where("version = ?", m.version).Count(&n).Error; err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			for _, stmt := range m.statements {
+				if err := tx.Exec(stmt).Error; err != nil {
+					return err
+				}
+			}
+			return tx.Create(&schemaMigration{Version: m.version, Name: m.name, AppliedAt: now()}).Error
+		})
+		if err != nil {
+			return fmt.Errorf("store: migration %d (%s): %w", m.version, m.name, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) lockMigrations(tx *gorm.DB) error {
+	if s.dialect != DialectPostgres {
+		return nil
+	}
+	return tx.Exec("SELECT pg_advisory_xact_lock(?)", int64(migrationLock)).Error
+}
