@@ -88,5 +88,9 @@ func (h *Handler) openAPI(c echo.Context) error {
 
 func (h *Handler) me(c echo.Context) error {
 	u := user(c)
-	return c.JSON(http.StatusOK, map[string]any{"user": u, "role": auth.RoleOf(u, h.edit.Config().Access).String()})
+	body := map[string]any{"user": u, "role": auth.RoleOf(u, h.edit.Config().Access).String()}
+	if tok := auth.CSRFToken(c); tok != "" {
+		body["csrf_token"] = tok // for scripts that use the browser session
+	}
+	return c.JSON(http.StatusOK, body)
 }

@@ -111,6 +111,10 @@ func (h *Handler) need(role auth.Role) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			u, err := h.identify.Identify(c)
+			if errors.Is(err, auth.ErrHubUnavailable) {
+				h.log.Error("identifying a request", "err", err)
+				return apiError(http.StatusServiceUnavailable, "hub_unavailable", "JupyterHub cannot be reached to check who you are; try again shortly")
+			}
 			if err != nil {
 				return err
 			}
@@ -120,16 +124,16 @@ func (h *Handler) need(role auth.Role) echo.MiddlewareFunc {
 			if got := auth.RoleOf(u, h.edit.Config().Access); got < role {
 				return apiError(http.StatusForbidden, "forbidden", "%s is a %s here and needs to be a %s; ask a hub admin", u.Name, got, role)
 			}
-			c.Set("user", u)
+			if err := auth.CheckCSRF(c); err != nil {
+				return apiError(http.StatusForbidden, "csrf", "%v", err)
+			}
+			auth.SetUser(c, u)
 			return next(c)
 		}
 	}
 }
 
-func user(c echo.Context) *auth.User {
-	u, _ := c.Get("user").(*auth.User)
-	return u
-}
+func user(c echo.Context) *auth.User { return auth.UserOf(c) }
 
 func author(c echo.Context) string {
 	if u := user(c); u != nil {

@@ -27,6 +27,7 @@ import (
 	"github.com/jupyterhub/hubprofiles/api"
 	"github.com/jupyterhub/hubprofiles/auth"
 	"github.com/jupyterhub/hubprofiles/edit"
+	"github.com/jupyterhub/hubprofiles/infra"
 	"github.com/jupyterhub/hubprofiles/store"
 )
 
@@ -64,7 +65,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
-	e.Use(middleware.Recover(), s.observe)
+	e.Use(middleware.Recover(), s.observe, securityHeaders)
 	s.echo = e
 
 	base := strings.TrimSuffix(opts.Prefix, "/")
@@ -73,7 +74,10 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	g.GET("/profile_list", s.profileList)
 	g.GET("/healthz", s.healthz)
 	g.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})))
-	g.GET("/", s.home)
+	g.GET("/", s.home, auth.Page(opts.Identify, func() infra.Access { return opts.Editor.Config().Access }, auth.Viewer))
+	if login, ok := opts.Identify.(interface{ Register(*echo.Group) }); ok {
+		login.Register(g) // login, oauth_callback, logout
+	}
 	if base != "" {
 		e.GET(base, func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, opts.Prefix) })
 	}
@@ -170,6 +174,9 @@ func etagMatches(header, etag string) bool {
 
 func (s *Server) profileListAt(c echo.Context, rev string) error {
 	u, err := s.opts.Identify.Identify(c)
+	if errors.Is(err, auth.ErrHubUnavailable) {
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "JupyterHub cannot be reached to check who you are")
+	}
 	if err != nil {
 		return err
 	}
@@ -216,7 +223,7 @@ func (s *Server) healthz(c echo.Context) error {
 
 var homeTemplate = template.Must(template.New("home").Parse(`<!doctype html>
 <html lang="en"><meta charset="utf-8"><title>hubprofiles</title>
-<body style="font-family: sans-serif; max-width: 50rem; margin: 2rem auto">
+<body>
 <h1>hubprofiles</h1>
 <p>{{if .Live}}Live: revision {{.Live}}.{{else}}Nothing is published yet.{{end}} Draft head: {{if .Head}}revision {{.Head}}{{else}}empty{{end}}.</p>
 <ul>
@@ -242,6 +249,19 @@ func (s *Server) home(c echo.Context) error {
 	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 	c.Response().WriteHeader(http.StatusOK)
 	return homeTemplate.Execute(c.Response(), data)
+}
+
+// securityHeaders: a strict CSP (no inline script; htmx is served by us),
+// no framing, no sniffing, no referrer beyond our origin.
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		return next(c)
+	}
 }
 
 // errorHandler answers errors outside the API (which has its own) as JSON

@@ -28,19 +28,23 @@ func (f *dbFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.config, "config", "", "the infrastructure config file (YAML): node groups, policy, registries, access")
 }
 
+// dir is the data directory: the default database and the session key.
+func (f *dbFlags) dir() string {
+	switch {
+	case f.dataDir != "":
+		return f.dataDir
+	case f.dev:
+		return "."
+	}
+	return "/srv/hubprofiles"
+}
+
 // url is the database to open.
 func (f *dbFlags) url() string {
 	if f.databaseURL != "" {
 		return f.databaseURL
 	}
-	dir := f.dataDir
-	if dir == "" {
-		dir = "/srv/hubprofiles"
-		if f.dev {
-			dir = "."
-		}
-	}
-	return filepath.Join(dir, "hubprofiles.db")
+	return filepath.Join(f.dir(), "hubprofiles.db")
 }
 
 // loadConfig reads the infrastructure config; no file is an empty config.

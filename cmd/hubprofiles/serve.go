@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -54,6 +55,8 @@ func runServe(ctx context.Context, e env, args []string) error {
 	db.register(fs)
 	listen := fs.String("listen", "", "address to listen on (default :10101, or 127.0.0.1:10101 with --dev; JUPYTERHUB_SERVICE_URL if set)")
 	prefix := fs.String("prefix", "", "URL prefix of every route (default JUPYTERHUB_SERVICE_PREFIX, else /services/hubprofiles/, or / with --dev)")
+	hubURL := fs.String("hub-url", "", "the hub's public URL as browsers reach it, for the login redirect (default: relative to JUPYTERHUB_BASE_URL, right when the service is proxied by the hub)")
+	sessionKeyFile := fs.String("session-key-file", "", "file with the key that signs login cookies, created if absent (default: session.key in --data-dir); HUBPROFILES_SESSION_KEY gives the key itself")
 	logFormat := &choiceFlag{value: "text", allowed: []string{"text", "json"}}
 	fs.Var(logFormat, "log-format", "log as text or json")
 	fs.Usage = func() {
@@ -99,14 +102,22 @@ func runServe(ctx context.Context, e env, args []string) error {
 	}
 	defer s.Close()
 	var ident auth.Identifier = auth.Anonymous{}
-	if db.dev {
+	switch {
+	case db.dev:
 		log.Warn("DEV MODE: everyone who reaches this server is logged in as the local admin " + auth.DevUser.Name + "; it listens on loopback only")
 		ident = auth.Dev{}
 		if err := seedExample(ctx, ed, log); err != nil {
 			return err
 		}
-	} else {
-		log.Warn("JupyterHub login is not available yet: the API and pages answer 401; profile_list, healthz and metrics are served")
+	case hub.apiURL != "" && hub.apiToken != "":
+		key, err := auth.LoadOrCreateKey(e.getenv("HUBPROFILES_SESSION_KEY"), sessionKeyPath(*sessionKeyFile, db))
+		if err != nil {
+			return fmt.Errorf("session key: %w", err)
+		}
+		ident = auth.NewHub(hubConfig(hub, *hubURL, p), key, p, log)
+		log.Info("JupyterHub login", "hub_api", hub.apiURL, "client_id", hub.clientID)
+	default:
+		log.Warn("not running under JupyterHub (JUPYTERHUB_API_URL and JUPYTERHUB_API_TOKEN unset) and not --dev: only profile_list, healthz and metrics are served; the API and pages answer 401")
 	}
 
 	srv, err := server.New(ctx, server.Options{Prefix: p, Editor: ed, Identify: ident, Log: log})
@@ -138,6 +149,32 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	return nil
+}
+
+// hubConfig maps the service environment to the OAuth settings.
+func hubConfig(hub hubEnv, publicURL, prefix string) auth.HubConfig {
+	clientID := hub.clientID
+	callback := hub.callbackURL
+	if callback == "" {
+		callback = prefix + "oauth_callback"
+	}
+	authorize := strings.TrimSuffix(publicURL, "/")
+	if authorize == "" {
+		base := hub.baseURL
+		if base == "" {
+			base = "/"
+		}
+		authorize = strings.TrimSuffix(base, "/")
+	}
+	return auth.HubConfig{APIURL: hub.apiURL, AuthorizeURL: authorize + "/hub/api/oauth2/authorize",
+		ClientID: clientID, ClientSecret: hub.apiToken, CallbackURL: callback, Timeout: 5 * time.Second}
+}
+
+func sessionKeyPath(flagValue string, db dbFlags) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	return filepath.Join(db.dir(), "session.key")
 }
 
 func newLogger(e env, format string) *slog.Logger {
