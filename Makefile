@@ -6,7 +6,7 @@ FUZZTIME ?= 30s
 .PHONY: run test deps lint bench fuzz build
 
 run:
-	$(GO) run ./cmd/hubprofiles validate examples/profile-list.yaml
+	$(GO) run ./cmd/hubprofiles --dev
 
 build:
 	CGO_ENABLED=0 $(GO) build -o bin/hubprofiles ./cmd/hubprofiles
