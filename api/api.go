@@ -13,6 +13,7 @@ import (
 
 	"github.com/jupyterhub/hubprofiles/auth"
 	"github.com/jupyterhub/hubprofiles/edit"
+	"github.com/jupyterhub/hubprofiles/registry"
 )
 
 //go:embed openapi.yaml
@@ -22,18 +23,19 @@ var openapi []byte
 type Handler struct {
 	edit     *edit.Editor
 	identify auth.Identifier
+	images   *registry.Checker // nil: no registry checks
 	log      *slog.Logger
 	// published is called after a publication, so the profile_list feed
 	// can serve it at once.
 	published func()
 }
 
-// New returns the API handler.
-func New(e *edit.Editor, id auth.Identifier, log *slog.Logger, published func()) *Handler {
+// New returns the API handler. images may be nil (no registry checks).
+func New(e *edit.Editor, id auth.Identifier, images *registry.Checker, log *slog.Logger, published func()) *Handler {
 	if published == nil {
 		published = func() {}
 	}
-	return &Handler{edit: e, identify: id, log: log, published: published}
+	return &Handler{edit: e, identify: id, images: images, log: log, published: published}
 }
 
 // Limits on request bodies.
@@ -59,6 +61,9 @@ func (h *Handler) Register(g *echo.Group) {
 	g.GET("/images/:slug", h.getImage, read)
 	g.PATCH("/images/:slug", h.patchImage, write)
 	g.DELETE("/images/:slug", h.deleteImage, write)
+	g.POST("/images/:slug/check", h.checkImage, read)
+	g.GET("/images/:slug/tags", h.imageTags, read)
+	g.POST("/images/:slug/bump", h.bumpImage, write)
 
 	g.GET("/profiles", h.listProfiles, read)
 	g.POST("/profiles", h.createProfile, write)

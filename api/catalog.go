@@ -41,7 +41,7 @@ func (h *Handler) putCatalog(c echo.Context) error {
 	return h.write(c, http.StatusOK, "replace the catalog", true, func(cat *model.Catalog) error {
 		cat.Images, cat.Profiles = src.Document.Images, src.Document.Profiles
 		return nil
-	}, nil)
+	}, nil, nil)
 }
 
 func (h *Handler) listNodeGroups(c echo.Context) error {

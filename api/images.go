@@ -3,11 +3,13 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/jupyterhub/hubprofiles/edit"
 	"github.com/jupyterhub/hubprofiles/model"
+	"github.com/jupyterhub/hubprofiles/registry"
 )
 
 // imageJSON is an image as scripts see it, with where it is used.
@@ -55,13 +57,17 @@ func (h *Handler) createImage(c echo.Context) error {
 	if err := decode(c, &im); err != nil {
 		return err
 	}
+	check, err := h.checkRef(c, im.Ref)
+	if err != nil {
+		return err
+	}
 	return h.write(c, http.StatusCreated, fmt.Sprintf("add image %s", im.Slug), false, func(cat *model.Catalog) error {
 		return cat.AddImage(im)
 	}, func(res *edit.Result) any {
 		got, _ := res.Catalog.Image(im.Slug)
-		c.Response().Header().Set("Location", c.Request().URL.Path+"/"+im.Slug)
+		c.Response().Header().Set("Location", c.Request().URL.Path+"/"+url.PathEscape(im.Slug))
 		return imageView(res.Catalog, *got)
-	})
+	}, check)
 }
 
 // imagePatch is a JSON merge patch of an image; the slug cannot change.
@@ -78,8 +84,13 @@ func (h *Handler) patchImage(c echo.Context) error {
 		return err
 	}
 	msg := "edit image " + slug
+	var check *registry.Result
 	if p.Ref != nil {
 		msg = fmt.Sprintf("image %s: %s", slug, *p.Ref)
+		var err error
+		if check, err = h.checkRef(c, *p.Ref); err != nil {
+			return err
+		}
 	}
 	return h.write(c, http.StatusOK, msg, false, func(cat *model.Catalog) error {
 		im, ok := cat.Image(slug)
@@ -99,19 +110,20 @@ func (h *Handler) patchImage(c echo.Context) error {
 	}, func(res *edit.Result) any {
 		got, _ := res.Catalog.Image(slug)
 		return imageView(res.Catalog, *got)
-	})
+	}, check)
 }
 
 func (h *Handler) deleteImage(c echo.Context) error {
 	slug := c.Param("slug")
 	return h.write(c, http.StatusOK, "remove image "+slug, false, func(cat *model.Catalog) error {
 		return cat.RemoveImage(slug)
-	}, nil)
+	}, nil, nil)
 }
 
 // write runs one catalog change as one revision and answers with the new
-// revision, its warnings and, if view is given, the changed resource.
-func (h *Handler) write(c echo.Context, status int, defMessage string, requireBase bool, apply func(*model.Catalog) error, view func(*edit.Result) any) error {
+// revision, its warnings, the changed resource if view is given, and the
+// registry check of a new image reference if there was one.
+func (h *Handler) write(c echo.Context, status int, defMessage string, requireBase bool, apply func(*model.Catalog) error, view func(*edit.Result) any, check *registry.Result) error {
 	b, err := base(c, requireBase)
 	if err != nil {
 		return err
@@ -130,6 +142,9 @@ func (h *Handler) write(c echo.Context, status int, defMessage string, requireBa
 	body := map[string]any{"revision": revisionView(res.Revision, publish), "warnings": fields(res.Warnings)}
 	if view != nil {
 		body["result"] = view(res)
+	}
+	if check != nil {
+		body["check"] = check
 	}
 	return c.JSON(status, body)
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 
 	"github.com/labstack/echo/v4"
 
@@ -54,9 +55,9 @@ func (h *Handler) createProfile(c echo.Context) error {
 		return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid", Message: "a profile needs a slug; nothing was saved",
 			Fields: []Field{{Path: "/slug", Message: "a profile needs a slug", Severity: "error"}}}
 	}
-	c.Response().Header().Set("Location", c.Request().URL.Path+"/"+p.Slug)
+	c.Response().Header().Set("Location", c.Request().URL.Path+"/"+url.PathEscape(p.Slug))
 	return h.write(c, http.StatusCreated, "add profile "+p.Slug, false,
-		func(cat *model.Catalog) error { return cat.AddProfile(p) }, profileView(p.Slug))
+		func(cat *model.Catalog) error { return cat.AddProfile(p) }, profileView(p.Slug), nil)
 }
 
 func (h *Handler) putProfile(c echo.Context) error {
@@ -69,13 +70,13 @@ func (h *Handler) putProfile(c echo.Context) error {
 		p.Slug = slug
 	}
 	return h.write(c, http.StatusOK, "edit profile "+slug, true,
-		func(cat *model.Catalog) error { return cat.ReplaceProfile(slug, p) }, profileView(p.Slug))
+		func(cat *model.Catalog) error { return cat.ReplaceProfile(slug, p) }, profileView(p.Slug), nil)
 }
 
 func (h *Handler) deleteProfile(c echo.Context) error {
 	slug := c.Param("slug")
 	return h.write(c, http.StatusOK, "remove profile "+slug, false,
-		func(cat *model.Catalog) error { return cat.RemoveProfile(slug) }, nil)
+		func(cat *model.Catalog) error { return cat.RemoveProfile(slug) }, nil, nil)
 }
 
 func (h *Handler) moveProfile(c echo.Context) error {
@@ -90,5 +91,5 @@ func (h *Handler) moveProfile(c echo.Context) error {
 		return apiError(http.StatusBadRequest, "bad_request", "send {\"position\": N}, N counting from 0")
 	}
 	return h.write(c, http.StatusOK, fmt.Sprintf("move profile %s to position %d", slug, *body.Position), false,
-		func(cat *model.Catalog) error { return cat.MoveProfile(slug, *body.Position) }, nil)
+		func(cat *model.Catalog) error { return cat.MoveProfile(slug, *body.Position) }, nil, nil)
 }

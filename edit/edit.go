@@ -18,6 +18,7 @@ import (
 	"github.com/jupyterhub/hubprofiles/model"
 	"github.com/jupyterhub/hubprofiles/ordered"
 	"github.com/jupyterhub/hubprofiles/profilelist"
+	"github.com/jupyterhub/hubprofiles/registry"
 	"github.com/jupyterhub/hubprofiles/store"
 )
 
@@ -56,8 +57,23 @@ type Editor struct {
 	store *store.Store
 	log   *slog.Logger
 
-	mu  sync.RWMutex
-	cfg *infra.Config
+	mu     sync.RWMutex
+	cfg    *infra.Config
+	images ImageChecker
+}
+
+// ImageChecker is what the editor asks about images: what the registry last
+// said of a reference, without asking it again (package registry).
+type ImageChecker interface {
+	Cached(ref string) (registry.Result, bool)
+}
+
+// SetImageChecker lets validation report images the registry says are
+// missing or unreadable (as warnings).
+func (e *Editor) SetImageChecker(ic ImageChecker) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.images = ic
 }
 
 // New returns an editor over s, checking against cfg.
@@ -240,15 +256,28 @@ func (e *Editor) check(ctx context.Context, c *model.Catalog, publishing bool) (
 	return list, fs, nil
 }
 
-// ValidateOptions are the checks the infrastructure config asks for.
+// validateOptions are the checks the infrastructure config asks for, and
+// what the registry last said about images.
 func (e *Editor) validateOptions() profilelist.Options {
-	cfg := e.Config()
-	return profilelist.Options{
+	e.mu.RLock()
+	cfg, images := e.cfg, e.images
+	e.mu.RUnlock()
+	opts := profilelist.Options{
 		NodeGroups:        cfg.NodeGroups,
 		AllowedRegistries: cfg.Policy.AllowedRegistries,
 		MaxMemory:         cfg.Policy.MaxMemory,
 		MaxCPU:            cfg.Policy.MaxCPU,
 	}
+	if images != nil {
+		opts.ImageProblem = func(ref string) string {
+			r, ok := images.Cached(ref)
+			if !ok || r.Status == registry.Exists || r.Status == registry.NotAllowed {
+				return "" // NotAllowed is the policy check's error already
+			}
+			return r.Message
+		}
+	}
+	return opts
 }
 
 // Validate checks a catalog without writing it; paths are catalog paths.

@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"github.com/jupyterhub/hubprofiles/ordered"
+	"regexp"
 	"strings"
 )
 
@@ -51,6 +52,8 @@ var (
 	UnlistedKeys = []string{"enabled", "display_name", "display_name_in_choices", "validation_regex", "validation_message", "kubespawner_override"}
 )
 
+var imageSlug = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
 // Check reports what is inconsistent inside the catalog itself: duplicate
 // slugs and keys, references to images or node groups that do not exist, and
 // a value given both by a typed field and by the override or extra keys.
@@ -67,6 +70,8 @@ func (c *Catalog) Check() []Finding {
 		switch {
 		case im.Slug == "":
 			add(p+"/slug", "an image needs a slug")
+		case !imageSlug.MatchString(im.Slug):
+			add(p+"/slug", "image slug %q may only have lowercase letters, digits and single hyphens (it is used in URLs and in z2jh's prePuller)", im.Slug)
 		case seen[im.Slug]:
 			add(p+"/slug", "image slug %q is used twice", im.Slug)
 		}

@@ -30,12 +30,12 @@ func TestCheck(t *testing.T) {
 				Options: []Option{{Key: "o", Choices: []Choice{{Key: "x", Image: "py"}}}}}},
 		}, nil},
 		{"duplicate and missing", Catalog{
-			Images: []Image{{Slug: "py", Ref: "a:1"}, {Slug: "py", Ref: " b:1"}, {Ref: ""}},
+			Images: []Image{{Slug: "py", Ref: "a:1"}, {Slug: "py", Ref: " b:1"}, {Ref: ""}, {Slug: "Python 3", Ref: "c:1"}},
 			Profiles: []Profile{
 				{Slug: "a", Image: "nope", NodeGroup: "gone"},
 				{Slug: "a", Options: []Option{{Key: "o"}, {Key: "o", Choices: []Choice{{Key: "x"}, {Key: "x"}}}}},
 			},
-		}, []string{"/images/1/slug", "/images/1/ref", "/images/2/slug", "/images/2/ref",
+		}, []string{"/images/1/slug", "/images/1/ref", "/images/2/slug", "/images/2/ref", "/images/3/slug",
 			"/profiles/0/image", "/profiles/0/node_group", "/profiles/1/slug",
 			"/profiles/1/options/1/key", "/profiles/1/options/1/choices/1/key"}},
 		{"set twice", Catalog{

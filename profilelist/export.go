@@ -51,7 +51,7 @@ func prePullImages(c *model.Catalog) *ordered.Map {
 		if strings.Contains(im.Ref, "@") {
 			continue
 		}
-		tag := imageTag(im.Ref)
+		tag := ImageTag(im.Ref)
 		name := im.Ref
 		if tag != "" {
 			name = strings.TrimSuffix(im.Ref, ":"+tag)

@@ -271,7 +271,7 @@ func (v *validator) image(p, ref string) {
 	if ref == "" || strings.ContainsAny(ref, "{} \t") {
 		return
 	}
-	switch tag := imageTag(ref); {
+	switch tag := ImageTag(ref); {
 	case strings.Contains(ref, "@"):
 	case tag == "":
 		v.warnf(p, "image %q has no tag, which means :latest: users get whatever was pushed last, and nodes may keep an old copy", ref)
@@ -288,6 +288,16 @@ func (v *validator) image(p, ref string) {
 	}
 }
 
+// WithTag replaces (or adds) the tag of a reference, dropping any digest.
+func WithTag(ref, tag string) string {
+	name, _, _ := strings.Cut(ref, "@")
+	slash := strings.LastIndex(name, "/")
+	if i := strings.LastIndex(name, ":"); i > slash {
+		name = name[:i]
+	}
+	return name + ":" + tag
+}
+
 // RegistryHost is the registry an image reference points at, as container
 // runtimes read it: the first path element when it has a dot or a port or is
 // localhost, and Docker Hub ("docker.io") otherwise.
@@ -299,8 +309,8 @@ func RegistryHost(ref string) string {
 	return "docker.io"
 }
 
-// imageTag returns the tag of a reference ("" when it has none).
-func imageTag(ref string) string {
+// ImageTag returns the tag of a reference ("" when it has none).
+func ImageTag(ref string) string {
 	name := ref
 	if i := strings.Index(name, "@"); i >= 0 {
 		name = name[:i]

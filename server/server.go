@@ -28,6 +28,7 @@ import (
 	"github.com/jupyterhub/hubprofiles/auth"
 	"github.com/jupyterhub/hubprofiles/edit"
 	"github.com/jupyterhub/hubprofiles/infra"
+	"github.com/jupyterhub/hubprofiles/registry"
 	"github.com/jupyterhub/hubprofiles/store"
 )
 
@@ -38,7 +39,10 @@ type Options struct {
 	Prefix   string
 	Editor   *edit.Editor
 	Identify auth.Identifier
-	Log      *slog.Logger
+	// Images checks image references against their registries; nil turns
+	// registry checks off.
+	Images *registry.Checker
+	Log    *slog.Logger
 }
 
 // Server is the HTTP side of hubprofiles.
@@ -81,7 +85,10 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if base != "" {
 		e.GET(base, func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, opts.Prefix) })
 	}
-	api.New(opts.Editor, opts.Identify, opts.Log, func() {
+	if opts.Images != nil {
+		opts.Editor.SetImageChecker(opts.Images)
+	}
+	api.New(opts.Editor, opts.Identify, opts.Images, opts.Log, func() {
 		if err := s.Refresh(context.Background()); err != nil {
 			opts.Log.Error("reloading the live list after a publication", "err", err)
 		}
@@ -287,6 +294,7 @@ type metrics struct {
 	duration     *prometheus.HistogramVec
 	feed         *prometheus.CounterVec
 	liveRevision prometheus.Gauge
+	images       *prometheus.GaugeVec
 }
 
 func newMetrics() *metrics {
@@ -300,8 +308,10 @@ func newMetrics() *metrics {
 			Help: "profile_list responses to KubeSpawner by status (200, 304, 503)."}, []string{"code"}),
 		liveRevision: prometheus.NewGauge(prometheus.GaugeOpts{Name: "hubprofiles_live_revision",
 			Help: "The revision profile_list serves (0: nothing published)."}),
+		images: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hubprofiles_images",
+			Help: "Image references of the draft head and the live revision by the outcome of their last registry check."}, []string{"status"}),
 	}
-	m.registry.MustRegister(m.requests, m.duration, m.feed, m.liveRevision,
+	m.registry.MustRegister(m.requests, m.duration, m.feed, m.liveRevision, m.images,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

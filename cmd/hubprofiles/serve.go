@@ -18,7 +18,9 @@ import (
 	"github.com/jupyterhub/hubprofiles/auth"
 	"github.com/jupyterhub/hubprofiles/edit"
 	"github.com/jupyterhub/hubprofiles/examples"
+	"github.com/jupyterhub/hubprofiles/infra"
 	"github.com/jupyterhub/hubprofiles/profilelist"
+	"github.com/jupyterhub/hubprofiles/registry"
 	"github.com/jupyterhub/hubprofiles/server"
 )
 
@@ -43,6 +45,25 @@ func readHubEnv(getenv func(string) string) hubEnv {
 // configPoll is how often the infrastructure config file is checked for
 // changes (a Kubernetes ConfigMap update rewrites it in place).
 const configPoll = 10 * time.Second
+
+// imagePoll is how often every image is checked against its registry in
+// the background (explicit checks from the API always ask at once).
+const imagePoll = 10 * time.Minute
+
+// newChecker sets up registry checks from the infrastructure config. Changes
+// to its registries section take effect at the next start.
+func newChecker(cfg *infra.Config) (*registry.Checker, error) {
+	hosts := make([]registry.Host, 0, len(cfg.Registries))
+	for _, r := range cfg.Registries {
+		hosts = append(hosts, registry.Host{Name: r.Host, Insecure: r.Insecure})
+	}
+	c, err := registry.New(registry.Options{Hosts: hosts, DockerConfig: cfg.DockerConfig,
+		AllowedRegistries: cfg.Policy.AllowedRegistries, UserAgent: "hubprofiles"})
+	if err != nil {
+		return nil, fmt.Errorf("registry checks: %w", err)
+	}
+	return c, nil
+}
 
 // livePoll is how often the live revision is re-read, for publications made
 // by another process on the same database.
@@ -120,7 +141,11 @@ func runServe(ctx context.Context, e env, args []string) error {
 		log.Warn("not running under JupyterHub (JUPYTERHUB_API_URL and JUPYTERHUB_API_TOKEN unset) and not --dev: only profile_list, healthz and metrics are served; the API and pages answer 401")
 	}
 
-	srv, err := server.New(ctx, server.Options{Prefix: p, Editor: ed, Identify: ident, Log: log})
+	images, err := newChecker(ed.Config())
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(ctx, server.Options{Prefix: p, Editor: ed, Identify: ident, Images: images, Log: log})
 	if err != nil {
 		return err
 	}
@@ -130,6 +155,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	}
 	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Watch(ctx, livePoll)
+	go srv.WatchImages(ctx, imagePoll)
 	if db.config != "" {
 		go watchConfig(ctx, db, ed, log)
 	}

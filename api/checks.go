@@ -1,0 +1,156 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/jupyterhub/hubprofiles/edit"
+	"github.com/jupyterhub/hubprofiles/model"
+	"github.com/jupyterhub/hubprofiles/profilelist"
+	"github.com/jupyterhub/hubprofiles/registry"
+)
+
+// checkRef asks the registry about a reference an admin is about to save.
+// A reference that does not exist or is not one is refused (422) unless the
+// request says ?force=true; one the registry cannot confirm (private,
+// unreachable, slow) is saved, and the answer travels with the response.
+func (h *Handler) checkRef(c echo.Context, ref string) (*registry.Result, error) {
+	if h.images == nil {
+		return nil, nil
+	}
+	res := h.images.Recheck(c.Request().Context(), ref)
+	refuse := res.Status == registry.NotAllowed ||
+		((res.Status == registry.NotFound || res.Status == registry.Invalid) && c.QueryParam("force") != "true")
+	if refuse {
+		hint := " Send ?force=true to save it anyway (for an image that is being built)."
+		if res.Status == registry.NotAllowed {
+			hint = ""
+		}
+		return nil, &Error{Status: http.StatusUnprocessableEntity, Code: "invalid",
+			Message: fmt.Sprintf("image %s: %s; nothing was saved.%s", ref, res.Message, hint),
+			Fields:  []Field{{Path: "/ref", Message: res.Message, Severity: "error"}}}
+	}
+	return &res, nil
+}
+
+func (h *Handler) imageRef(c echo.Context) (string, error) {
+	st, err := h.edit.Head(c.Request().Context())
+	if err != nil {
+		return "", err
+	}
+	im, ok := st.Catalog.Image(c.Param("slug"))
+	if !ok {
+		return "", fmt.Errorf("image %q: %w", c.Param("slug"), model.ErrNotFound)
+	}
+	return im.Ref, nil
+}
+
+func (h *Handler) needChecker() error {
+	if h.images == nil {
+		return apiError(http.StatusServiceUnavailable, "registry_checks_off", "registry checks are not configured on this server")
+	}
+	return nil
+}
+
+// checkImage asks the registry now (never from the cache).
+func (h *Handler) checkImage(c echo.Context) error {
+	if err := h.needChecker(); err != nil {
+		return err
+	}
+	ref, err := h.imageRef(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, h.images.Recheck(c.Request().Context(), ref))
+}
+
+// imageTags lists the repository's tags and those newer than the current one.
+func (h *Handler) imageTags(c echo.Context) error {
+	if err := h.needChecker(); err != nil {
+		return err
+	}
+	ref, err := h.imageRef(c)
+	if err != nil {
+		return err
+	}
+	tags, err := h.images.Tags(c.Request().Context(), ref)
+	if err != nil {
+		return registryError(err)
+	}
+	current := profilelist.ImageTag(ref)
+	newer := registry.NewerTags(current, tags)
+	if newer == nil {
+		newer = []string{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"ref": ref, "current": current, "tags": tags, "newer": newer})
+}
+
+// bumpImage moves an image to another tag (by default the newest newer
+// one) everywhere it is used, in one revision, after checking it exists.
+func (h *Handler) bumpImage(c echo.Context) error {
+	if err := h.needChecker(); err != nil {
+		return err
+	}
+	slug := c.Param("slug")
+	var body struct {
+		Tag string `json:"tag"`
+	}
+	if c.Request().ContentLength != 0 {
+		if err := decode(c, &body); err != nil {
+			return err
+		}
+	}
+	ref, err := h.imageRef(c)
+	if err != nil {
+		return err
+	}
+	current := profilelist.ImageTag(ref)
+	if body.Tag == "" {
+		tags, err := h.images.Tags(c.Request().Context(), ref)
+		if err != nil {
+			return registryError(err)
+		}
+		newer := registry.NewerTags(current, tags)
+		if len(newer) == 0 {
+			return apiError(http.StatusConflict, "up_to_date", "no tag newer than %q was found in the registry; name the tag to move to", current)
+		}
+		body.Tag = newer[0]
+	}
+	if strings.ContainsAny(body.Tag, "/@: ") {
+		return apiError(http.StatusBadRequest, "bad_request", "tag %q is not a tag", body.Tag)
+	}
+	newRef := profilelist.WithTag(ref, body.Tag)
+	check, err := h.checkRef(c, newRef)
+	if err != nil {
+		return err
+	}
+	return h.write(c, http.StatusOK, fmt.Sprintf("image %s: tag %s → %s", slug, current, body.Tag), false, func(cat *model.Catalog) error {
+		im, ok := cat.Image(slug)
+		if !ok {
+			return fmt.Errorf("image %q: %w", slug, model.ErrNotFound)
+		}
+		im.Ref = newRef
+		return nil
+	}, func(res *edit.Result) any { got, _ := res.Catalog.Image(slug); return imageView(res.Catalog, *got) }, check)
+}
+
+func registryError(err error) error {
+	var re *registry.Error
+	if errors.As(err, &re) {
+		status := http.StatusBadGateway
+		switch re.Status {
+		case registry.NotFound:
+			status = http.StatusNotFound
+		case registry.Invalid, registry.NotAllowed:
+			status = http.StatusUnprocessableEntity
+		case registry.Timeout:
+			status = http.StatusGatewayTimeout
+		}
+		return apiError(status, "registry_"+string(re.Status), "%s", re.Message)
+	}
+	return err
+}
