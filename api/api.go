@@ -47,44 +47,46 @@ const (
 // Register mounts every route on g (the group for {prefix}api/v1). This
 // list is the whole API.
 func (h *Handler) Register(g *echo.Group) {
-	g.Use(h.errors, h.bodyLimit)
-	read, write := h.need(auth.Viewer), h.need(auth.Editor)
+	// Middleware is per route, not g.Use: a group's middleware makes Echo
+	// answer 404 where 405 (wrong method) is right.
+	read := []echo.MiddlewareFunc{h.errors, h.bodyLimit, h.need(auth.Viewer)}
+	write := []echo.MiddlewareFunc{h.errors, h.bodyLimit, h.need(auth.Editor)}
 
-	g.GET("/openapi.yaml", h.openAPI)
-	g.GET("/me", h.me, read)
+	g.GET("/openapi.yaml", h.openAPI, h.errors)
+	g.GET("/me", h.me, read...)
 
-	g.GET("/catalog", h.getCatalog, read)
-	g.PUT("/catalog", h.putCatalog, write)
+	g.GET("/catalog", h.getCatalog, read...)
+	g.PUT("/catalog", h.putCatalog, write...)
 
-	g.GET("/images", h.listImages, read)
-	g.POST("/images", h.createImage, write)
-	g.GET("/images/:slug", h.getImage, read)
-	g.PATCH("/images/:slug", h.patchImage, write)
-	g.DELETE("/images/:slug", h.deleteImage, write)
-	g.POST("/images/:slug/check", h.checkImage, read)
-	g.GET("/images/:slug/tags", h.imageTags, read)
-	g.POST("/images/:slug/bump", h.bumpImage, write)
+	g.GET("/images", h.listImages, read...)
+	g.POST("/images", h.createImage, write...)
+	g.GET("/images/:slug", h.getImage, read...)
+	g.PATCH("/images/:slug", h.patchImage, write...)
+	g.DELETE("/images/:slug", h.deleteImage, write...)
+	g.POST("/images/:slug/check", h.checkImage, read...)
+	g.GET("/images/:slug/tags", h.imageTags, read...)
+	g.POST("/images/:slug/bump", h.bumpImage, write...)
 
-	g.GET("/profiles", h.listProfiles, read)
-	g.POST("/profiles", h.createProfile, write)
-	g.GET("/profiles/:slug", h.getProfile, read)
-	g.PUT("/profiles/:slug", h.putProfile, write)
-	g.DELETE("/profiles/:slug", h.deleteProfile, write)
-	g.POST("/profiles/:slug/move", h.moveProfile, write)
+	g.GET("/profiles", h.listProfiles, read...)
+	g.POST("/profiles", h.createProfile, write...)
+	g.GET("/profiles/:slug", h.getProfile, read...)
+	g.PUT("/profiles/:slug", h.putProfile, write...)
+	g.DELETE("/profiles/:slug", h.deleteProfile, write...)
+	g.POST("/profiles/:slug/move", h.moveProfile, write...)
 
-	g.GET("/node-groups", h.listNodeGroups, read)
-	g.GET("/node-groups/:slug", h.getNodeGroup, read)
+	g.GET("/node-groups", h.listNodeGroups, read...)
+	g.GET("/node-groups/:slug", h.getNodeGroup, read...)
 
-	g.GET("/revisions", h.listRevisions, read)
-	g.GET("/revisions/:id", h.getRevision, read)
-	g.GET("/revisions/:id/diff", h.diffRevision, read)
-	g.POST("/revisions/:id/publish", h.publishRevision, write)
-	g.POST("/revisions/:id/restore", h.restoreRevision, write)
-	g.GET("/publications", h.listPublications, read)
+	g.GET("/revisions", h.listRevisions, read...)
+	g.GET("/revisions/:id", h.getRevision, read...)
+	g.GET("/revisions/:id/diff", h.diffRevision, read...)
+	g.POST("/revisions/:id/publish", h.publishRevision, write...)
+	g.POST("/revisions/:id/restore", h.restoreRevision, write...)
+	g.GET("/publications", h.listPublications, read...)
 
-	g.POST("/import", h.importList, write)
-	g.GET("/export", h.export, read)
-	g.POST("/validate", h.validate, read)
+	g.POST("/import", h.importList, write...)
+	g.GET("/export", h.export, read...)
+	g.POST("/validate", h.validate, read...)
 }
 
 func (h *Handler) openAPI(c echo.Context) error {

@@ -61,9 +61,9 @@ func (h *Handler) getNodeGroup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ng, ok := st.Catalog.NodeGroup(c.Param("slug"))
+	ng, ok := st.Catalog.NodeGroup(param(c, "slug"))
 	if !ok {
-		return fmt.Errorf("node group %q: %w", c.Param("slug"), model.ErrNotFound)
+		return fmt.Errorf("node group %q: %w", param(c, "slug"), model.ErrNotFound)
 	}
 	return c.JSON(http.StatusOK, ng)
 }
@@ -175,7 +175,10 @@ func (h *Handler) validate(c echo.Context) error {
 	ctx := c.Request().Context()
 	var fs []model.Finding
 	if src.Format == profilelist.FormatDocument {
-		fs = h.edit.Validate(ctx, src.Document)
+		// As import will: the node groups are the infrastructure config's.
+		doc := *src.Document
+		doc.NodeGroups = h.edit.Config().NodeGroups
+		fs = h.edit.Validate(ctx, &doc)
 	} else {
 		for _, f := range h.edit.ValidateList(ctx, src.List) {
 			f.Path = src.ListPath + f.Path

@@ -42,9 +42,9 @@ func (h *Handler) imageRef(c echo.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	im, ok := st.Catalog.Image(c.Param("slug"))
+	im, ok := st.Catalog.Image(param(c, "slug"))
 	if !ok {
-		return "", fmt.Errorf("image %q: %w", c.Param("slug"), model.ErrNotFound)
+		return "", fmt.Errorf("image %q: %w", param(c, "slug"), model.ErrNotFound)
 	}
 	return im.Ref, nil
 }
@@ -95,14 +95,12 @@ func (h *Handler) bumpImage(c echo.Context) error {
 	if err := h.needChecker(); err != nil {
 		return err
 	}
-	slug := c.Param("slug")
+	slug := param(c, "slug")
 	var body struct {
 		Tag string `json:"tag"`
 	}
-	if c.Request().ContentLength != 0 {
-		if err := decode(c, &body); err != nil {
-			return err
-		}
+	if err := decodeOptional(c, &body); err != nil {
+		return err
 	}
 	ref, err := h.imageRef(c)
 	if err != nil {

@@ -1,11 +1,13 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -157,6 +159,20 @@ func (h *Handler) bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// decodeOptional is decode for a body that may be empty (also when sent
+// chunked, without a Content-Length).
+func decodeOptional(c echo.Context, v any) error {
+	data, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil
+	}
+	c.Request().Body = io.NopCloser(bytes.NewReader(data))
+	return decode(c, v)
+}
+
 // decode reads a JSON body strictly into v: unknown fields and trailing
 // data are refused with the place they are at.
 func decode(c echo.Context, v any) error {
@@ -230,6 +246,15 @@ func message(c echo.Context, def string) string {
 		return m
 	}
 	return def
+}
+
+// param is a path parameter, unescaped (a slug may hold a / or a space).
+func param(c echo.Context, name string) string {
+	v := c.Param(name)
+	if u, err := url.PathUnescape(v); err == nil {
+		return u
+	}
+	return v
 }
 
 func pathID(c echo.Context) (int64, error) {

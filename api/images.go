@@ -44,9 +44,9 @@ func (h *Handler) getImage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	im, ok := st.Catalog.Image(c.Param("slug"))
+	im, ok := st.Catalog.Image(param(c, "slug"))
 	if !ok {
-		return fmt.Errorf("image %q: %w", c.Param("slug"), model.ErrNotFound)
+		return fmt.Errorf("image %q: %w", param(c, "slug"), model.ErrNotFound)
 	}
 	setETag(c, st.BaseID())
 	return c.JSON(http.StatusOK, imageView(st.Catalog, *im))
@@ -78,7 +78,7 @@ type imagePatch struct {
 }
 
 func (h *Handler) patchImage(c echo.Context) error {
-	slug := c.Param("slug")
+	slug := param(c, "slug")
 	var p imagePatch
 	if err := decode(c, &p); err != nil {
 		return err
@@ -114,7 +114,7 @@ func (h *Handler) patchImage(c echo.Context) error {
 }
 
 func (h *Handler) deleteImage(c echo.Context) error {
-	slug := c.Param("slug")
+	slug := param(c, "slug")
 	return h.write(c, http.StatusOK, "remove image "+slug, false, func(cat *model.Catalog) error {
 		return cat.RemoveImage(slug)
 	}, nil, nil)

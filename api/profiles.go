@@ -29,9 +29,9 @@ func (h *Handler) getProfile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	i := st.Catalog.ProfileIndex(c.Param("slug"))
+	i := st.Catalog.ProfileIndex(param(c, "slug"))
 	if i < 0 {
-		return fmt.Errorf("profile %q: %w", c.Param("slug"), model.ErrNotFound)
+		return fmt.Errorf("profile %q: %w", param(c, "slug"), model.ErrNotFound)
 	}
 	setETag(c, st.BaseID())
 	return c.JSON(http.StatusOK, st.Catalog.Profiles[i])
@@ -55,13 +55,16 @@ func (h *Handler) createProfile(c echo.Context) error {
 		return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid", Message: "a profile needs a slug; nothing was saved",
 			Fields: []Field{{Path: "/slug", Message: "a profile needs a slug", Severity: "error"}}}
 	}
-	c.Response().Header().Set("Location", c.Request().URL.Path+"/"+url.PathEscape(p.Slug))
+	view := profileView(p.Slug)
 	return h.write(c, http.StatusCreated, "add profile "+p.Slug, false,
-		func(cat *model.Catalog) error { return cat.AddProfile(p) }, profileView(p.Slug), nil)
+		func(cat *model.Catalog) error { return cat.AddProfile(p) }, func(res *edit.Result) any {
+			c.Response().Header().Set("Location", c.Request().URL.Path+"/"+url.PathEscape(p.Slug))
+			return view(res)
+		}, nil)
 }
 
 func (h *Handler) putProfile(c echo.Context) error {
-	slug := c.Param("slug")
+	slug := param(c, "slug")
 	var p model.Profile
 	if err := decode(c, &p); err != nil {
 		return err
@@ -74,13 +77,13 @@ func (h *Handler) putProfile(c echo.Context) error {
 }
 
 func (h *Handler) deleteProfile(c echo.Context) error {
-	slug := c.Param("slug")
+	slug := param(c, "slug")
 	return h.write(c, http.StatusOK, "remove profile "+slug, false,
 		func(cat *model.Catalog) error { return cat.RemoveProfile(slug) }, nil, nil)
 }
 
 func (h *Handler) moveProfile(c echo.Context) error {
-	slug := c.Param("slug")
+	slug := param(c, "slug")
 	var body struct {
 		Position *int `json:"position"`
 	}

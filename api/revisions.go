@@ -161,10 +161,8 @@ func (h *Handler) publishRevision(c echo.Context) error {
 	var body struct {
 		Message string `json:"message"`
 	}
-	if c.Request().ContentLength != 0 {
-		if err := decode(c, &body); err != nil {
-			return err
-		}
+	if err := decodeOptional(c, &body); err != nil {
+		return err
 	}
 	if body.Message == "" {
 		body.Message = message(c, "publish revision "+strconv.FormatInt(id, 10))

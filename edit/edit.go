@@ -367,16 +367,17 @@ func (e *Editor) SetConfig(ctx context.Context, cfg *infra.Config) (*Result, err
 		return nil, err
 	}
 	groups := append([]model.NodeGroup{}, cfg.NodeGroups...)
-	for _, old := range head.Catalog.NodeGroups {
+	recorded := head.Catalog.NodeGroups
+	if head.Revision == nil {
+		recorded = nil // Head shows the config's groups; nothing is recorded yet
+	}
+	for _, old := range recorded {
 		if _, still := (&model.Catalog{NodeGroups: groups}).NodeGroup(old.Slug); !still && usesNodeGroup(head.Catalog, old.Slug) {
 			e.log.Warn("a node group that profiles use is gone from the infrastructure config; keeping its last definition", "node_group", old.Slug)
 			groups = append(groups, old)
 		}
 	}
-	if sameNodeGroups(head.Catalog.NodeGroups, groups) {
-		return nil, nil
-	}
-	if head.Revision == nil && len(groups) == 0 {
+	if sameNodeGroups(recorded, groups) {
 		return nil, nil
 	}
 	return e.Commit(ctx, Change{Base: NoBase, Author: "system:config", Message: "infrastructure config changed: node groups updated",

@@ -129,11 +129,12 @@ func Parse(data []byte) (*Config, error) {
 		ng.NodeSelector = sel
 		for j := range g.Tolerations {
 			v, err := nodeValue(&g.Tolerations[j])
-			if _, isMap := v.(*ordered.Map); err != nil || !isMap {
+			tol, isMap := v.(*ordered.Map)
+			if err != nil || !isMap {
 				bad("%s.tolerations[%d] (line %d): a toleration is an object such as {key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}", at, j, g.Tolerations[j].Line)
 				continue
 			}
-			ng.Tolerations = append(ng.Tolerations, v)
+			ng.Tolerations = append(ng.Tolerations, tol)
 		}
 		for k, v := range g.Allocatable {
 			var err error

@@ -40,8 +40,17 @@ type NodeGroup struct {
 	DisplayName  string       `json:"display_name"`
 	NodeSelector *ordered.Map `json:"node_selector"`
 	// Tolerations are Kubernetes Toleration objects.
-	Tolerations []any    `json:"tolerations,omitempty"`
-	Allocatable Capacity `json:"allocatable"`
+	Tolerations []*ordered.Map `json:"tolerations,omitempty"`
+	Allocatable Capacity       `json:"allocatable"`
+}
+
+// TolerationList is the tolerations as a JSON array value.
+func (ng *NodeGroup) TolerationList() []any {
+	out := make([]any, len(ng.Tolerations))
+	for i, t := range ng.Tolerations {
+		out[i] = t.Clone()
+	}
+	return out
 }
 
 // Capacity is what one node offers to a user pod.

@@ -284,7 +284,7 @@ func (im *importer) override(ov *ordered.Map) (image, nodeGroup string, rest *or
 			if ng.NodeSelector.Len() == 0 || !ordered.Equal(sel, ng.NodeSelector) {
 				continue
 			}
-			if len(ng.Tolerations) > 0 && !(hasTol && ordered.Equal(tol, ordered.Clone(ng.Tolerations))) {
+			if len(ng.Tolerations) > 0 && !(hasTol && ordered.Equal(tol, ng.TolerationList())) {
 				continue // rendering would add tolerations the source lacked
 			}
 			nodeGroup = ng.Slug

@@ -148,7 +148,7 @@ func renderOverride(c *model.Catalog, image, nodeGroup string, ov *ordered.Map) 
 		}
 		out.Set("node_selector", ng.NodeSelector.Clone())
 		if len(ng.Tolerations) > 0 {
-			out.Set("tolerations", ordered.Clone(ng.Tolerations))
+			out.Set("tolerations", ng.TolerationList())
 		}
 	}
 	for _, k := range ov.Keys() {

@@ -17,7 +17,7 @@ var testNodeGroups = []model.NodeGroup{
 		Allocatable:  model.Capacity{CPU: 3.92, Memory: 28 << 30}},
 	{Slug: "gpu-t4", DisplayName: "T4 GPU",
 		NodeSelector: ordered.MapOf("cloud.google.com/gke-accelerator", "nvidia-tesla-t4"),
-		Tolerations:  []any{ordered.MapOf("key", "nvidia.com/gpu", "operator", "Exists", "effect", "NoSchedule")},
+		Tolerations:  []*ordered.Map{ordered.MapOf("key", "nvidia.com/gpu", "operator", "Exists", "effect", "NoSchedule")},
 		Allocatable:  model.Capacity{CPU: 7.5, Memory: 26 << 30, GPU: 1, GPUResource: "nvidia.com/gpu"}},
 }
 

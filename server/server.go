@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -50,6 +51,7 @@ type Server struct {
 	opts    Options
 	echo    *echo.Echo
 	live    atomic.Pointer[feed]
+	refresh sync.Mutex // one Refresh at a time, so an older list never replaces a newer one
 	metrics *metrics
 }
 
@@ -108,6 +110,8 @@ func (s *Server) Routes() []*echo.Route { return s.echo.Routes() }
 
 // Refresh reloads the live list from the store.
 func (s *Server) Refresh(ctx context.Context) error {
+	s.refresh.Lock()
+	defer s.refresh.Unlock()
 	_, r, err := s.opts.Editor.Store().Live(ctx)
 	if errors.Is(err, store.ErrNotFound) {
 		s.live.Store(nil)

@@ -1,0 +1,174 @@
+package api_test
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/jupyterhub/hubprofiles/internal/corpus"
+	"github.com/jupyterhub/hubprofiles/ordered"
+	"github.com/jupyterhub/hubprofiles/profilelist"
+	"github.com/jupyterhub/hubprofiles/slug"
+)
+
+// TestCorpusRoundTripThroughAPI: the largest real list, imported with
+// ?publish=true, is served by profile_list exactly as hubprofiles renders
+// it, and equal to the source up to the normalisations DESIGN.md section 3
+// allows.
+func TestCorpusRoundTripThroughAPI(t *testing.T) {
+	var path string
+	for _, f := range corpus.Files(t, "json") {
+		if filepath.Base(f) == "awi-ciroh__prod.json" {
+			path = f
+		}
+	}
+	if path == "" {
+		t.Fatal("awi-ciroh__prod.json is not in the corpus")
+	}
+	roundTrip(t, path)
+}
+
+// TestCorpusThroughAPI does the same for every list of the corpus, JSON and
+// YAML.
+func TestCorpusThroughAPI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the corpus through the API takes a few seconds")
+	}
+	for _, path := range append(corpus.Files(t, "json"), corpus.Files(t, "yaml")...) {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			t.Parallel()
+			roundTrip(t, path)
+		})
+	}
+}
+
+func roundTrip(t *testing.T, path string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := profilelist.Parse(data, profilelist.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := profilelist.Import(src.List, profilelist.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rendered, err := profilelist.RenderJSON(cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	c := newTestServer(t)
+	v := c.must(http.StatusOK, http.MethodPost, "api/v1/validate", data)
+	if n := num(v.JSON, "errors"); n != 0 {
+		t.Errorf("validate: %d errors in a list production runs: %s", n, v.Body)
+	}
+	r := c.must(http.StatusCreated, http.MethodPost, "api/v1/import?publish=true", data)
+	if dig(r.JSON, "revision", "live") != true || num(r.JSON, "profiles") != int64(len(src.List.([]any))) {
+		t.Errorf("import = %s", r.Body)
+	}
+	pl := c.get("profile_list")
+	if pl.Header.Get("X-Hubprofiles-Revision") != fmt.Sprint(num(r.JSON, "revision", "id")) {
+		t.Errorf("profile_list serves revision %s", pl.Header.Get("X-Hubprofiles-Revision"))
+	}
+	got := orderedJSON(t, pl.Body)
+
+	// Exactly what hubprofiles renders, key order included.
+	if want := orderedJSON(t, rendered); !sameOrderedJSON(got, want) {
+		t.Errorf("profile_list differs from the rendered list:\n got %s\nwant %s", pl.Body, rendered)
+	}
+	// The source, up to the allowed normalisations, with the order of
+	// profiles, profile_options and choices kept.
+	want := normalized(src.List)
+	if !ordered.Equal(got, want) {
+		w, _ := ordered.MarshalIndent(want, " ")
+		g, _ := ordered.MarshalIndent(got, " ")
+		t.Errorf("profile_list is not the imported list:\n got %s\nwant %s", g, w)
+	}
+	if msg := sameOrder("", want, got); msg != "" {
+		t.Error(msg)
+	}
+	// The same list in the revision and in the JSON export.
+	rev := c.get(fmt.Sprintf("api/v1/revisions/%d", num(r.JSON, "revision", "id")))
+	if !sameOrderedJSON(orderedJSON(t, mustMarshalOrdered(t, orderedJSON(t, rev.Body), "profile_list")), got) {
+		t.Errorf("the revision's profile_list differs from what is served")
+	}
+	if !sameOrderedJSON(orderedJSON(t, c.get("api/v1/export?format=json").Body), got) {
+		t.Errorf("export?format=json differs from what is served")
+	}
+}
+
+// normalized applies DESIGN.md's round-trip normalisations to a copy of a
+// source list: a missing slug is the one KubeSpawner generates, default:
+// false is dropped, a missing choices is {}.
+func normalized(src any) any {
+	list := ordered.Clone(src).([]any)
+	dropFalse := func(m *ordered.Map) {
+		if d, ok := m.Get("default"); ok && d == false {
+			m.Delete("default")
+		}
+	}
+	for _, item := range list {
+		p := item.(*ordered.Map)
+		if !p.Has("slug") {
+			name, _ := p.Get("display_name")
+			p.Set("slug", slug.Make(name.(string)))
+		}
+		dropFalse(p)
+		opts, _ := p.Get("profile_options")
+		om, _ := opts.(*ordered.Map)
+		for _, k := range om.Keys() {
+			o, _ := om.Get(k)
+			oo := o.(*ordered.Map)
+			if !oo.Has("choices") {
+				oo.Set("choices", ordered.NewMap())
+			}
+			cs, _ := oo.Get("choices")
+			cm := cs.(*ordered.Map)
+			for _, ck := range cm.Keys() {
+				ch, _ := cm.Get(ck)
+				dropFalse(ch.(*ordered.Map))
+			}
+		}
+	}
+	return list
+}
+
+// sameOrder says where the keys of profile_options or choices are in
+// another order ("" when nowhere).
+func sameOrder(path string, want, got any) string {
+	switch w := want.(type) {
+	case []any:
+		g, _ := got.([]any)
+		for i := range w {
+			if i < len(g) {
+				if msg := sameOrder(fmt.Sprintf("%s/%d", path, i), w[i], g[i]); msg != "" {
+					return msg
+				}
+			}
+		}
+	case *ordered.Map:
+		g, ok := got.(*ordered.Map)
+		if !ok {
+			return path + ": want an object"
+		}
+		if (strings.HasSuffix(path, "/profile_options") || strings.HasSuffix(path, "/choices")) && !slices.Equal(w.Keys(), g.Keys()) {
+			return fmt.Sprintf("%s: key order %v, want %v", path, g.Keys(), w.Keys())
+		}
+		for _, k := range w.Keys() {
+			wv, _ := w.Get(k)
+			gv, _ := g.Get(k)
+			if msg := sameOrder(path+"/"+k, wv, gv); msg != "" {
+				return msg
+			}
+		}
+	}
+	return ""
+}
