@@ -12,7 +12,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
+	"time"
 
 	"github.com/jupyterhub/hubprofiles/infra"
 	"github.com/jupyterhub/hubprofiles/model"
@@ -60,6 +62,11 @@ type Editor struct {
 	mu     sync.RWMutex
 	cfg    *infra.Config
 	images ImageChecker
+
+	// write serialises this process's commits: a change without a base is
+	// then never refused because of another writer in the same server.
+	// Other processes (a CLI import) still meet the store's conflict check.
+	write sync.Mutex
 }
 
 // ImageChecker is what the editor asks about images: what the registry last
@@ -177,10 +184,14 @@ const retries = 5
 
 // Commit applies ch to the head and appends the result as one revision.
 func (e *Editor) Commit(ctx context.Context, ch Change) (*Result, error) {
+	e.write.Lock()
+	defer e.write.Unlock()
 	for attempt := 0; ; attempt++ {
 		res, err := e.commitOnce(ctx, ch)
 		var conflict *store.ConflictError
 		if ch.Base == NoBase && errors.As(err, &conflict) && attempt < retries {
+			// Another process wrote: wait a little, with jitter, and re-apply.
+			time.Sleep(time.Duration(1+rand.IntN(10*(attempt+1))) * time.Millisecond)
 			continue
 		}
 		return res, err
