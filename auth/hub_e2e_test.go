@@ -127,7 +127,7 @@ func TestLoginThroughJupyterHub(t *testing.T) {
 	t.Run("admin logs in and edits", func(t *testing.T) {
 		b := e.hub.Browser(t, testhub.Admin)
 		r := do(t, b, "GET", home, "")
-		if r.status != 200 || !strings.Contains(r.body, "Live: revision 1") || r.url != home {
+		if r.status != 200 || !strings.Contains(r.body, "<h1>Dashboard</h1>") || !strings.Contains(r.body, "published by test") || r.url != home {
 			t.Fatalf("home after login: %d at %s\n%s\n%s", r.status, r.url, r.body, e.hub.Log())
 		}
 		me := do(t, b, "GET", api+"/me", "").json(t)

@@ -10,7 +10,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -28,9 +27,9 @@ import (
 	"github.com/jupyterhub/hubprofiles/api"
 	"github.com/jupyterhub/hubprofiles/auth"
 	"github.com/jupyterhub/hubprofiles/edit"
-	"github.com/jupyterhub/hubprofiles/infra"
 	"github.com/jupyterhub/hubprofiles/registry"
 	"github.com/jupyterhub/hubprofiles/store"
+	"github.com/jupyterhub/hubprofiles/ui"
 )
 
 // Options configure a Server.
@@ -80,7 +79,6 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	g.GET("/profile_list", s.profileList)
 	g.GET("/healthz", s.healthz)
 	g.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})))
-	g.GET("/", s.home, auth.Page(opts.Identify, func() infra.Access { return opts.Editor.Config().Access }, auth.Viewer))
 	if login, ok := opts.Identify.(interface{ Register(*echo.Group) }); ok {
 		login.Register(g) // login, oauth_callback, logout
 	}
@@ -90,11 +88,17 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if opts.Images != nil {
 		opts.Editor.SetImageChecker(opts.Images)
 	}
-	api.New(opts.Editor, opts.Identify, opts.Images, opts.Log, func() {
+	published := func() {
 		if err := s.Refresh(context.Background()); err != nil {
 			opts.Log.Error("reloading the live list after a publication", "err", err)
 		}
-	}).Register(g.Group("/api/v1"))
+	}
+	api.New(opts.Editor, opts.Identify, opts.Images, opts.Log, published).Register(g.Group("/api/v1"))
+	pages, err := ui.New(opts.Editor, opts.Identify, opts.Images, opts.Log, opts.Prefix, published)
+	if err != nil {
+		return nil, err
+	}
+	pages.Register(g)
 
 	if err := s.Refresh(ctx); err != nil {
 		return nil, err
@@ -230,36 +234,6 @@ func (s *Server) healthz(c echo.Context) error {
 		return c.JSON(http.StatusServiceUnavailable, body)
 	}
 	return c.JSON(http.StatusOK, body)
-}
-
-var homeTemplate = template.Must(template.New("home").Parse(`<!doctype html>
-<html lang="en"><meta charset="utf-8"><title>hubprofiles</title>
-<body>
-<h1>hubprofiles</h1>
-<p>{{if .Live}}Live: revision {{.Live}}.{{else}}Nothing is published yet.{{end}} Draft head: {{if .Head}}revision {{.Head}}{{else}}empty{{end}}.</p>
-<ul>
-<li><a href="{{.Prefix}}profile_list">profile_list</a> — what KubeSpawner gets</li>
-<li><a href="{{.Prefix}}api/v1/openapi.yaml">REST API description</a> (<a href="{{.Prefix}}api/v1/revisions">revisions</a>, <a href="{{.Prefix}}api/v1/profiles">profiles</a>, <a href="{{.Prefix}}api/v1/images">images</a>)</li>
-<li><a href="{{.Prefix}}healthz">healthz</a>, <a href="{{.Prefix}}metrics">metrics</a></li>
-</ul>
-<p>The admin pages are not built yet.</p>
-</body></html>
-`))
-
-func (s *Server) home(c echo.Context) error {
-	data := struct {
-		Prefix     string
-		Live, Head int64
-	}{Prefix: s.opts.Prefix}
-	if f := s.live.Load(); f != nil {
-		data.Live = f.revision
-	}
-	if h, err := s.opts.Editor.Store().Head(c.Request().Context()); err == nil {
-		data.Head = h.ID
-	}
-	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
-	c.Response().WriteHeader(http.StatusOK)
-	return homeTemplate.Execute(c.Response(), data)
 }
 
 // securityHeaders: a strict CSP (no inline script; htmx is served by us),

@@ -1,0 +1,118 @@
+package ui
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/jupyterhub/hubprofiles/edit"
+	"github.com/jupyterhub/hubprofiles/model"
+	"github.com/jupyterhub/hubprofiles/registry"
+	"github.com/jupyterhub/hubprofiles/store"
+)
+
+type dashboardData struct {
+	Live        *store.Revision
+	LiveBy      string
+	Head        *store.Revision
+	Unpublished []string // what the draft head changes against the live revision
+	Errors      []model.Finding
+	Warnings    []model.Finding
+	Images      []imageRow // images whose last check found a problem
+	Recent      []historyRow
+}
+
+func (h *Handler) dashboard(c echo.Context) error {
+	ctx := c.Request().Context()
+	head, err := h.edit.Head(ctx)
+	if err != nil {
+		return h.fail(c, err)
+	}
+	d := dashboardData{Head: head.Revision}
+	pub, live, err := h.edit.Live(ctx)
+	switch {
+	case err == nil:
+		d.Live, d.LiveBy = live.Revision, pub.Author
+		if head.Revision != nil && head.Revision.ID != live.Revision.ID {
+			d.Unpublished = model.Summarize(live.Catalog, head.Catalog)
+			if len(d.Unpublished) == 0 {
+				d.Unpublished = []string{"no change to the catalog (only new revisions with the same content)"}
+			}
+		}
+	case errors.Is(err, model.ErrNotFound):
+		if head.Revision != nil {
+			d.Unpublished = model.Summarize(&model.Catalog{}, head.Catalog)
+		}
+	default:
+		return h.fail(c, err)
+	}
+	for _, f := range h.edit.Validate(ctx, head.Catalog) {
+		if f.Severity == model.Error {
+			d.Errors = append(d.Errors, f)
+		} else {
+			d.Warnings = append(d.Warnings, f)
+		}
+	}
+	for _, row := range h.imageRows(head.Catalog) {
+		if row.Status != "" && row.Status != string(registry.Exists) {
+			d.Images = append(d.Images, row)
+		}
+	}
+	if d.Recent, err = h.history(c, 0, 5); err != nil {
+		return h.fail(c, err)
+	}
+	return h.render(c, http.StatusOK, "dashboard", "", h.page(c, "Dashboard", "dashboard", d))
+}
+
+type nodeGroupsData struct {
+	Groups []nodeGroupRow
+}
+
+type nodeGroupRow struct {
+	model.NodeGroup
+	Memory   string
+	Selector string
+	Used     []string
+}
+
+func (h *Handler) nodeGroupsPage(c echo.Context) error {
+	head, err := h.edit.Head(c.Request().Context())
+	if err != nil {
+		return h.fail(c, err)
+	}
+	var d nodeGroupsData
+	for _, ng := range head.Catalog.NodeGroups {
+		row := nodeGroupRow{NodeGroup: ng, Memory: formatBytes(ng.Allocatable.Memory)}
+		for _, k := range ng.NodeSelector.Keys() {
+			v, _ := ng.NodeSelector.Get(k)
+			row.Selector += k + "=" + toString(v) + " "
+		}
+		for _, p := range head.Catalog.Profiles {
+			if usesGroup(&p, ng.Slug) {
+				row.Used = append(row.Used, p.DisplayName)
+			}
+		}
+		d.Groups = append(d.Groups, row)
+	}
+	return h.render(c, http.StatusOK, "nodegroups", "", h.page(c, "Node groups", "node-groups", d))
+}
+
+func usesGroup(p *model.Profile, slug string) bool {
+	if p.NodeGroup == slug {
+		return true
+	}
+	for _, o := range p.Options {
+		for _, ch := range o.Choices {
+			if ch.NodeGroup == slug {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// state is the head with a friendly error for an empty store.
+func (h *Handler) head(c echo.Context) (*edit.State, error) {
+	return h.edit.Head(c.Request().Context())
+}

@@ -1,0 +1,164 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/jupyterhub/hubprofiles/edit"
+	"github.com/jupyterhub/hubprofiles/model"
+	"github.com/jupyterhub/hubprofiles/ordered"
+	"github.com/jupyterhub/hubprofiles/profilelist"
+	"github.com/jupyterhub/hubprofiles/store"
+)
+
+// historyRow is a revision with what it changed, in words.
+type historyRow struct {
+	store.Revision
+	Live    bool
+	Head    bool
+	Summary []string
+}
+
+// history lists revisions older than before (0: from the head), newest
+// first, each summarised against its parent.
+func (h *Handler) history(c echo.Context, before int64, limit int) ([]historyRow, error) {
+	ctx := c.Request().Context()
+	revs, err := h.edit.Store().List(ctx, before, limit)
+	if err != nil {
+		return nil, err
+	}
+	var liveID, headID int64
+	if p, _, err := h.edit.Store().Live(ctx); err == nil {
+		liveID = p.RevisionID
+	}
+	if hd, err := h.edit.Store().Head(ctx); err == nil {
+		headID = hd.ID
+	}
+	rows := make([]historyRow, 0, len(revs))
+	for _, r := range revs {
+		row := historyRow{Revision: r, Live: r.ID == liveID, Head: r.ID == headID}
+		to, err := h.edit.At(ctx, r.ID)
+		if err != nil {
+			return nil, err
+		}
+		from := &model.Catalog{}
+		if r.ParentID > 0 {
+			parent, err := h.edit.At(ctx, r.ParentID)
+			if err != nil {
+				return nil, err
+			}
+			from = parent.Catalog
+		}
+		row.Summary = model.Summarize(from, to.Catalog)
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+type historyData struct {
+	Rows       []historyRow
+	NextBefore int64
+	Base       int64
+}
+
+const historyPage = 25
+
+func (h *Handler) historyPage(c echo.Context) error {
+	before, _ := strconv.ParseInt(c.QueryParam("before"), 10, 64)
+	rows, err := h.history(c, before, historyPage)
+	if err != nil {
+		return h.fail(c, err)
+	}
+	d := historyData{Rows: rows}
+	if len(rows) == historyPage && rows[len(rows)-1].ID > 1 {
+		d.NextBefore = rows[len(rows)-1].ID
+	}
+	if hd, err := h.edit.Store().Head(c.Request().Context()); err == nil {
+		d.Base = hd.ID
+	}
+	return h.render(c, http.StatusOK, "history", "history-list", h.page(c, "History", "history", d))
+}
+
+type revisionData struct {
+	Row         historyRow
+	Against     int64
+	Summary     []string
+	CatalogDiff []ordered.Change
+	ListDiff    []ordered.Change
+	Base        int64
+	Revisions   []store.Revision // to pick another revision to compare with
+}
+
+func (h *Handler) revisionPage(c echo.Context) error {
+	ctx := c.Request().Context()
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return h.message(c, http.StatusBadRequest, "Bad revision", "the revision must be a number")
+	}
+	to, err := h.edit.At(ctx, id)
+	if err != nil {
+		return h.fail(c, err)
+	}
+	against := to.Revision.ParentID
+	if a, err := strconv.ParseInt(c.QueryParam("against"), 10, 64); err == nil {
+		against = a
+	}
+	from := &edit.State{Catalog: &model.Catalog{}}
+	if against > 0 {
+		if from, err = h.edit.At(ctx, against); err != nil {
+			return h.fail(c, err)
+		}
+	}
+	rows, err := h.history(c, id+1, 1)
+	if err != nil || len(rows) == 0 {
+		return h.fail(c, fmt.Errorf("revision %d: %w", id, model.ErrNotFound))
+	}
+	d := revisionData{Row: rows[0], Against: against, Summary: model.Summarize(from.Catalog, to.Catalog),
+		CatalogDiff: ordered.Diff(edit.CatalogValue(from.Catalog), edit.CatalogValue(to.Catalog))}
+	fromList, err1 := profilelist.Render(from.Catalog)
+	toList, err2 := profilelist.Render(to.Catalog)
+	if err := errors.Join(err1, err2); err != nil {
+		return h.fail(c, err)
+	}
+	d.ListDiff = ordered.Diff(fromList, toList)
+	if hd, err := h.edit.Store().Head(ctx); err == nil {
+		d.Base = hd.ID
+	}
+	d.Revisions, _ = h.edit.Store().List(ctx, 0, 100)
+	return h.render(c, http.StatusOK, "revision", "", h.page(c, fmt.Sprintf("Revision %d", id), "history", d))
+}
+
+func (h *Handler) publish(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return h.message(c, http.StatusBadRequest, "Bad revision", "the revision must be a number")
+	}
+	msg := c.FormValue("message")
+	if msg == "" {
+		msg = fmt.Sprintf("publish revision %d", id)
+	}
+	if _, _, err := h.edit.Publish(c.Request().Context(), id, author(c), msg); err != nil {
+		return h.fail(c, err)
+	}
+	h.published()
+	return h.done(c, "history", fmt.Sprintf("Revision %d is live: KubeSpawner gets it on its next request.", id))
+}
+
+func (h *Handler) restore(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return h.message(c, http.StatusBadRequest, "Bad revision", "the revision must be a number")
+	}
+	res, err := h.edit.Restore(c.Request().Context(), id, formBase(c), author(c), "")
+	if err != nil {
+		if se := staleOf(err); se != nil {
+			return h.message(c, http.StatusConflict, "Someone else changed the catalog", se.Error()+". Nothing was restored; look at the history and try again.")
+		}
+		return h.fail(c, err)
+	}
+	return h.done(c, "history", fmt.Sprintf("Revision %d is a new draft (revision %d) with the content of revision %d; publish it to make it live.", res.Revision.ID, res.Revision.ID, id))
+}

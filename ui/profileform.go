@@ -1,0 +1,340 @@
+package ui
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/jupyterhub/hubprofiles/model"
+	"github.com/jupyterhub/hubprofiles/ordered"
+)
+
+// The profile editor is one form: the profile's fields, then each option
+// with its choices and free-text field. Field names are flat and indexed
+// (opt.0.choice.2.image), so the form works without JavaScript; buttons
+// named "action" add or remove options and choices, or generate sizes,
+// by re-rendering the form without saving.
+
+// resources are the typed size fields of a profile or a choice.
+type resources struct {
+	MemGuarantee, MemLimit, CPUGuarantee, CPULimit, GPU string
+}
+
+type choiceForm struct {
+	Key, DisplayName, Description string
+	Default                       bool
+	AllowedGroups                 string
+	Image, NodeGroup              string
+	Res                           resources
+	Override, Extra               string // JSON objects of everything else
+}
+
+type unlistedForm struct {
+	Enabled                                           bool
+	DisplayName, DisplayNameInChoices, Regex, Message string
+	Override, Extra                                   string
+}
+
+type optionForm struct {
+	Key, DisplayName string
+	Choices          []choiceForm
+	HasUnlisted      bool
+	Unlisted         unlistedForm
+	Extra            string
+}
+
+type profileForm struct {
+	New           bool
+	OrigSlug      string
+	Base          int64
+	Slug          string
+	DisplayName   string
+	Description   string
+	Default       bool
+	AllowedGroups string
+	Image         string
+	NodeGroup     string
+	Res           resources
+	Override      string
+	Extra         string
+	Options       []optionForm
+
+	// For the selects and the size generator.
+	Images     []model.Image
+	NodeGroups []model.NodeGroup
+	SizeGroup  string
+	SizeCount  string
+
+	Errors   map[string]string
+	Form     string
+	Changes  []ordered.Change // a stale edit: what others changed meanwhile
+	Warnings []model.Finding
+}
+
+const gpuResource = "nvidia.com/gpu"
+
+// typedKeys are the override keys the form shows as fields of their own.
+var typedKeys = []string{"mem_guarantee", "mem_limit", "cpu_guarantee", "cpu_limit"}
+
+func takeResources(ov *ordered.Map) (resources, *ordered.Map) {
+	rest := ov.Clone()
+	if rest == nil {
+		rest = ordered.NewMap()
+	}
+	var r resources
+	dst := []*string{&r.MemGuarantee, &r.MemLimit, &r.CPUGuarantee, &r.CPULimit}
+	for i, k := range typedKeys {
+		v, ok := rest.Get(k)
+		if !ok {
+			continue
+		}
+		switch t := v.(type) {
+		case string:
+			*dst[i] = t
+		case json.Number:
+			*dst[i] = string(t)
+		default:
+			continue // null and oddities stay in the JSON
+		}
+		rest.Delete(k)
+	}
+	if erl, ok := rest.Get("extra_resource_limits"); ok {
+		if m, ok := erl.(*ordered.Map); ok && m.Len() == 1 {
+			if n, ok := m.Get(gpuResource); ok {
+				if s, ok := n.(string); ok {
+					r.GPU = s
+					rest.Delete("extra_resource_limits")
+				}
+			}
+		}
+	}
+	return r, rest
+}
+
+func jsonText(m *ordered.Map) string {
+	if m.Len() == 0 {
+		return ""
+	}
+	b, err := ordered.MarshalIndent(m, "  ")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// profileToForm fills the form from a profile.
+func profileToForm(p *model.Profile) profileForm {
+	f := profileForm{OrigSlug: p.Slug, Slug: p.Slug, DisplayName: p.DisplayName, Description: p.Description,
+		Default: p.Default, AllowedGroups: strings.Join(p.AllowedGroups, ", "), Image: p.Image, NodeGroup: p.NodeGroup,
+		Extra: jsonText(p.Extra)}
+	var rest *ordered.Map
+	f.Res, rest = takeResources(p.Override)
+	f.Override = jsonText(rest)
+	for _, o := range p.Options {
+		of := optionForm{Key: o.Key, DisplayName: o.DisplayName, Extra: jsonText(o.Extra)}
+		for _, ch := range o.Choices {
+			cf := choiceForm{Key: ch.Key, DisplayName: ch.DisplayName, Description: ch.Description, Default: ch.Default,
+				AllowedGroups: strings.Join(ch.AllowedGroups, ", "), Image: ch.Image, NodeGroup: ch.NodeGroup, Extra: jsonText(ch.Extra)}
+			var rest *ordered.Map
+			cf.Res, rest = takeResources(ch.Override)
+			cf.Override = jsonText(rest)
+			of.Choices = append(of.Choices, cf)
+		}
+		if u := o.Unlisted; u != nil {
+			of.HasUnlisted = true
+			of.Unlisted = unlistedForm{Enabled: u.Enabled, DisplayName: u.DisplayName, DisplayNameInChoices: u.DisplayNameInChoices,
+				Regex: u.ValidationRegex, Message: u.ValidationMessage, Override: jsonText(u.Override), Extra: jsonText(u.Extra)}
+		}
+		f.Options = append(f.Options, of)
+	}
+	return f
+}
+
+var optionField = regexp.MustCompile(`^opt\.(\d+)\.`)
+var choiceField = regexp.MustCompile(`^opt\.(\d+)\.choice\.(\d+)\.`)
+
+// formToProfileForm reads the posted form back into a profileForm.
+func formToProfileForm(v url.Values) profileForm {
+	g := func(k string) string { return strings.TrimSpace(v.Get(k)) }
+	f := profileForm{Slug: g("slug"), DisplayName: g("display_name"), Description: g("description"), Default: v.Get("default") == "on",
+		AllowedGroups: g("allowed_groups"), Image: g("image"), NodeGroup: g("node_group"), Override: g("override"), Extra: g("extra"),
+		Res: readResources(g, ""), SizeGroup: g("size_group"), SizeCount: g("size_count")}
+	nOpts, nChoices := 0, map[int]int{}
+	for k := range v {
+		if m := optionField.FindStringSubmatch(k); m != nil {
+			i, _ := strconv.Atoi(m[1])
+			nOpts = max(nOpts, i+1)
+		}
+		if m := choiceField.FindStringSubmatch(k); m != nil {
+			i, _ := strconv.Atoi(m[1])
+			j, _ := strconv.Atoi(m[2])
+			nChoices[i] = max(nChoices[i], j+1)
+		}
+	}
+	nOpts = min(nOpts, 100)
+	for i := 0; i < nOpts; i++ {
+		p := fmt.Sprintf("opt.%d.", i)
+		o := optionForm{Key: g(p + "key"), DisplayName: g(p + "display_name"), Extra: g(p + "extra"), HasUnlisted: v.Get(p+"has_unlisted") == "on"}
+		o.Unlisted = unlistedForm{Enabled: v.Get(p+"unlisted.enabled") == "on", DisplayName: g(p + "unlisted.display_name"),
+			DisplayNameInChoices: g(p + "unlisted.display_name_in_choices"), Regex: v.Get(p + "unlisted.regex"),
+			Message: g(p + "unlisted.message"), Override: g(p + "unlisted.override"), Extra: g(p + "unlisted.extra")}
+		def := v.Get(p + "default")
+		for j := 0; j < min(nChoices[i], 200); j++ {
+			cp := fmt.Sprintf("%schoice.%d.", p, j)
+			o.Choices = append(o.Choices, choiceForm{Key: g(cp + "key"), DisplayName: g(cp + "display_name"), Description: g(cp + "description"),
+				Default: def == strconv.Itoa(j), AllowedGroups: g(cp + "allowed_groups"), Image: g(cp + "image"), NodeGroup: g(cp + "node_group"),
+				Res: readResources(g, cp), Override: g(cp + "override"), Extra: g(cp + "extra")})
+		}
+		f.Options = append(f.Options, o)
+	}
+	return f
+}
+
+func readResources(g func(string) string, p string) resources {
+	return resources{MemGuarantee: g(p + "mem_guarantee"), MemLimit: g(p + "mem_limit"),
+		CPUGuarantee: g(p + "cpu_guarantee"), CPULimit: g(p + "cpu_limit"), GPU: g(p + "gpu")}
+}
+
+// toProfile builds the model profile; what cannot be read goes into errs
+// under the field's name.
+func (f *profileForm) toProfile(errs map[string]string) model.Profile {
+	p := model.Profile{Slug: f.Slug, DisplayName: f.DisplayName, Description: f.Description, Default: f.Default,
+		AllowedGroups: groups(f.AllowedGroups), Image: f.Image, NodeGroup: f.NodeGroup}
+	if f.Slug == "" {
+		errs["slug"] = "a profile needs a slug: lowercase letters, digits and hyphens, e.g. gpu-small"
+	}
+	p.Override = buildOverride(f.Res, f.Override, "", errs)
+	p.Extra = parseObject(f.Extra, "extra", errs)
+	for i, of := range f.Options {
+		pre := fmt.Sprintf("opt.%d.", i)
+		o := model.Option{Key: of.Key, DisplayName: of.DisplayName, Choices: []model.Choice{}, Extra: parseObject(of.Extra, pre+"extra", errs)}
+		if of.Key == "" {
+			errs[pre+"key"] = "an option needs a key, e.g. image"
+		}
+		for j, cf := range of.Choices {
+			cp := fmt.Sprintf("%schoice.%d.", pre, j)
+			if cf.Key == "" {
+				errs[cp+"key"] = "a choice needs a key"
+			}
+			o.Choices = append(o.Choices, model.Choice{Key: cf.Key, DisplayName: cf.DisplayName, Description: cf.Description,
+				Default: cf.Default, AllowedGroups: groups(cf.AllowedGroups), Image: cf.Image, NodeGroup: cf.NodeGroup,
+				Override: buildOverride(cf.Res, cf.Override, cp, errs), Extra: parseObject(cf.Extra, cp+"extra", errs)})
+		}
+		if of.HasUnlisted {
+			u := of.Unlisted
+			o.Unlisted = &model.Unlisted{Enabled: u.Enabled, DisplayName: u.DisplayName, DisplayNameInChoices: u.DisplayNameInChoices,
+				ValidationRegex: u.Regex, ValidationMessage: u.Message,
+				Override: parseObject(u.Override, pre+"unlisted.override", errs), Extra: parseObject(u.Extra, pre+"unlisted.extra", errs)}
+			if o.Unlisted.Override == nil && u.Enabled {
+				o.Unlisted.Override = ordered.NewMap()
+			}
+		}
+		p.Options = append(p.Options, o)
+	}
+	return p
+}
+
+func groups(s string) []string {
+	var out []string
+	for _, g := range strings.Split(s, ",") {
+		if g = strings.TrimSpace(g); g != "" {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// parseObject reads a JSON object typed into a textarea ("" is none).
+func parseObject(s, field string, errs map[string]string) *ordered.Map {
+	if strings.TrimSpace(s) == "" {
+		return nil
+	}
+	v, err := ordered.DecodeJSON([]byte(s), 32)
+	if err != nil {
+		errs[field] = "not valid JSON: " + err.Error()
+		return nil
+	}
+	m, ok := v.(*ordered.Map)
+	if !ok {
+		errs[field] = "must be a JSON object, like {\"key\": \"value\"}"
+		return nil
+	}
+	return m
+}
+
+var plainBytes = regexp.MustCompile(`^[0-9]+$`)
+
+// buildOverride puts the typed fields first, then the JSON keys.
+func buildOverride(r resources, jsonText, pre string, errs map[string]string) *ordered.Map {
+	ov := ordered.NewMap()
+	for _, kv := range []struct{ key, val string }{{"mem_guarantee", r.MemGuarantee}, {"mem_limit", r.MemLimit}} {
+		switch {
+		case kv.val == "":
+		case plainBytes.MatchString(kv.val):
+			ov.Set(kv.key, json.Number(kv.val))
+		default:
+			ov.Set(kv.key, kv.val) // KubeSpawner's own syntax; Validate explains a wrong one
+		}
+	}
+	for _, kv := range []struct{ key, val string }{{"cpu_guarantee", r.CPUGuarantee}, {"cpu_limit", r.CPULimit}} {
+		if kv.val == "" {
+			continue
+		}
+		f, err := strconv.ParseFloat(kv.val, 64)
+		if err != nil || f < 0 || math.IsInf(f, 0) {
+			errs[pre+kv.key] = "a number of CPUs, such as 0.5 or 2"
+			continue
+		}
+		ov.Set(kv.key, json.Number(kv.val))
+	}
+	if r.GPU != "" {
+		n, err := strconv.Atoi(r.GPU)
+		if err != nil || n < 0 {
+			errs[pre+"gpu"] = "a whole number of GPUs"
+		} else if n > 0 {
+			ov.Set("extra_resource_limits", ordered.MapOf(gpuResource, strconv.Itoa(n)))
+		}
+	}
+	rest := parseObject(jsonText, pre+"override", errs)
+	for _, k := range rest.Keys() {
+		v, _ := rest.Get(k)
+		if ov.Has(k) {
+			errs[pre+"override"] = fmt.Sprintf("%q is set both in its own field and here; keep one", k)
+			continue
+		}
+		ov.Set(k, v)
+	}
+	if ov.Len() == 0 {
+		return nil
+	}
+	return ov
+}
+
+// sizeChoices generates n resource choices for a node group: memory halving
+// at each step from what a node offers, guarantee = limit, CPU guaranteed in
+// proportion with the node's CPUs as the limit. Smallest first.
+func sizeChoices(ng model.NodeGroup, n int) []choiceForm {
+	var out []choiceForm
+	mem, cpu := float64(ng.Allocatable.Memory), ng.Allocatable.CPU
+	for k := n - 1; k >= 0; k-- {
+		m := mem / math.Pow(2, float64(k))
+		gib := m / (1 << 30)
+		c := math.Round(cpu*m/mem*100) / 100
+		bytes := strconv.FormatInt(int64(m), 10)
+		out = append(out, choiceForm{
+			Key:         strings.ReplaceAll(fmt.Sprintf("mem_%.1f", gib), ".", "_"),
+			DisplayName: fmt.Sprintf("%.1f GB RAM, up to %g CPUs", gib*1.073741824, cpu),
+			NodeGroup:   ng.Slug,
+			Res: resources{MemGuarantee: bytes, MemLimit: bytes,
+				CPUGuarantee: strconv.FormatFloat(c, 'f', -1, 64), CPULimit: strconv.FormatFloat(cpu, 'f', -1, 64)},
+		})
+	}
+	if len(out) > 0 {
+		out[0].Default = true
+	}
+	return out
+}

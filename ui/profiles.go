@@ -1,0 +1,295 @@
+package ui
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/jupyterhub/hubprofiles/edit"
+	"github.com/jupyterhub/hubprofiles/kubespawner"
+	"github.com/jupyterhub/hubprofiles/model"
+)
+
+type profileRow struct {
+	model.Profile
+	Options int
+	Choices int
+}
+
+type profilesData struct {
+	Rows []profileRow
+	Base int64
+}
+
+func (h *Handler) profilesPage(c echo.Context) error {
+	st, err := h.head(c)
+	if err != nil {
+		return h.fail(c, err)
+	}
+	d := profilesData{Base: st.BaseID()}
+	for _, p := range st.Catalog.Profiles {
+		row := profileRow{Profile: p, Options: len(p.Options)}
+		for _, o := range p.Options {
+			row.Choices += len(o.Choices)
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	return h.render(c, http.StatusOK, "profiles", "profile-list", h.page(c, "Profiles", "profiles", d))
+}
+
+func (h *Handler) newProfile(c echo.Context) error {
+	st, err := h.head(c)
+	if err != nil {
+		return h.fail(c, err)
+	}
+	f := profileForm{New: true, Base: st.BaseID(), Errors: map[string]string{}}
+	h.formChoices(&f, st.Catalog)
+	return h.render(c, http.StatusOK, "profile", "profile-form", h.page(c, "Add a profile", "profiles", f))
+}
+
+func (h *Handler) editProfile(c echo.Context) error {
+	st, err := h.head(c)
+	if err != nil {
+		return h.fail(c, err)
+	}
+	i := st.Catalog.ProfileIndex(c.Param("slug"))
+	if i < 0 {
+		return h.fail(c, fmt.Errorf("profile %q: %w", c.Param("slug"), model.ErrNotFound))
+	}
+	f := profileToForm(&st.Catalog.Profiles[i])
+	f.Base, f.Errors = st.BaseID(), map[string]string{}
+	h.formChoices(&f, st.Catalog)
+	return h.render(c, http.StatusOK, "profile", "profile-form", h.page(c, "Profile "+f.DisplayName, "profiles", f))
+}
+
+func (h *Handler) formChoices(f *profileForm, c *model.Catalog) {
+	f.Images, f.NodeGroups = c.Images, c.NodeGroups
+	if f.SizeCount == "" {
+		f.SizeCount = "4"
+	}
+}
+
+var removeChoice = regexp.MustCompile(`^remove-choice:(\d+):(\d+)$`)
+
+// saveProfile handles the editor's buttons: save, or change the form
+// (add/remove an option or a choice, generate sizes) and show it again.
+func (h *Handler) saveProfile(c echo.Context) error {
+	orig := c.Param("slug") // "" for a new profile
+	if err := c.Request().ParseForm(); err != nil {
+		return h.message(c, http.StatusBadRequest, "Bad form", err.Error())
+	}
+	f := formToProfileForm(c.Request().PostForm)
+	f.New, f.OrigSlug, f.Base, f.Errors = orig == "", orig, formBase(c), map[string]string{}
+	st, err := h.head(c)
+	if err != nil {
+		return h.fail(c, err)
+	}
+	h.formChoices(&f, st.Catalog)
+	title := "Profile " + f.DisplayName
+	if f.New {
+		title = "Add a profile"
+	}
+	again := func(status int) error {
+		return h.render(c, status, "profile", "profile-form", h.page(c, title, "profiles", f))
+	}
+	switch action := c.FormValue("action"); {
+	case action == "add-option":
+		f.Options = append(f.Options, optionForm{Choices: []choiceForm{{}}})
+		return again(http.StatusOK)
+	case strings.HasPrefix(action, "add-choice:"):
+		i, _ := strconv.Atoi(strings.TrimPrefix(action, "add-choice:"))
+		if i >= 0 && i < len(f.Options) {
+			f.Options[i].Choices = append(f.Options[i].Choices, choiceForm{})
+		}
+		return again(http.StatusOK)
+	case strings.HasPrefix(action, "remove-option:"):
+		i, _ := strconv.Atoi(strings.TrimPrefix(action, "remove-option:"))
+		if i >= 0 && i < len(f.Options) {
+			f.Options = append(f.Options[:i], f.Options[i+1:]...)
+		}
+		return again(http.StatusOK)
+	case removeChoice.MatchString(action):
+		m := removeChoice.FindStringSubmatch(action)
+		i, _ := strconv.Atoi(m[1])
+		j, _ := strconv.Atoi(m[2])
+		if i < len(f.Options) && j < len(f.Options[i].Choices) {
+			f.Options[i].Choices = append(f.Options[i].Choices[:j], f.Options[i].Choices[j+1:]...)
+		}
+		return again(http.StatusOK)
+	case action == "generate-sizes":
+		ng, ok := st.Catalog.NodeGroup(f.SizeGroup)
+		n, err := strconv.Atoi(f.SizeCount)
+		if !ok || err != nil || n < 1 || n > 8 || ng.Allocatable.Memory == 0 {
+			f.Errors["size_group"] = "pick a node group with a known memory size, and 1 to 8 sizes"
+			return again(http.StatusUnprocessableEntity)
+		}
+		key := "resources"
+		for taken(f.Options, key) {
+			key += "_2"
+		}
+		f.Options = append(f.Options, optionForm{Key: key, DisplayName: "Resource allocation", Choices: sizeChoices(*ng, n)})
+		return again(http.StatusOK)
+	}
+
+	p := f.toProfile(f.Errors)
+	if len(f.Errors) > 0 {
+		return again(http.StatusUnprocessableEntity)
+	}
+	msg := "edit profile " + orig
+	if f.New {
+		msg = "add profile " + p.Slug
+	}
+	index := -1
+	res, err := h.edit.Commit(c.Request().Context(), edit.Change{Base: f.Base, Author: author(c), Message: msg, Apply: func(cat *model.Catalog) error {
+		if f.New {
+			index = len(cat.Profiles)
+			return cat.AddProfile(p)
+		}
+		index = cat.ProfileIndex(orig)
+		return cat.ReplaceProfile(orig, p)
+	}})
+	if err != nil {
+		f.Form = h.formErrorFunc(err, f.Errors, func(path string) (string, bool) { return profileField(path, index) })
+		if se := staleOf(err); se != nil {
+			f.Changes = se.Changes
+			f.Base = se.Head // saving again applies the admin's form over the new head
+		}
+		if f.Form == "" && len(f.Errors) == 0 {
+			return h.fail(c, err)
+		}
+		return again(statusOf(err))
+	}
+	flash := "Saved profile " + p.DisplayName + "."
+	if n := len(res.Warnings); n > 0 {
+		flash += fmt.Sprintf(" %d warning(s): see the dashboard.", n)
+	}
+	if c.Request().Header.Get("HX-Request") == "true" {
+		c.Response().Header().Set("HX-Redirect", h.prefix+"profiles?done="+url.QueryEscape(flash))
+		return c.NoContent(http.StatusOK)
+	}
+	return h.done(c, "profiles", flash)
+}
+
+func taken(opts []optionForm, key string) bool {
+	for _, o := range opts {
+		if o.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// profileField maps a finding's catalog path to the editor's field name:
+// /profiles/3/kubespawner_override/mem_limit → mem_limit,
+// /profiles/3/options/0/choices/2/image → opt.0.choice.2.image.
+func profileField(path string, index int) (string, bool) {
+	rest, ok := strings.CutPrefix(path, fmt.Sprintf("/profiles/%d", index))
+	if !ok || index < 0 {
+		return "", false
+	}
+	parts := strings.Split(strings.TrimPrefix(rest, "/"), "/")
+	prefix := ""
+	if len(parts) >= 2 && parts[0] == "options" {
+		prefix = "opt." + parts[1] + "."
+		parts = parts[2:]
+		if len(parts) >= 2 && parts[0] == "choices" {
+			prefix += "choice." + parts[1] + "."
+			parts = parts[2:]
+		} else if len(parts) >= 1 && parts[0] == "unlisted_choice" {
+			return prefix + unlistedField(parts[1:]), true
+		}
+	}
+	if len(parts) == 0 || parts[0] == "" {
+		return prefix + "key", prefix != ""
+	}
+	switch parts[0] {
+	case "kubespawner_override":
+		if len(parts) >= 2 {
+			switch parts[1] {
+			case "mem_guarantee", "mem_limit", "cpu_guarantee", "cpu_limit":
+				return prefix + parts[1], true
+			case "extra_resource_limits":
+				return prefix + "gpu", true
+			}
+		}
+		return prefix + "override", true
+	case "extra":
+		return prefix + "extra", true
+	case "slug", "display_name", "description", "image", "node_group", "allowed_groups", "key", "default":
+		return prefix + parts[0], true
+	}
+	return "", false
+}
+
+func unlistedField(parts []string) string {
+	if len(parts) == 0 {
+		return "unlisted.enabled"
+	}
+	switch parts[0] {
+	case "validation_regex":
+		return "unlisted.regex"
+	case "validation_message":
+		return "unlisted.message"
+	case "kubespawner_override":
+		return "unlisted.override"
+	}
+	return "unlisted." + parts[0]
+}
+
+func (h *Handler) deleteProfile(c echo.Context) error {
+	slug := c.Param("slug")
+	_, err := h.edit.Commit(c.Request().Context(), edit.Change{Base: formBase(c), Author: author(c), Message: "remove profile " + slug,
+		Apply: func(cat *model.Catalog) error { return cat.RemoveProfile(slug) }})
+	if err != nil {
+		return h.fail(c, err)
+	}
+	return h.done(c, "profiles", "Removed profile "+slug+". Publish to take it away from users.")
+}
+
+func (h *Handler) moveProfile(c echo.Context) error {
+	slug := c.Param("slug")
+	to, err := strconv.Atoi(c.FormValue("to"))
+	if err != nil {
+		return h.message(c, http.StatusBadRequest, "Bad position", "to must be a number")
+	}
+	_, err = h.edit.Commit(c.Request().Context(), edit.Change{Base: edit.NoBase, Author: author(c),
+		Message: fmt.Sprintf("move profile %s to position %d", slug, to+1),
+		Apply:   func(cat *model.Catalog) error { return cat.MoveProfile(slug, to) }})
+	if err != nil {
+		return h.fail(c, err)
+	}
+	if c.Request().Header.Get("HX-Request") == "true" {
+		return h.profilesPage(c)
+	}
+	return h.done(c, "profiles", "")
+}
+
+type regexResult struct {
+	Problems []kubespawner.Problem
+	Value    string
+	Matches  string // "yes", "no" or "" when it cannot be tried here
+}
+
+// regexTest checks a validation_regex and tries it on a value, as the
+// server would (re.match, anchored at the start).
+func (h *Handler) regexTest(c echo.Context) error {
+	rx, value := c.FormValue("regex"), c.FormValue("value")
+	for k, vs := range c.Request().PostForm {
+		if strings.HasSuffix(k, ".unlisted.regex") && len(vs) > 0 && rx == "" {
+			rx = vs[0]
+		}
+	}
+	res := regexResult{Problems: kubespawner.CheckRegex(rx), Value: value}
+	if re, err := regexp.Compile(`^(?:` + rx + `)`); err == nil && value != "" {
+		res.Matches = "no"
+		if re.MatchString(value) {
+			res.Matches = "yes"
+		}
+	}
+	return h.render(c, http.StatusOK, "profile", "regex-result", h.page(c, "", "", res))
+}

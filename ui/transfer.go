@@ -1,0 +1,165 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/jupyterhub/hubprofiles/edit"
+	"github.com/jupyterhub/hubprofiles/model"
+	"github.com/jupyterhub/hubprofiles/profilelist"
+)
+
+type importData struct {
+	Content  string
+	Publish  bool
+	Message  string
+	Format   string
+	Error    string
+	Findings []model.Finding
+	Errors   int
+	Checked  bool // the findings are shown; importing is one click away
+	Base     int64
+}
+
+func (h *Handler) importPage(c echo.Context) error {
+	st, err := h.head(c)
+	if err != nil {
+		return h.fail(c, err)
+	}
+	return h.render(c, http.StatusOK, "import", "import-form", h.page(c, "Import", "import", importData{Base: st.BaseID()}))
+}
+
+// importPost checks (action=check) or imports (action=import) a pasted or
+// uploaded profile list, z2jh values file or hubprofiles document. The
+// findings are shown before anything is written.
+func (h *Handler) importPost(c echo.Context) error {
+	d := importData{Content: c.FormValue("content"), Publish: c.FormValue("publish") == "on", Message: strings.TrimSpace(c.FormValue("message")), Base: formBase(c)}
+	if fh, err := c.FormFile("file"); err == nil && fh.Size > 0 {
+		f, err := fh.Open()
+		if err != nil {
+			return h.fail(c, err)
+		}
+		b, err := io.ReadAll(io.LimitReader(f, int64(profilelist.DefaultLimits.MaxBytes)+1))
+		f.Close()
+		if err != nil {
+			return h.fail(c, err)
+		}
+		d.Content = string(b)
+	}
+	show := func(status int) error {
+		return h.render(c, status, "import", "import-form", h.page(c, "Import", "import", d))
+	}
+	if strings.TrimSpace(d.Content) == "" {
+		d.Error = "Paste a profile list, a z2jh values file or a hubprofiles document, or choose a file."
+		return show(http.StatusUnprocessableEntity)
+	}
+	src, err := profilelist.Parse([]byte(d.Content), profilelist.DefaultLimits)
+	if err != nil {
+		d.Error = "This cannot be read: " + err.Error()
+		return show(http.StatusUnprocessableEntity)
+	}
+	d.Format = string(src.Format)
+	ctx := c.Request().Context()
+	if src.Format == profilelist.FormatDocument {
+		doc := *src.Document
+		doc.NodeGroups = h.edit.Config().NodeGroups
+		d.Findings = h.edit.Validate(ctx, &doc)
+	} else {
+		for _, f := range h.edit.ValidateList(ctx, src.List) {
+			f.Path = src.ListPath + f.Path
+			d.Findings = append(d.Findings, f)
+		}
+	}
+	for _, f := range d.Findings {
+		if f.Severity == model.Error {
+			d.Errors++
+		}
+	}
+	if c.FormValue("action") != "import" || d.Errors > 0 {
+		d.Checked = true
+		status := http.StatusOK
+		if d.Errors > 0 {
+			status = http.StatusUnprocessableEntity
+		}
+		return show(status)
+	}
+	msg := d.Message
+	if msg == "" {
+		msg = "import " + d.Format
+	}
+	res, err := h.edit.Import(ctx, src, edit.Change{Base: d.Base, Author: author(c), Message: msg, Publish: d.Publish})
+	var ve *edit.ValidationError
+	if errors.As(err, &ve) {
+		d.Findings, d.Checked = ve.Findings, true
+		return show(http.StatusUnprocessableEntity)
+	}
+	if se := staleOf(err); se != nil {
+		d.Error = "Someone else changed the catalog meanwhile (revision " + itoa(se.Head) + "); nothing was imported. Check again and import."
+		d.Base = se.Head
+		return show(http.StatusConflict)
+	}
+	if err != nil {
+		return h.fail(c, err)
+	}
+	state := "as a draft; publish it from the history"
+	if d.Publish {
+		state = "and published"
+		h.published()
+	}
+	return h.done(c, "history", fmt.Sprintf("Imported %d profile(s) as revision %d, %s.", len(res.Catalog.Profiles), res.Revision.ID, state))
+}
+
+type exportData struct {
+	HasLive bool
+	Head    int64
+}
+
+func (h *Handler) exportPage(c echo.Context) error {
+	st, err := h.head(c)
+	if err != nil {
+		return h.fail(c, err)
+	}
+	_, _, liveErr := h.edit.Live(c.Request().Context())
+	return h.render(c, http.StatusOK, "export", "", h.page(c, "Export", "export", exportData{HasLive: liveErr == nil, Head: st.BaseID()}))
+}
+
+// exportDownload sends one export as a file.
+func (h *Handler) exportDownload(c echo.Context) error {
+	ctx := c.Request().Context()
+	var (
+		st  *edit.State
+		err error
+	)
+	if c.QueryParam("revision") == "head" {
+		st, err = h.edit.Head(ctx)
+	} else {
+		_, st, err = h.edit.Live(ctx)
+	}
+	if err != nil {
+		return h.fail(c, err)
+	}
+	formats := map[string]struct {
+		fn         func(*model.Catalog) ([]byte, error)
+		mime, file string
+	}{
+		"json":     {profilelist.ExportJSON, "application/json", "profile-list.json"},
+		"yaml":     {profilelist.ExportYAML, "application/yaml", "profile-list.yaml"},
+		"values":   {profilelist.ExportValues, "application/yaml", "values.yaml"},
+		"document": {profilelist.ExportDocument, "application/json", "hubprofiles.json"},
+	}
+	f, ok := formats[c.QueryParam("format")]
+	if !ok {
+		return h.message(c, http.StatusBadRequest, "Unknown format", "format is json, yaml, values or document")
+	}
+	out, err := f.fn(st.Catalog)
+	if err != nil {
+		return h.fail(c, err)
+	}
+	c.Response().Header().Set("Content-Disposition", `attachment; filename="`+f.file+`"`)
+	return c.Blob(http.StatusOK, f.mime, out)
+}

@@ -1,0 +1,226 @@
+// Package ui is the admin pages: server-rendered HTML enhanced with htmx
+// (vendored, pinned 2.x). Every form works without JavaScript (POST, then
+// 303 to the result); htmx requests get just the fragment they target, named
+// after the id of its root element. The pages share the domain and the store
+// with the REST API, not its handlers.
+package ui
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/jupyterhub/hubprofiles/auth"
+	"github.com/jupyterhub/hubprofiles/edit"
+	"github.com/jupyterhub/hubprofiles/infra"
+	"github.com/jupyterhub/hubprofiles/model"
+	"github.com/jupyterhub/hubprofiles/registry"
+)
+
+//go:embed templates static
+var files embed.FS
+
+// HTMX is the vendored htmx file, served from the binary (no CDN; the CSP
+// allows only our own scripts).
+const HTMX = "htmx-2.0.11.min.js"
+
+// Handler serves the pages.
+type Handler struct {
+	edit      *edit.Editor
+	identify  auth.Identifier
+	images    *registry.Checker // nil: no registry checks
+	log       *slog.Logger
+	prefix    string
+	published func()
+	pages     map[string]*template.Template
+}
+
+// New parses every template (a broken one fails the start, not a request).
+func New(e *edit.Editor, id auth.Identifier, images *registry.Checker, log *slog.Logger, prefix string, published func()) (*Handler, error) {
+	if published == nil {
+		published = func() {}
+	}
+	h := &Handler{edit: e, identify: id, images: images, log: log, prefix: prefix, published: published, pages: map[string]*template.Template{}}
+	base, err := template.New("layout").Funcs(funcs(prefix)).ParseFS(files, "templates/layout.html", "templates/partials/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("ui templates: %w", err)
+	}
+	pages, err := fs.Glob(files, "templates/pages/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pages {
+		t, err := template.Must(base.Clone()).ParseFS(files, p)
+		if err != nil {
+			return nil, fmt.Errorf("ui template %s: %w", p, err)
+		}
+		h.pages[strings.TrimSuffix(strings.TrimPrefix(p, "templates/pages/"), ".html")] = t
+	}
+	return h, nil
+}
+
+// Register mounts every page on g (the service prefix). This list is the
+// whole UI.
+func (h *Handler) Register(g *echo.Group) {
+	static, _ := fs.Sub(files, "static")
+	g.GET("/static/*", echo.WrapHandler(http.StripPrefix(strings.TrimSuffix(h.prefix, "/")+"/static/", cacheStatic(http.FileServer(http.FS(static))))))
+
+	view, edits := h.guard(auth.Viewer), h.guard(auth.Editor)
+	g.GET("/", h.dashboard, view)
+
+	g.GET("/images", h.imagesPage, view)
+	g.POST("/images", h.createImage, edits)
+	g.GET("/images/new", h.newImage, view)
+	g.GET("/images/check", h.checkRefFragment, view)
+	g.GET("/images/:slug", h.editImage, view)
+	g.POST("/images/:slug", h.updateImage, edits)
+	g.POST("/images/:slug/delete", h.deleteImage, edits)
+	g.POST("/images/:slug/bump", h.bumpImage, edits)
+
+	g.GET("/profiles", h.profilesPage, view)
+	g.GET("/profiles/new", h.newProfile, view)
+	g.POST("/profiles/new", h.saveProfile, edits)
+	g.GET("/profiles/:slug", h.editProfile, view)
+	g.POST("/profiles/:slug", h.saveProfile, edits)
+	g.POST("/profiles/:slug/delete", h.deleteProfile, edits)
+	g.POST("/profiles/:slug/move", h.moveProfile, edits)
+	g.POST("/regex-test", h.regexTest, view)
+
+	g.GET("/node-groups", h.nodeGroupsPage, view)
+
+	g.GET("/history", h.historyPage, view)
+	g.GET("/history/:id", h.revisionPage, view)
+	g.POST("/history/:id/publish", h.publish, edits)
+	g.POST("/history/:id/restore", h.restore, edits)
+
+	g.GET("/preview", h.previewPage, view)
+
+	g.GET("/import", h.importPage, view)
+	g.POST("/import", h.importPost, edits)
+	g.GET("/export", h.exportPage, view)
+	g.GET("/export/download", h.exportDownload, view)
+}
+
+func cacheStatic(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (h *Handler) guard(role auth.Role) echo.MiddlewareFunc {
+	return auth.Page(h.identify, func() infra.Access { return h.edit.Config().Access }, role)
+}
+
+// page is what every template gets: the chrome, and the page's own data.
+type page struct {
+	Title   string
+	Nav     string
+	Prefix  string
+	CSRF    string
+	User    *auth.User
+	Editor  bool // may change things
+	Flash   string
+	Data    any
+	Request string // the request URI, for next= links
+}
+
+func (h *Handler) page(c echo.Context, title, nav string, data any) page {
+	u := auth.UserOf(c)
+	return page{Title: title, Nav: nav, Prefix: h.prefix, CSRF: auth.CSRFToken(c), User: u,
+		Editor: auth.RoleOf(u, h.edit.Config().Access) >= auth.Editor, Flash: c.QueryParam("done"),
+		Data: data, Request: c.Request().URL.RequestURI()}
+}
+
+// render writes a page, or for an htmx request that names a fragment, only
+// that fragment. Responses vary on HX-Request either way.
+func (h *Handler) render(c echo.Context, status int, name, fragment string, p page) error {
+	t, ok := h.pages[name]
+	if !ok {
+		return fmt.Errorf("ui: no page %q", name)
+	}
+	c.Response().Header().Add("Vary", "HX-Request")
+	tmpl := "layout"
+	if fragment != "" && c.Request().Header.Get("HX-Request") == "true" {
+		tmpl = fragment
+	}
+	var b bytes.Buffer
+	if err := t.ExecuteTemplate(&b, tmpl, p); err != nil {
+		return fmt.Errorf("ui: rendering %s/%s: %w", name, tmpl, err)
+	}
+	return c.HTMLBlob(status, b.Bytes())
+}
+
+// done ends a successful POST: 303 to where the result is shown (htmx
+// follows it too, and swaps the page it gets).
+func (h *Handler) done(c echo.Context, path, flash string) error {
+	u := h.prefix + strings.TrimPrefix(path, "/")
+	if flash != "" {
+		sep := "?"
+		if strings.Contains(u, "?") {
+			sep = "&"
+		}
+		u += sep + "done=" + url.QueryEscape(flash)
+	}
+	return c.Redirect(http.StatusSeeOther, u)
+}
+
+// fail maps an error of a write to a page: the same vocabulary as the API.
+func (h *Handler) fail(c echo.Context, err error) error {
+	var (
+		iu *model.InUseError
+		ve *edit.ValidationError
+	)
+	switch {
+	case errors.As(err, &iu):
+		return h.message(c, http.StatusConflict, "Still in use", iu.Error()+". Remove those uses first.")
+	case errors.Is(err, model.ErrNotFound):
+		return h.message(c, http.StatusNotFound, "Not found", err.Error())
+	case errors.Is(err, model.ErrExists):
+		return h.message(c, http.StatusConflict, "Already exists", err.Error())
+	case errors.As(err, &ve):
+		var lines []string
+		for _, f := range ve.Findings {
+			if f.Severity == model.Error {
+				lines = append(lines, f.Path+": "+f.Message)
+			}
+		}
+		return h.message(c, http.StatusUnprocessableEntity, "Refused", "Nothing was saved: "+strings.Join(lines, "; "))
+	}
+	h.log.Error("page request failed", "path", c.Request().URL.Path, "err", err)
+	return h.message(c, http.StatusInternalServerError, "Something went wrong", "The server log has the details.")
+}
+
+type messageData struct{ Heading, Text string }
+
+func (h *Handler) message(c echo.Context, status int, heading, text string) error {
+	return h.render(c, status, "message", "", h.page(c, heading, "", messageData{heading, text}))
+}
+
+func funcs(prefix string) template.FuncMap {
+	return template.FuncMap{
+		"url":  func(parts ...string) string { return prefix + strings.TrimPrefix(strings.Join(parts, ""), "/") },
+		"esc":  url.PathEscape,
+		"ago":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+		"join": strings.Join,
+		"add":  func(a, b int) int { return a + b },
+		"htmx": func() string { return prefix + "static/" + HTMX },
+		"dict": func(kv ...any) map[string]any {
+			m := map[string]any{}
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[kv[i].(string)] = kv[i+1]
+			}
+			return m
+		},
+	}
+}
