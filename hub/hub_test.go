@@ -1,0 +1,125 @@
+// Package hub holds the tests of the hub-side Python module
+// (chart/files/hubprofiles_hub.py). They are written in Python (unittest)
+// and run with Debian's /usr/bin/python3, which has tornado and JupyterHub
+// 3.0; this Go test builds the hubprofiles binary and runs them, so that
+// `go test ./...` covers the module too. See hub/README.md.
+package hub
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const (
+	python     = "/usr/bin/python3"
+	jupyterhub = "/usr/bin/jupyterhub"
+	aptHint    = "install Debian's JupyterHub (it brings python3 and python3-tornado): " +
+		"apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends jupyterhub"
+)
+
+// TestHubModule runs every Python test in hub/ (the module against the real
+// binary, and the end-to-end test with a real JupyterHub) and fails with
+// their output if any fails. A missing prerequisite is a failure, never a
+// skip: these tests are the only check of the hub side.
+func TestHubModule(t *testing.T) {
+	root := repoRoot(t)
+	requirePython(t)
+
+	bin := filepath.Join(t.TempDir(), "hubprofiles")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/hubprofiles")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/hubprofiles: %v\n%s", err, out)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), budget(t))
+	defer cancel()
+	cmd := exec.CommandContext(ctx, python, "-m", "unittest", "discover", "-s", "hub", "-v")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(),
+		"HUBPROFILES_BIN="+bin,
+		"PYTHONDONTWRITEBYTECODE=1", // no __pycache__ in the repository
+		"PYTHONUNBUFFERED=1",
+	)
+	// On timeout, interrupt the whole process group: Python then stops the
+	// servers it started (atexit) before it exits.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGINT) }
+	cmd.WaitDelay = 20 * time.Second
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+
+	start := time.Now()
+	err := cmd.Run()
+	elapsed := time.Since(start).Round(time.Millisecond)
+	if ctx.Err() != nil {
+		t.Fatalf("the Python tests did not finish within %s:\n%s", budget(t), out.String())
+	}
+	if err != nil {
+		t.Fatalf("the Python tests failed (%v, after %s):\n%s", err, elapsed, out.String())
+	}
+	if testing.Verbose() {
+		t.Logf("Python output:\n%s", out.String())
+	}
+	if m := regexp.MustCompile(`Ran (\d+) tests? in (\S+)`).FindStringSubmatch(out.String()); m != nil {
+		t.Logf("%s Python tests passed in %s (%s with startup)", m[1], m[2], elapsed)
+	} else {
+		t.Fatalf("no unittest summary in the output:\n%s", out.String())
+	}
+}
+
+// requirePython fails (not skips) with an apt hint if Debian's Python,
+// tornado or JupyterHub is missing.
+func requirePython(t *testing.T) {
+	t.Helper()
+	for _, p := range []string{python, jupyterhub} {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("%s is missing (%v); %s", p, err, aptHint)
+		}
+	}
+	check := exec.Command(python, "-c", "import tornado, jupyterhub")
+	if out, err := check.CombinedOutput(); err != nil {
+		t.Fatalf("%s cannot import tornado and jupyterhub (%v):\n%s\n%s", python, err, out, aptHint)
+	}
+}
+
+// repoRoot walks up from the package directory to the directory of go.mod.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		} else if !errors.Is(err, os.ErrNotExist) {
+			t.Fatal(err)
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test's directory")
+		}
+		dir = parent
+	}
+}
+
+// budget is how long the Python tests may run: 5 minutes, or less if the
+// go test deadline is nearer (minus time to report).
+func budget(t *testing.T) time.Duration {
+	d := 5 * time.Minute
+	if deadline, ok := t.Deadline(); ok {
+		if left := time.Until(deadline) - 30*time.Second; left < d {
+			d = max(left, 10*time.Second)
+		}
+	}
+	return d
+}
