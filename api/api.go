@@ -74,6 +74,10 @@ func (h *Handler) Register(g *echo.Group) {
 	g.DELETE("/profiles/:slug", h.deleteProfile, write...)
 	g.POST("/profiles/:slug/move", h.moveProfile, write...)
 
+	g.GET("/defaults", h.getDefaults, read...)
+	g.PUT("/defaults", h.putDefaults, write...)
+	g.GET("/effective", h.effective, read...)
+
 	g.GET("/node-groups", h.listNodeGroups, read...)
 	g.GET("/node-groups/:slug", h.getNodeGroup, read...)
 

@@ -23,6 +23,16 @@ type Catalog struct {
 	NodeGroups []NodeGroup `json:"node_groups"`
 	// Profiles are shown to users in this order.
 	Profiles []Profile `json:"profiles"`
+	// Defaults apply to every server, under whatever profile it uses.
+	Defaults Defaults `json:"defaults"`
+}
+
+// Defaults are the hub-wide base under every profile: the image and the
+// interface a user gets when no profile (or no profile at all) says
+// otherwise. A profile's or a choice's own value wins.
+type Defaults struct {
+	Image      string `json:"image,omitempty"`       // a catalog image slug
+	DefaultURL string `json:"default_url,omitempty"` // e.g. /lab, /tree, /rstudio
 }
 
 // Image is one entry of the image catalog.
@@ -71,6 +81,8 @@ type Profile struct {
 	// Image and NodeGroup name a catalog image and a node group by slug.
 	Image     string `json:"image,omitempty"`
 	NodeGroup string `json:"node_group,omitempty"`
+	// DefaultURL is the interface the server opens (default_url), e.g. /lab.
+	DefaultURL string `json:"default_url,omitempty"`
 	// Override holds every other kubespawner_override key, in order. Nil
 	// means the profile has no kubespawner_override at all.
 	Override *ordered.Map `json:"kubespawner_override,omitempty"`
@@ -97,6 +109,7 @@ type Choice struct {
 	AllowedGroups []string     `json:"allowed_groups,omitempty"`
 	Image         string       `json:"image,omitempty"`
 	NodeGroup     string       `json:"node_group,omitempty"`
+	DefaultURL    string       `json:"default_url,omitempty"`
 	Override      *ordered.Map `json:"kubespawner_override,omitempty"`
 	Extra         *ordered.Map `json:"extra,omitempty"`
 }

@@ -52,6 +52,20 @@ var (
 	UnlistedKeys = []string{"enabled", "display_name", "display_name_in_choices", "validation_regex", "validation_message", "kubespawner_override"}
 )
 
+// CheckDefaultURL says what is wrong with an interface path ("" if
+// nothing): it is a path on the user's server, like /lab or /rstudio.
+func CheckDefaultURL(u string) string {
+	switch {
+	case !strings.HasPrefix(u, "/"):
+		return fmt.Sprintf("the interface %q must be a path on the user's server starting with /, like /lab, /tree or /rstudio", u)
+	case strings.HasPrefix(u, "//") || strings.Contains(u, "://"):
+		return fmt.Sprintf("the interface %q must be a path, not a URL to another site", u)
+	case strings.ContainsAny(u, " \t\n\"'<>"):
+		return fmt.Sprintf("the interface %q contains spaces, quotes or < >", u)
+	}
+	return ""
+}
+
 var imageSlug = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
 // Check reports what is inconsistent inside the catalog itself: duplicate
@@ -92,6 +106,16 @@ func (c *Catalog) Check() []Finding {
 		}
 		seen[ng.Slug] = true
 	}
+	if im := c.Defaults.Image; im != "" {
+		if _, ok := c.Image(im); !ok {
+			add("/defaults/image", "no image %q in the image catalog", im)
+		}
+	}
+	if u := c.Defaults.DefaultURL; u != "" {
+		if msg := CheckDefaultURL(u); msg != "" {
+			add("/defaults/default_url", "%s", msg)
+		}
+	}
 	seen = map[string]bool{}
 	for i, pr := range c.Profiles {
 		p := Pointer("profiles", i)
@@ -99,11 +123,11 @@ func (c *Catalog) Check() []Finding {
 			add(p+"/slug", "profile slug %q is used twice", pr.Slug)
 		}
 		seen[pr.Slug] = true
-		fs = append(fs, c.checkRefs(p, pr.Image, pr.NodeGroup, pr.Override)...)
+		fs = append(fs, c.checkRefs(p, pr.Image, pr.NodeGroup, pr.DefaultURL, pr.Override)...)
 		fs = append(fs, checkExtra(p, pr.Extra, map[string]bool{
 			"display_name": pr.DisplayName != "", "slug": true, "description": pr.Description != "",
 			"default": pr.Default, "allowed_groups": pr.AllowedGroups != nil,
-			"kubespawner_override": pr.Override != nil || pr.Image != "" || pr.NodeGroup != "",
+			"kubespawner_override": pr.Override != nil || pr.Image != "" || pr.NodeGroup != "" || pr.DefaultURL != "",
 			"profile_options":      len(pr.Options) > 0,
 		})...)
 		keys := map[string]bool{}
@@ -123,11 +147,11 @@ func (c *Catalog) Check() []Finding {
 					add(cp+"/key", "choice key %q is used twice in this option", ch.Key)
 				}
 				ckeys[ch.Key] = true
-				fs = append(fs, c.checkRefs(cp, ch.Image, ch.NodeGroup, ch.Override)...)
+				fs = append(fs, c.checkRefs(cp, ch.Image, ch.NodeGroup, ch.DefaultURL, ch.Override)...)
 				fs = append(fs, checkExtra(cp, ch.Extra, map[string]bool{
 					"display_name": ch.DisplayName != "", "description": ch.Description != "",
 					"default": ch.Default, "allowed_groups": ch.AllowedGroups != nil,
-					"kubespawner_override": ch.Override != nil || ch.Image != "" || ch.NodeGroup != "",
+					"kubespawner_override": ch.Override != nil || ch.Image != "" || ch.NodeGroup != "" || ch.DefaultURL != "",
 				})...)
 			}
 			if u := o.Unlisted; u != nil {
@@ -143,10 +167,18 @@ func (c *Catalog) Check() []Finding {
 	return fs
 }
 
-func (c *Catalog) checkRefs(p, image, nodeGroup string, ov *ordered.Map) []Finding {
+func (c *Catalog) checkRefs(p, image, nodeGroup, defaultURL string, ov *ordered.Map) []Finding {
 	var fs []Finding
 	add := func(path, format string, args ...any) {
 		fs = append(fs, Finding{Severity: Error, Path: path, Message: fmt.Sprintf(format, args...)})
+	}
+	if defaultURL != "" {
+		if msg := CheckDefaultURL(defaultURL); msg != "" {
+			add(p+"/default_url", "%s", msg)
+		}
+		if ov.Has("default_url") {
+			add(p+"/kubespawner_override/default_url", "the interface is set twice: as default_url %q and in kubespawner_override", defaultURL)
+		}
 	}
 	if image != "" {
 		if _, ok := c.Image(image); !ok {

@@ -50,6 +50,9 @@ func (c *Catalog) RemoveImage(slug string) error {
 // ImageUsers says, in words, where an image is used.
 func (c *Catalog) ImageUsers(slug string) []string {
 	var out []string
+	if c.Defaults.Image == slug {
+		out = append(out, "the hub default")
+	}
 	for _, p := range c.Profiles {
 		if p.Image == slug {
 			out = append(out, fmt.Sprintf("profile %q", p.Slug))

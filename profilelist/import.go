@@ -192,7 +192,7 @@ func (im *importer) profile(path string, v any) (*model.Profile, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.Image, p.NodeGroup, p.Override = im.override(ov)
+	p.Image, p.NodeGroup, p.DefaultURL, p.Override = im.override(ov)
 	opts, err := f.object("profile_options")
 	if err != nil {
 		return nil, err
@@ -236,7 +236,7 @@ func (im *importer) option(path, key string, v any) (*model.Option, error) {
 		if err != nil {
 			return nil, err
 		}
-		ch.Image, ch.NodeGroup, ch.Override = im.override(ov)
+		ch.Image, ch.NodeGroup, ch.DefaultURL, ch.Override = im.override(ov)
 		ch.Extra = cf.rest()
 		o.Choices = append(o.Choices, ch)
 	}
@@ -265,13 +265,19 @@ func (im *importer) option(path, key string, v any) (*model.Option, error) {
 	return o, nil
 }
 
-// override lifts the image and the node group out of a kubespawner_override.
-// It returns the rest as a copy; nil stays nil.
-func (im *importer) override(ov *ordered.Map) (image, nodeGroup string, rest *ordered.Map) {
+// override lifts the image, the interface and the node group out of a
+// kubespawner_override. It returns the rest as a copy; nil stays nil.
+func (im *importer) override(ov *ordered.Map) (image, nodeGroup, defaultURL string, rest *ordered.Map) {
 	if ov == nil {
-		return "", "", nil
+		return "", "", "", nil
 	}
 	rest = ov.Clone()
+	if v, ok := rest.Get("default_url"); ok {
+		if u, ok := v.(string); ok && model.CheckDefaultURL(u) == "" {
+			defaultURL = u
+			rest.Delete("default_url")
+		}
+	}
 	if v, ok := rest.Get("image"); ok {
 		if ref, ok := v.(string); ok && plainRef(ref) {
 			image = im.image(ref)
@@ -295,7 +301,7 @@ func (im *importer) override(ov *ordered.Map) (image, nodeGroup string, rest *or
 			break
 		}
 	}
-	return image, nodeGroup, rest
+	return image, nodeGroup, defaultURL, rest
 }
 
 // plainRef accepts what can be an image reference as written; anything with

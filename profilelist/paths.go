@@ -68,6 +68,8 @@ func overridePath(image, nodeGroup string, rest []string) string {
 		switch {
 		case rest[1] == "image" && image != "":
 			return "/image"
+		case rest[1] == "default_url":
+			return "/default_url"
 		case (rest[1] == "node_selector" || rest[1] == "tolerations") && nodeGroup != "":
 			return "/node_group"
 		}

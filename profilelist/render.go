@@ -37,6 +37,23 @@ func RenderJSON(c *model.Catalog) ([]byte, error) {
 	return ordered.Marshal(list)
 }
 
+// RenderDefaults is the hub-wide defaults as the hub-side module reads them:
+// {"image": ref, "default_url": path}, each only when set.
+func RenderDefaults(c *model.Catalog) ([]byte, error) {
+	m := ordered.NewMap()
+	if c.Defaults.Image != "" {
+		im, ok := c.Image(c.Defaults.Image)
+		if !ok {
+			return nil, fmt.Errorf("no image %q in the catalog", c.Defaults.Image)
+		}
+		m.Set("image", im.Ref)
+	}
+	if c.Defaults.DefaultURL != "" {
+		m.Set("default_url", c.Defaults.DefaultURL)
+	}
+	return ordered.Marshal(m)
+}
+
 // ProfileSlug is the slug a profile is served under: its own, or the one
 // KubeSpawner would generate from its display name.
 func ProfileSlug(p *model.Profile) string {
@@ -57,7 +74,7 @@ func renderProfile(c *model.Catalog, p *model.Profile) (*ordered.Map, error) {
 	if p.AllowedGroups != nil {
 		m.Set("allowed_groups", stringList(p.AllowedGroups))
 	}
-	ov, err := renderOverride(c, p.Image, p.NodeGroup, p.Override)
+	ov, err := renderOverride(c, p.Image, p.NodeGroup, p.DefaultURL, p.Override)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +111,7 @@ func renderOption(c *model.Catalog, o *model.Option) (*ordered.Map, error) {
 		if ch.AllowedGroups != nil {
 			cm.Set("allowed_groups", stringList(ch.AllowedGroups))
 		}
-		ov, err := renderOverride(c, ch.Image, ch.NodeGroup, ch.Override)
+		ov, err := renderOverride(c, ch.Image, ch.NodeGroup, ch.DefaultURL, ch.Override)
 		if err != nil {
 			return nil, fmt.Errorf("choice %q: %w", ch.Key, err)
 		}
@@ -126,11 +143,12 @@ func renderOption(c *model.Catalog, o *model.Option) (*ordered.Map, error) {
 	return m, nil
 }
 
-// renderOverride writes the catalog image and the node group first, then the
-// admin's own override keys in their order. It returns nil when there is
-// nothing to write and the source had no override either.
-func renderOverride(c *model.Catalog, image, nodeGroup string, ov *ordered.Map) (*ordered.Map, error) {
-	if image == "" && nodeGroup == "" {
+// renderOverride writes the catalog image, the interface and the node
+// group first, then the admin's own override keys in their order. It
+// returns nil when there is nothing to write and the source had no
+// override either.
+func renderOverride(c *model.Catalog, image, nodeGroup, defaultURL string, ov *ordered.Map) (*ordered.Map, error) {
+	if image == "" && nodeGroup == "" && defaultURL == "" {
 		return ov.Clone(), nil
 	}
 	out := ordered.NewMap()
@@ -140,6 +158,9 @@ func renderOverride(c *model.Catalog, image, nodeGroup string, ov *ordered.Map) 
 			return nil, fmt.Errorf("no image %q in the catalog", image)
 		}
 		out.Set("image", im.Ref)
+	}
+	if defaultURL != "" {
+		out.Set("default_url", defaultURL)
 	}
 	if nodeGroup != "" {
 		ng, ok := c.NodeGroup(nodeGroup)

@@ -27,6 +27,7 @@ import (
 	"github.com/jupyterhub/hubprofiles/api"
 	"github.com/jupyterhub/hubprofiles/auth"
 	"github.com/jupyterhub/hubprofiles/edit"
+	"github.com/jupyterhub/hubprofiles/profilelist"
 	"github.com/jupyterhub/hubprofiles/registry"
 	"github.com/jupyterhub/hubprofiles/store"
 	"github.com/jupyterhub/hubprofiles/ui"
@@ -57,8 +58,15 @@ type Server struct {
 // feed is what profile_list serves: the live revision's bytes.
 type feed struct {
 	revision int64
-	body     []byte
+	body     []byte // the profile list
 	etag     string
+	defaults []byte // the hub-wide defaults
+	defETag  string
+}
+
+func etagOf(b []byte) string {
+	sum := sha256.Sum256(b)
+	return `"` + hex.EncodeToString(sum[:16]) + `"`
 }
 
 // New builds the server and loads the live list.
@@ -77,6 +85,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	g := e.Group(base)
 	// The feed and operations: this list plus api.Register is every URL.
 	g.GET("/profile_list", s.profileList)
+	g.GET("/defaults", s.defaults)
 	g.GET("/healthz", s.healthz)
 	g.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})))
 	if login, ok := opts.Identify.(interface{ Register(*echo.Group) }); ok {
@@ -116,7 +125,7 @@ func (s *Server) Routes() []*echo.Route { return s.echo.Routes() }
 func (s *Server) Refresh(ctx context.Context) error {
 	s.refresh.Lock()
 	defer s.refresh.Unlock()
-	_, r, err := s.opts.Editor.Store().Live(ctx)
+	p, _, err := s.opts.Editor.Store().Live(ctx)
 	if errors.Is(err, store.ErrNotFound) {
 		s.live.Store(nil)
 		return nil
@@ -124,11 +133,19 @@ func (s *Server) Refresh(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("loading the live revision: %w", err)
 	}
-	if cur := s.live.Load(); cur != nil && cur.revision == r.ID {
+	if cur := s.live.Load(); cur != nil && cur.revision == p.RevisionID {
 		return nil
 	}
-	sum := sha256.Sum256(r.ProfileList)
-	s.live.Store(&feed{revision: r.ID, body: r.ProfileList, etag: `"` + hex.EncodeToString(sum[:16]) + `"`})
+	_, st, err := s.opts.Editor.Live(ctx)
+	if err != nil {
+		return fmt.Errorf("loading the live revision: %w", err)
+	}
+	r := st.Revision
+	defaults, err := profilelist.RenderDefaults(st.Catalog)
+	if err != nil {
+		return fmt.Errorf("rendering the defaults of revision %d: %w", r.ID, err)
+	}
+	s.live.Store(&feed{revision: r.ID, body: r.ProfileList, etag: etagOf(r.ProfileList), defaults: defaults, defETag: etagOf(defaults)})
 	s.metrics.liveRevision.Set(float64(r.ID))
 	s.opts.Log.Info("serving live revision", "revision", r.ID)
 	return nil
@@ -163,18 +180,40 @@ func (s *Server) profileList(c echo.Context) error {
 	}
 	f := s.live.Load()
 	if f == nil {
-		s.metrics.feed.WithLabelValues("503").Inc()
-		return c.JSON(http.StatusServiceUnavailable, map[string]any{"error": map[string]string{
-			"code": "nothing_published", "message": "no revision is published yet; publish one, and until then the hub keeps its fallback list"}})
+		return s.serveFeed(c, nil, "", "profile_list")
 	}
-	h.Set("ETag", f.etag)
+	return s.serveFeed(c, f.body, f.etag, "profile_list")
+}
+
+// defaults serves the hub-wide defaults of the live revision, like
+// profile_list: no login, ETag, 304.
+func (s *Server) defaults(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "no-cache")
+	f := s.live.Load()
+	if f == nil {
+		return s.serveFeed(c, nil, "", "defaults")
+	}
+	return s.serveFeed(c, f.defaults, f.defETag, "defaults")
+}
+
+// serveFeed answers one of the hub's feeds from memory; a nil body means
+// nothing is published yet (503, so the hub keeps its fallback).
+func (s *Server) serveFeed(c echo.Context, body []byte, etag, name string) error {
+	h := c.Response().Header()
+	f := s.live.Load()
+	if body == nil || f == nil {
+		s.metrics.feeds[name].WithLabelValues("503").Inc()
+		return c.JSON(http.StatusServiceUnavailable, map[string]any{"error": map[string]string{
+			"code": "nothing_published", "message": "no revision is published yet; publish one, and until then the hub keeps its fallback"}})
+	}
+	h.Set("ETag", etag)
 	h.Set("X-Hubprofiles-Revision", strconv.FormatInt(f.revision, 10))
-	if match := c.Request().Header.Get("If-None-Match"); match != "" && etagMatches(match, f.etag) {
-		s.metrics.feed.WithLabelValues("304").Inc()
+	if match := c.Request().Header.Get("If-None-Match"); match != "" && etagMatches(match, etag) {
+		s.metrics.feeds[name].WithLabelValues("304").Inc()
 		return c.NoContent(http.StatusNotModified)
 	}
-	s.metrics.feed.WithLabelValues("200").Inc()
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, f.body)
+	s.metrics.feeds[name].WithLabelValues("200").Inc()
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, body)
 }
 
 func etagMatches(header, etag string) bool {
@@ -270,7 +309,7 @@ type metrics struct {
 	registry     *prometheus.Registry
 	requests     *prometheus.CounterVec
 	duration     *prometheus.HistogramVec
-	feed         *prometheus.CounterVec
+	feeds        map[string]*prometheus.CounterVec
 	liveRevision prometheus.Gauge
 	images       *prometheus.GaugeVec
 }
@@ -282,14 +321,18 @@ func newMetrics() *metrics {
 			Help: "HTTP requests by route and status."}, []string{"method", "route", "code"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "hubprofiles_http_request_duration_seconds",
 			Help: "HTTP request latency by route.", Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"route"}),
-		feed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hubprofiles_profile_list_responses_total",
-			Help: "profile_list responses to KubeSpawner by status (200, 304, 503)."}, []string{"code"}),
+		feeds: map[string]*prometheus.CounterVec{
+			"profile_list": prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hubprofiles_profile_list_responses_total",
+				Help: "profile_list responses to KubeSpawner by status (200, 304, 503)."}, []string{"code"}),
+			"defaults": prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hubprofiles_defaults_responses_total",
+				Help: "defaults responses to the hub by status (200, 304, 503)."}, []string{"code"}),
+		},
 		liveRevision: prometheus.NewGauge(prometheus.GaugeOpts{Name: "hubprofiles_live_revision",
 			Help: "The revision profile_list serves (0: nothing published)."}),
 		images: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hubprofiles_images",
 			Help: "Image references of the draft head and the live revision by the outcome of their last registry check."}, []string{"status"}),
 	}
-	m.registry.MustRegister(m.requests, m.duration, m.feed, m.liveRevision, m.images,
+	m.registry.MustRegister(m.requests, m.duration, m.feeds["profile_list"], m.feeds["defaults"], m.liveRevision, m.images,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -307,7 +350,7 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		code := c.Response().Status
 		s.metrics.requests.WithLabelValues(c.Request().Method, route, strconv.Itoa(code)).Inc()
 		s.metrics.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
-		if !strings.HasSuffix(route, "/profile_list") && !strings.HasSuffix(route, "/healthz") && !strings.HasSuffix(route, "/metrics") {
+		if !strings.HasSuffix(route, "/profile_list") && !strings.HasSuffix(route, "/defaults") && !strings.HasSuffix(route, "/healthz") && !strings.HasSuffix(route, "/metrics") {
 			s.opts.Log.Info("request", "method", c.Request().Method, "path", c.Request().URL.Path, "status", code, "duration", time.Since(start))
 		}
 		return nil
