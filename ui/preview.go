@@ -39,13 +39,14 @@ type previewProfile struct {
 }
 
 type previewData struct {
-	Which    string // draft or live
-	Group    string // "" = no filter (what an admin sees)
-	Groups   []string
-	Revision int64
-	Profiles []previewProfile
-	JSON     string
-	Empty    string
+	Which     string // draft or live
+	Group     string // "" = no filter (what an admin sees)
+	Groups    []string
+	Revision  int64
+	Profiles  []previewProfile
+	JSON      string
+	Empty     string
+	Effective []profilelist.Effective
 }
 
 func (h *Handler) previewPage(c echo.Context) error {
@@ -82,6 +83,7 @@ func (h *Handler) previewPage(c echo.Context) error {
 	b, _ := ordered.MarshalIndent(list, "  ")
 	d.JSON = string(b)
 	d.Profiles = previewProfiles(list)
+	d.Effective = profilelist.EffectiveSettings(list, st.Catalog.Defaults, st.Catalog)
 	if len(d.Profiles) == 0 {
 		d.Empty = "No profile is offered: KubeSpawner shows no form and starts servers with the hub's base settings."
 	}

@@ -28,7 +28,7 @@ type choiceForm struct {
 	Key, DisplayName, Description string
 	Default                       bool
 	AllowedGroups                 string
-	Image, NodeGroup              string
+	Image, NodeGroup, DefaultURL  string
 	Res                           resources
 	Override, Extra               string // JSON objects of everything else
 }
@@ -58,6 +58,7 @@ type profileForm struct {
 	AllowedGroups string
 	Image         string
 	NodeGroup     string
+	DefaultURL    string
 	Res           resources
 	Override      string
 	Extra         string
@@ -68,6 +69,9 @@ type profileForm struct {
 	NodeGroups []model.NodeGroup
 	SizeGroup  string
 	SizeCount  string
+	// Quick setup: the images and node groups the profile offers.
+	OfferImages []string
+	OfferGroups []string
 
 	Errors   map[string]string
 	Form     string
@@ -130,7 +134,7 @@ func jsonText(m *ordered.Map) string {
 func profileToForm(p *model.Profile) profileForm {
 	f := profileForm{OrigSlug: p.Slug, Slug: p.Slug, DisplayName: p.DisplayName, Description: p.Description,
 		Default: p.Default, AllowedGroups: strings.Join(p.AllowedGroups, ", "), Image: p.Image, NodeGroup: p.NodeGroup,
-		Extra: jsonText(p.Extra)}
+		DefaultURL: p.DefaultURL, Extra: jsonText(p.Extra)}
 	var rest *ordered.Map
 	f.Res, rest = takeResources(p.Override)
 	f.Override = jsonText(rest)
@@ -138,7 +142,8 @@ func profileToForm(p *model.Profile) profileForm {
 		of := optionForm{Key: o.Key, DisplayName: o.DisplayName, Extra: jsonText(o.Extra)}
 		for _, ch := range o.Choices {
 			cf := choiceForm{Key: ch.Key, DisplayName: ch.DisplayName, Description: ch.Description, Default: ch.Default,
-				AllowedGroups: strings.Join(ch.AllowedGroups, ", "), Image: ch.Image, NodeGroup: ch.NodeGroup, Extra: jsonText(ch.Extra)}
+				AllowedGroups: strings.Join(ch.AllowedGroups, ", "), Image: ch.Image, NodeGroup: ch.NodeGroup, DefaultURL: ch.DefaultURL,
+				Extra: jsonText(ch.Extra)}
 			var rest *ordered.Map
 			cf.Res, rest = takeResources(ch.Override)
 			cf.Override = jsonText(rest)
@@ -161,8 +166,9 @@ var choiceField = regexp.MustCompile(`^opt\.(\d+)\.choice\.(\d+)\.`)
 func formToProfileForm(v url.Values) profileForm {
 	g := func(k string) string { return strings.TrimSpace(v.Get(k)) }
 	f := profileForm{Slug: g("slug"), DisplayName: g("display_name"), Description: g("description"), Default: v.Get("default") == "on",
-		AllowedGroups: g("allowed_groups"), Image: g("image"), NodeGroup: g("node_group"), Override: g("override"), Extra: g("extra"),
-		Res: readResources(g, ""), SizeGroup: g("size_group"), SizeCount: g("size_count")}
+		AllowedGroups: g("allowed_groups"), Image: g("image"), NodeGroup: g("node_group"), DefaultURL: g("default_url"),
+		Override: g("override"), Extra: g("extra"), Res: readResources(g, ""), SizeGroup: g("size_group"), SizeCount: g("size_count"),
+		OfferImages: v["offer_image"], OfferGroups: v["offer_group"]}
 	nOpts, nChoices := 0, map[int]int{}
 	for k := range v {
 		if m := optionField.FindStringSubmatch(k); m != nil {
@@ -187,7 +193,8 @@ func formToProfileForm(v url.Values) profileForm {
 			cp := fmt.Sprintf("%schoice.%d.", p, j)
 			o.Choices = append(o.Choices, choiceForm{Key: g(cp + "key"), DisplayName: g(cp + "display_name"), Description: g(cp + "description"),
 				Default: def == strconv.Itoa(j), AllowedGroups: g(cp + "allowed_groups"), Image: g(cp + "image"), NodeGroup: g(cp + "node_group"),
-				Res: readResources(g, cp), Override: g(cp + "override"), Extra: g(cp + "extra")})
+				DefaultURL: g(cp + "default_url"),
+				Res:        readResources(g, cp), Override: g(cp + "override"), Extra: g(cp + "extra")})
 		}
 		f.Options = append(f.Options, o)
 	}
@@ -203,7 +210,7 @@ func readResources(g func(string) string, p string) resources {
 // under the field's name.
 func (f *profileForm) toProfile(errs map[string]string) model.Profile {
 	p := model.Profile{Slug: f.Slug, DisplayName: f.DisplayName, Description: f.Description, Default: f.Default,
-		AllowedGroups: groups(f.AllowedGroups), Image: f.Image, NodeGroup: f.NodeGroup}
+		AllowedGroups: groups(f.AllowedGroups), Image: f.Image, NodeGroup: f.NodeGroup, DefaultURL: f.DefaultURL}
 	if f.Slug == "" {
 		errs["slug"] = "a profile needs a slug: lowercase letters, digits and hyphens, e.g. gpu-small"
 	}
@@ -221,7 +228,7 @@ func (f *profileForm) toProfile(errs map[string]string) model.Profile {
 				errs[cp+"key"] = "a choice needs a key"
 			}
 			o.Choices = append(o.Choices, model.Choice{Key: cf.Key, DisplayName: cf.DisplayName, Description: cf.Description,
-				Default: cf.Default, AllowedGroups: groups(cf.AllowedGroups), Image: cf.Image, NodeGroup: cf.NodeGroup,
+				Default: cf.Default, AllowedGroups: groups(cf.AllowedGroups), Image: cf.Image, NodeGroup: cf.NodeGroup, DefaultURL: cf.DefaultURL,
 				Override: buildOverride(cf.Res, cf.Override, cp, errs), Extra: parseObject(cf.Extra, cp+"extra", errs)})
 		}
 		if of.HasUnlisted {
@@ -337,4 +344,78 @@ func sizeChoices(ng model.NodeGroup, n int) []choiceForm {
 		out[0].Default = true
 	}
 	return out
+}
+
+// applyOffers is the quick setup: one image (or node group) ticked goes
+// into the profile itself; several become an option users choose from. The
+// admin sees the result in the form and can edit it before saving.
+func (f *profileForm) applyOffers(images []model.Image, groups []model.NodeGroup) {
+	switch len(f.OfferImages) {
+	case 0:
+	case 1:
+		f.Image = f.OfferImages[0]
+		f.removeOption("image")
+	default:
+		f.Image = ""
+		var choices []choiceForm
+		for i, slug := range f.OfferImages {
+			name := slug
+			for _, im := range images {
+				if im.Slug == slug && im.DisplayName != "" {
+					name = im.DisplayName
+				}
+			}
+			choices = append(choices, choiceForm{Key: slug, DisplayName: name, Image: slug, Default: i == 0})
+		}
+		f.setOption("image", "Image", choices)
+	}
+	switch len(f.OfferGroups) {
+	case 0:
+	case 1:
+		f.NodeGroup = f.OfferGroups[0]
+		f.removeOption("node")
+	default:
+		f.NodeGroup = ""
+		var choices []choiceForm
+		for i, slug := range f.OfferGroups {
+			name := slug
+			for _, ng := range groups {
+				if ng.Slug == slug && ng.DisplayName != "" {
+					name = ng.DisplayName
+				}
+			}
+			choices = append(choices, choiceForm{Key: slug, DisplayName: name, NodeGroup: slug, Default: i == 0})
+		}
+		f.setOption("node", "Node type", choices)
+	}
+}
+
+func (f *profileForm) removeOption(key string) {
+	for i, o := range f.Options {
+		if o.Key == key {
+			f.Options = append(f.Options[:i], f.Options[i+1:]...)
+			return
+		}
+	}
+}
+
+// setOption replaces the choices of option key, or adds the option.
+func (f *profileForm) setOption(key, label string, choices []choiceForm) {
+	for i := range f.Options {
+		if f.Options[i].Key == key {
+			f.Options[i].Choices = choices
+			return
+		}
+	}
+	f.Options = append(f.Options, optionForm{Key: key, DisplayName: label, Choices: choices})
+}
+
+// offered says whether slug is in the list (for the checkboxes).
+func offered(list []string, slug string) bool {
+	for _, s := range list {
+		if s == slug {
+			return true
+		}
+	}
+	return false
 }

@@ -121,6 +121,13 @@ func (h *Handler) saveProfile(c echo.Context) error {
 			f.Options[i].Choices = append(f.Options[i].Choices[:j], f.Options[i].Choices[j+1:]...)
 		}
 		return again(http.StatusOK)
+	case action == "apply-offers":
+		if len(f.OfferImages) == 0 && len(f.OfferGroups) == 0 {
+			f.Errors["offer"] = "tick at least one image or node group"
+			return again(http.StatusUnprocessableEntity)
+		}
+		f.applyOffers(st.Catalog.Images, st.Catalog.NodeGroups)
+		return again(http.StatusOK)
 	case action == "generate-sizes":
 		ng, ok := st.Catalog.NodeGroup(f.SizeGroup)
 		n, err := strconv.Atoi(f.SizeCount)
@@ -215,12 +222,14 @@ func profileField(path string, index int) (string, bool) {
 				return prefix + parts[1], true
 			case "extra_resource_limits":
 				return prefix + "gpu", true
+			case "default_url":
+				return prefix + "default_url", true
 			}
 		}
 		return prefix + "override", true
 	case "extra":
 		return prefix + "extra", true
-	case "slug", "display_name", "description", "image", "node_group", "allowed_groups", "key", "default":
+	case "slug", "display_name", "description", "image", "node_group", "default_url", "allowed_groups", "key", "default":
 		return prefix + parts[0], true
 	}
 	return "", false

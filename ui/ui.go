@@ -96,6 +96,9 @@ func (h *Handler) Register(g *echo.Group) {
 	g.POST("/profiles/:slug/move", h.moveProfile, edits)
 	g.POST("/regex-test", h.regexTest, view)
 
+	g.GET("/defaults-settings", h.defaultsPage, view)
+	g.POST("/defaults-settings", h.saveDefaults, edits)
+
 	g.GET("/node-groups", h.nodeGroupsPage, view)
 
 	g.GET("/history", h.historyPage, view)
@@ -209,12 +212,13 @@ func (h *Handler) message(c echo.Context, status int, heading, text string) erro
 
 func funcs(prefix string) template.FuncMap {
 	return template.FuncMap{
-		"url":  func(parts ...string) string { return prefix + strings.TrimPrefix(strings.Join(parts, ""), "/") },
-		"esc":  url.PathEscape,
-		"ago":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
-		"join": strings.Join,
-		"add":  func(a, b int) int { return a + b },
-		"htmx": func() string { return prefix + "static/" + HTMX },
+		"url":     func(parts ...string) string { return prefix + strings.TrimPrefix(strings.Join(parts, ""), "/") },
+		"esc":     url.PathEscape,
+		"ago":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+		"join":    strings.Join,
+		"add":     func(a, b int) int { return a + b },
+		"htmx":    func() string { return prefix + "static/" + HTMX },
+		"offered": offered,
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
 			for i := 0; i+1 < len(kv); i += 2 {
