@@ -122,27 +122,17 @@ func (h *Handler) export(c echo.Context) error {
 	if format == "" {
 		format = "json"
 	}
-	exporters := map[string]struct {
-		fn   func(*model.Catalog) ([]byte, error)
-		mime string
-		file string
-	}{
-		"json":     {profilelist.ExportJSON, echo.MIMEApplicationJSON, "profile-list.json"},
-		"yaml":     {profilelist.ExportYAML, "application/yaml", "profile-list.yaml"},
-		"values":   {profilelist.ExportValues, "application/yaml", "values.yaml"},
-		"document": {profilelist.ExportDocument, echo.MIMEApplicationJSON, "hubprofiles.json"},
-	}
-	ex, ok := exporters[format]
+	ex, ok := profilelist.Exporters[format]
 	if !ok {
 		return apiError(http.StatusBadRequest, "bad_request", "format must be json, yaml, values or document, not %q", format)
 	}
-	out, err := ex.fn(st.Catalog)
+	out, err := ex.Write(st.Catalog)
 	if err != nil {
 		return err
 	}
 	setETag(c, st.BaseID())
-	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, ex.file))
-	return c.Blob(http.StatusOK, ex.mime, out)
+	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, ex.File))
+	return c.Blob(http.StatusOK, ex.MIME, out)
 }
 
 // revisionParam resolves "N", "head" or "live"; "" means live, or head

@@ -396,16 +396,9 @@ func (e *Editor) SetConfig(ctx context.Context, cfg *infra.Config) (*Result, err
 }
 
 func usesNodeGroup(c *model.Catalog, slug string) bool {
-	for _, p := range c.Profiles {
-		if p.NodeGroup == slug {
+	for i := range c.Profiles {
+		if c.Profiles[i].UsesNodeGroup(slug) {
 			return true
-		}
-		for _, o := range p.Options {
-			for _, ch := range o.Choices {
-				if ch.NodeGroup == slug {
-					return true
-				}
-			}
 		}
 	}
 	return false

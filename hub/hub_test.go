@@ -8,7 +8,7 @@ package hub
 import (
 	"bytes"
 	"context"
-	"errors"
+	"github.com/jupyterhub/hubprofiles/internal/corpus"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,7 +30,7 @@ const (
 // their output if any fails. A missing prerequisite is a failure, never a
 // skip: these tests are the only check of the hub side.
 func TestHubModule(t *testing.T) {
-	root := repoRoot(t)
+	root := corpus.RepoRoot(t)
 	requirePython(t)
 
 	bin := filepath.Join(t.TempDir(), "hubprofiles")
@@ -88,27 +88,6 @@ func requirePython(t *testing.T) {
 	check := exec.Command(python, "-c", "import tornado, jupyterhub")
 	if out, err := check.CombinedOutput(); err != nil {
 		t.Fatalf("%s cannot import tornado and jupyterhub (%v):\n%s\n%s", python, err, out, aptHint)
-	}
-}
-
-// repoRoot walks up from the package directory to the directory of go.mod.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		} else if !errors.Is(err, os.ErrNotExist) {
-			t.Fatal(err)
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
 	}
 }
 

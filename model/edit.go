@@ -123,3 +123,19 @@ func (c *Catalog) MoveProfile(slug string, to int) error {
 	c.Profiles = append(c.Profiles[:to], append([]Profile{p}, c.Profiles[to:]...)...)
 	return nil
 }
+
+// UsesNodeGroup reports whether the profile or one of its choices sends
+// users to the node group.
+func (p *Profile) UsesNodeGroup(slug string) bool {
+	if p.NodeGroup == slug {
+		return true
+	}
+	for _, o := range p.Options {
+		for _, ch := range o.Choices {
+			if ch.NodeGroup == slug {
+				return true
+			}
+		}
+	}
+	return false
+}

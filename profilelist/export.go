@@ -90,3 +90,20 @@ func marshalDocument(c *model.Catalog, indent string) ([]byte, error) {
 	}
 	return out, nil
 }
+
+// Exporter is one export format: how to write it, its media type, and the
+// file name a download gets.
+type Exporter struct {
+	Write func(*model.Catalog) ([]byte, error)
+	MIME  string
+	File  string
+}
+
+// Exporters are the export formats by name: json and yaml (the profile
+// list), values (a z2jh values fragment), document (hubprofiles' own).
+var Exporters = map[string]Exporter{
+	"json":     {ExportJSON, "application/json", "profile-list.json"},
+	"yaml":     {ExportYAML, "application/yaml", "profile-list.yaml"},
+	"values":   {ExportValues, "application/yaml", "values.yaml"},
+	"document": {ExportDocument, "application/json", "hubprofiles.json"},
+}

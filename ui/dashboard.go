@@ -89,27 +89,13 @@ func (h *Handler) nodeGroupsPage(c echo.Context) error {
 			row.Selector += k + "=" + toString(v) + " "
 		}
 		for _, p := range head.Catalog.Profiles {
-			if usesGroup(&p, ng.Slug) {
+			if p.UsesNodeGroup(ng.Slug) {
 				row.Used = append(row.Used, p.DisplayName)
 			}
 		}
 		d.Groups = append(d.Groups, row)
 	}
 	return h.render(c, http.StatusOK, "nodegroups", "", h.page(c, "Node groups", "node-groups", d))
-}
-
-func usesGroup(p *model.Profile, slug string) bool {
-	if p.NodeGroup == slug {
-		return true
-	}
-	for _, o := range p.Options {
-		for _, ch := range o.Choices {
-			if ch.NodeGroup == slug {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // state is the head with a friendly error for an empty store.

@@ -350,43 +350,37 @@ func sizeChoices(ng model.NodeGroup, n int) []choiceForm {
 // into the profile itself; several become an option users choose from. The
 // admin sees the result in the form and can edit it before saving.
 func (f *profileForm) applyOffers(images []model.Image, groups []model.NodeGroup) {
-	switch len(f.OfferImages) {
-	case 0:
-	case 1:
-		f.Image = f.OfferImages[0]
-		f.removeOption("image")
-	default:
-		f.Image = ""
-		var choices []choiceForm
-		for i, slug := range f.OfferImages {
-			name := slug
-			for _, im := range images {
-				if im.Slug == slug && im.DisplayName != "" {
-					name = im.DisplayName
-				}
-			}
-			choices = append(choices, choiceForm{Key: slug, DisplayName: name, Image: slug, Default: i == 0})
-		}
-		f.setOption("image", "Image", choices)
+	imageNames, groupNames := map[string]string{}, map[string]string{}
+	for _, im := range images {
+		imageNames[im.Slug] = im.DisplayName
 	}
-	switch len(f.OfferGroups) {
+	for _, ng := range groups {
+		groupNames[ng.Slug] = ng.DisplayName
+	}
+	f.offer(f.OfferImages, imageNames, &f.Image, "image", "Image", func(c *choiceForm, slug string) { c.Image = slug })
+	f.offer(f.OfferGroups, groupNames, &f.NodeGroup, "node", "Node type", func(c *choiceForm, slug string) { c.NodeGroup = slug })
+}
+
+// offer applies one kind of quick setup: slugs ticked, their display
+// names, the profile's own field, and the option that offers several.
+func (f *profileForm) offer(slugs []string, names map[string]string, own *string, key, label string, set func(*choiceForm, string)) {
+	switch len(slugs) {
 	case 0:
 	case 1:
-		f.NodeGroup = f.OfferGroups[0]
-		f.removeOption("node")
+		*own = slugs[0]
+		f.removeOption(key)
 	default:
-		f.NodeGroup = ""
+		*own = ""
 		var choices []choiceForm
-		for i, slug := range f.OfferGroups {
-			name := slug
-			for _, ng := range groups {
-				if ng.Slug == slug && ng.DisplayName != "" {
-					name = ng.DisplayName
-				}
+		for i, slug := range slugs {
+			c := choiceForm{Key: slug, DisplayName: names[slug], Default: i == 0}
+			if c.DisplayName == "" {
+				c.DisplayName = slug
 			}
-			choices = append(choices, choiceForm{Key: slug, DisplayName: name, NodeGroup: slug, Default: i == 0})
+			set(&c, slug)
+			choices = append(choices, c)
 		}
-		f.setOption("node", "Node type", choices)
+		f.setOption(key, label, choices)
 	}
 }
 

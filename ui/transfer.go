@@ -143,23 +143,14 @@ func (h *Handler) exportDownload(c echo.Context) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
-	formats := map[string]struct {
-		fn         func(*model.Catalog) ([]byte, error)
-		mime, file string
-	}{
-		"json":     {profilelist.ExportJSON, "application/json", "profile-list.json"},
-		"yaml":     {profilelist.ExportYAML, "application/yaml", "profile-list.yaml"},
-		"values":   {profilelist.ExportValues, "application/yaml", "values.yaml"},
-		"document": {profilelist.ExportDocument, "application/json", "hubprofiles.json"},
-	}
-	f, ok := formats[c.QueryParam("format")]
+	f, ok := profilelist.Exporters[c.QueryParam("format")]
 	if !ok {
 		return h.message(c, http.StatusBadRequest, "Unknown format", "format is json, yaml, values or document")
 	}
-	out, err := f.fn(st.Catalog)
+	out, err := f.Write(st.Catalog)
 	if err != nil {
 		return h.fail(c, err)
 	}
-	c.Response().Header().Set("Content-Disposition", `attachment; filename="`+f.file+`"`)
-	return c.Blob(http.StatusOK, f.mime, out)
+	c.Response().Header().Set("Content-Disposition", `attachment; filename="`+f.File+`"`)
+	return c.Blob(http.StatusOK, f.MIME, out)
 }

@@ -112,11 +112,7 @@ func runExport(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	exporters := map[string]func(*model.Catalog) ([]byte, error){
-		"json": profilelist.ExportJSON, "yaml": profilelist.ExportYAML,
-		"values": profilelist.ExportValues, "document": profilelist.ExportDocument,
-	}
-	out, err := exporters[format.value](st.Catalog)
+	out, err := profilelist.Exporters[format.value].Write(st.Catalog)
 	if err != nil {
 		return err
 	}

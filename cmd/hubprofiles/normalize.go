@@ -47,17 +47,7 @@ func runNormalize(_ context.Context, e env, args []string) error {
 			return &exitError{code: 1, msg: fmt.Sprintf("%s: %v", files[0], err)}
 		}
 	}
-	var out []byte
-	switch to.value {
-	case "json":
-		out, err = profilelist.ExportJSON(catalog)
-	case "yaml":
-		out, err = profilelist.ExportYAML(catalog)
-	case "values":
-		out, err = profilelist.ExportValues(catalog)
-	case "document":
-		out, err = profilelist.ExportDocument(catalog)
-	}
+	out, err := profilelist.Exporters[to.value].Write(catalog)
 	if err != nil {
 		return err
 	}
