@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -57,6 +58,18 @@ func start(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	sidecar := "http://" + ln.Addr().String()
+	// Answer at once (503) while the hub starts: a service that accepts but
+	// does not answer makes JupyterHub wait about 20 s at its start.
+	var ready atomic.Pointer[http.Handler]
+	httpSrv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h := ready.Load(); h != nil {
+			(*h).ServeHTTP(w, r)
+			return
+		}
+		http.Error(w, "starting", http.StatusServiceUnavailable)
+	})}
+	go func() { _ = httpSrv.Serve(ln) }()
+	t.Cleanup(func() { _ = httpSrv.Close() })
 	hub := testhub.Start(t, "hubprofiles", sidecar)
 	ident := auth.NewHub(auth.HubConfig{
 		APIURL: hub.APIURL, AuthorizeURL: "/hub/api/oauth2/authorize",
@@ -67,9 +80,8 @@ func start(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	httpSrv := &http.Server{Handler: srv.Handler()}
-	go func() { _ = httpSrv.Serve(ln) }()
-	t.Cleanup(func() { _ = httpSrv.Close() })
+	handler := srv.Handler()
+	ready.Store(&handler)
 	return &env{hub: hub, sidecar: sidecar, srv: srv}
 }
 

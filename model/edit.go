@@ -139,3 +139,26 @@ func (p *Profile) UsesNodeGroup(slug string) bool {
 	}
 	return false
 }
+
+// Offers lists the catalog images and node groups a profile offers, as the
+// profile's own or as choices.
+func (p *Profile) Offers() (images, nodeGroups []string) {
+	add := func(list []string, s string) []string {
+		if s == "" {
+			return list
+		}
+		for _, x := range list {
+			if x == s {
+				return list
+			}
+		}
+		return append(list, s)
+	}
+	images, nodeGroups = add(nil, p.Image), add(nil, p.NodeGroup)
+	for _, o := range p.Options {
+		for _, ch := range o.Choices {
+			images, nodeGroups = add(images, ch.Image), add(nodeGroups, ch.NodeGroup)
+		}
+	}
+	return images, nodeGroups
+}

@@ -204,3 +204,35 @@ func stringList(ss []string) []any {
 	}
 	return out
 }
+
+// ImageRefs lists the image references a profile list names in its
+// overrides (not the {value} templates of free-text choices), in order,
+// each once.
+func ImageRefs(list []any) []string {
+	var refs []string
+	seen := map[string]bool{}
+	var walk func(v any, key string)
+	walk = func(v any, key string) {
+		switch t := v.(type) {
+		case *ordered.Map:
+			for _, k := range t.Keys() {
+				if k == "unlisted_choice" {
+					continue
+				}
+				x, _ := t.Get(k)
+				walk(x, k)
+			}
+		case []any:
+			for _, x := range t {
+				walk(x, "")
+			}
+		case string:
+			if key == "image" && !seen[t] {
+				seen[t] = true
+				refs = append(refs, t)
+			}
+		}
+	}
+	walk(list, "")
+	return refs
+}

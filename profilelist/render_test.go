@@ -138,3 +138,12 @@ func TestImportRefusesShapes(t *testing.T) {
 		}
 	}
 }
+
+func TestImageRefs(t *testing.T) {
+	list := mustDecode(t, `[{"display_name":"A","kubespawner_override":{"image":"a:1"},"profile_options":{"o":{"choices":{
+		"x":{"kubespawner_override":{"image":"b:1"}},"y":{"kubespawner_override":{"image":"a:1"}}},
+		"unlisted_choice":{"enabled":true,"kubespawner_override":{"image":"{value}"}}}}}]`).([]any)
+	if got := strings.Join(ImageRefs(list), " "); got != "a:1 b:1" {
+		t.Errorf("ImageRefs = %q, want a:1 b:1", got)
+	}
+}

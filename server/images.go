@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/jupyterhub/hubprofiles/model"
-	"github.com/jupyterhub/hubprofiles/ordered"
 	"github.com/jupyterhub/hubprofiles/profilelist"
 	"github.com/jupyterhub/hubprofiles/registry"
 )
@@ -55,38 +54,15 @@ func (s *Server) WatchImages(ctx context.Context, every time.Duration) {
 	}
 }
 
-// imageRefs lists the image references a catalog renders: catalog images
-// and image values written directly in overrides (not {value} templates).
+// imageRefs lists the image references of a catalog: its images, and
+// what its profiles name directly.
 func imageRefs(c *model.Catalog) []string {
 	var refs []string
 	for _, im := range c.Images {
 		refs = append(refs, im.Ref)
 	}
-	list, err := profilelist.Render(c)
-	if err != nil {
-		return refs
+	if list, err := profilelist.Render(c); err == nil {
+		refs = append(refs, profilelist.ImageRefs(list)...)
 	}
-	var walk func(v any, key string)
-	walk = func(v any, key string) {
-		switch t := v.(type) {
-		case *ordered.Map:
-			for _, k := range t.Keys() {
-				if k == "unlisted_choice" {
-					continue
-				}
-				x, _ := t.Get(k)
-				walk(x, k)
-			}
-		case []any:
-			for _, x := range t {
-				walk(x, "")
-			}
-		case string:
-			if key == "image" {
-				refs = append(refs, t)
-			}
-		}
-	}
-	walk(list, "")
 	return refs
 }

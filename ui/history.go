@@ -63,6 +63,7 @@ type historyData struct {
 	Rows       []historyRow
 	NextBefore int64
 	Base       int64
+	LiveID     int64
 }
 
 const historyPage = 25
@@ -79,6 +80,9 @@ func (h *Handler) historyPage(c echo.Context) error {
 	}
 	if hd, err := h.edit.Store().Head(c.Request().Context()); err == nil {
 		d.Base = hd.ID
+	}
+	if p, _, err := h.edit.Store().Live(c.Request().Context()); err == nil {
+		d.LiveID = p.RevisionID
 	}
 	return h.render(c, http.StatusOK, "history", "history-list", h.page(c, "History", "history", d))
 }
@@ -161,4 +165,23 @@ func (h *Handler) restore(c echo.Context) error {
 		return h.fail(c, err)
 	}
 	return h.done(c, "history", fmt.Sprintf("Revision %d is a new draft (revision %d) with the content of revision %d; publish it to make it live.", res.Revision.ID, res.Revision.ID, id))
+}
+
+// summarize says in words what changed between two revisions (nil if
+// either cannot be read).
+func (h *Handler) summarize(c echo.Context, from, to int64) []string {
+	ctx := c.Request().Context()
+	a := &model.Catalog{}
+	if from > 0 {
+		st, err := h.edit.At(ctx, from)
+		if err != nil {
+			return nil
+		}
+		a = st.Catalog
+	}
+	b, err := h.edit.At(ctx, to)
+	if err != nil {
+		return nil
+	}
+	return model.Summarize(a, b.Catalog)
 }

@@ -76,6 +76,7 @@ type profileForm struct {
 	Errors   map[string]string
 	Form     string
 	Changes  []ordered.Change // a stale edit: what others changed meanwhile
+	Summary  []string         // the same, in words
 	Warnings []model.Finding
 }
 
@@ -156,6 +157,7 @@ func profileToForm(p *model.Profile) profileForm {
 		}
 		f.Options = append(f.Options, of)
 	}
+	f.OfferImages, f.OfferGroups = p.Offers()
 	return f
 }
 
@@ -184,10 +186,13 @@ func formToProfileForm(v url.Values) profileForm {
 	nOpts = min(nOpts, 100)
 	for i := 0; i < nOpts; i++ {
 		p := fmt.Sprintf("opt.%d.", i)
-		o := optionForm{Key: g(p + "key"), DisplayName: g(p + "display_name"), Extra: g(p + "extra"), HasUnlisted: v.Get(p+"has_unlisted") == "on"}
+		o := optionForm{Key: g(p + "key"), DisplayName: g(p + "display_name"), Extra: g(p + "extra")}
 		o.Unlisted = unlistedForm{Enabled: v.Get(p+"unlisted.enabled") == "on", DisplayName: g(p + "unlisted.display_name"),
 			DisplayNameInChoices: g(p + "unlisted.display_name_in_choices"), Regex: v.Get(p + "unlisted.regex"),
 			Message: g(p + "unlisted.message"), Override: g(p + "unlisted.override"), Extra: g(p + "unlisted.extra")}
+		u := o.Unlisted
+		o.HasUnlisted = u.Enabled || u.DisplayName != "" || u.DisplayNameInChoices != "" || strings.TrimSpace(u.Regex) != "" ||
+			u.Message != "" || u.Override != "" || u.Extra != ""
 		def := v.Get(p + "default")
 		for j := 0; j < min(nChoices[i], 200); j++ {
 			cp := fmt.Sprintf("%schoice.%d.", p, j)

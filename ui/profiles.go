@@ -3,7 +3,6 @@ package ui
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -164,6 +163,7 @@ func (h *Handler) saveProfile(c echo.Context) error {
 		f.Form = h.formErrorFunc(err, f.Errors, func(path string) (string, bool) { return profileField(path, index) })
 		if se := staleOf(err); se != nil {
 			f.Changes = se.Changes
+			f.Summary = h.summarize(c, se.Base, se.Head)
 			f.Base = se.Head // saving again applies the admin's form over the new head
 		}
 		if f.Form == "" && len(f.Errors) == 0 {
@@ -174,10 +174,6 @@ func (h *Handler) saveProfile(c echo.Context) error {
 	flash := "Saved profile " + p.DisplayName + "."
 	if n := len(res.Warnings); n > 0 {
 		flash += fmt.Sprintf(" %d warning(s): see the dashboard.", n)
-	}
-	if c.Request().Header.Get("HX-Request") == "true" {
-		c.Response().Header().Set("HX-Redirect", h.prefix+"profiles?done="+url.QueryEscape(flash))
-		return c.NoContent(http.StatusOK)
 	}
 	return h.done(c, "profiles", flash)
 }

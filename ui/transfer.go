@@ -65,6 +65,15 @@ func (h *Handler) importPost(c echo.Context) error {
 	}
 	d.Format = string(src.Format)
 	ctx := c.Request().Context()
+	if h.images != nil { // ask the registries first, so missing images show up now
+		list := src.List
+		if src.Document != nil {
+			list, _ = profilelist.Render(src.Document)
+		}
+		if l, ok := list.([]any); ok {
+			h.images.CheckAll(ctx, profilelist.ImageRefs(l))
+		}
+	}
 	if src.Format == profilelist.FormatDocument {
 		doc := *src.Document
 		doc.NodeGroups = h.edit.Config().NodeGroups

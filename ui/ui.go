@@ -164,8 +164,9 @@ func (h *Handler) render(c echo.Context, status int, name, fragment string, p pa
 	return c.HTMLBlob(status, b.Bytes())
 }
 
-// done ends a successful POST: 303 to where the result is shown (htmx
-// follows it too, and swaps the page it gets).
+// done ends a successful POST: 303 to where the result is shown; an htmx
+// request gets HX-Redirect instead, so the browser loads that page whole
+// (a swap would look for the posted form's fragment on another page).
 func (h *Handler) done(c echo.Context, path, flash string) error {
 	u := h.prefix + strings.TrimPrefix(path, "/")
 	if flash != "" {
@@ -174,6 +175,10 @@ func (h *Handler) done(c echo.Context, path, flash string) error {
 			sep = "&"
 		}
 		u += sep + "done=" + url.QueryEscape(flash)
+	}
+	if c.Request().Header.Get("HX-Request") == "true" {
+		c.Response().Header().Set("HX-Redirect", u)
+		return c.NoContent(http.StatusOK)
 	}
 	return c.Redirect(http.StatusSeeOther, u)
 }
