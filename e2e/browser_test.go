@@ -1,0 +1,829 @@
+// Package e2e drives the admin pages with a real browser (Debian's headless
+// Chromium, through chromedp) against a real JupyterHub, hubprofiles behind
+// the hub's proxy and a real registry: the journeys a hub admin takes, with a
+// screenshot of each page written to docs/screenshots/. Nothing is mocked
+// and nothing is skipped: a missing browser, hub or registry fails the test
+// and says what to install.
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/jupyterhub/hubprofiles/auth"
+	"github.com/jupyterhub/hubprofiles/edit"
+	"github.com/jupyterhub/hubprofiles/infra"
+	"github.com/jupyterhub/hubprofiles/internal/testhub"
+	"github.com/jupyterhub/hubprofiles/internal/testregistry"
+	"github.com/jupyterhub/hubprofiles/profilelist"
+	"github.com/jupyterhub/hubprofiles/registry"
+	"github.com/jupyterhub/hubprofiles/server"
+	"github.com/jupyterhub/hubprofiles/store"
+)
+
+const (
+	prefix   = "/services/hubprofiles/"
+	chromium = "/usr/bin/chromium"
+	// The desktop window of the journey, and the narrow one of step 9.
+	width, height = 1280, 900
+	narrow        = 420
+	// screenshots is where the pictures of the pages go (the test runs in
+	// e2e/); E2E_SCREENSHOTS names another directory.
+	screenshots = "../docs/screenshots"
+	// maxPNG caps a full-page screenshot; a longer page is cut.
+	maxPNG = 2 << 20
+)
+
+// env is everything the journey runs against.
+type env struct {
+	hub      *testhub.Hub
+	reg      *testregistry.Registry
+	ed       *edit.Editor
+	home     string // the dashboard as the browser reaches it, through the hub's proxy
+	seedRev  int64  // the revision published before the journey starts
+	seedRefs map[string]string
+}
+
+// seedList is what the hub offered before the journey: two profiles on the
+// test registry's images, one sent to a configured node group.
+const seedList = `- display_name: Small
+  slug: small
+  description: 2 GB of memory, up to 1 CPU
+  default: true
+  kubespawner_override:
+    image: %[1]s/demo/python:3.11
+    mem_guarantee: 2G
+    mem_limit: 2G
+    cpu_limit: 1
+- display_name: GPU
+  slug: gpu
+  description: One NVIDIA T4
+  kubespawner_override:
+    image: %[1]s/demo/python:3.12
+    mem_limit: 20G
+    node_selector:
+      cloud.google.com/gke-accelerator: nvidia-tesla-t4
+`
+
+// infraConfig is the operators' file: two node groups, the registry, and who
+// may edit.
+const infraConfig = `nodeGroups:
+  - slug: standard
+    displayName: Standard (8 CPUs, 32 GB)
+    nodeSelector: {node.kubernetes.io/instance-type: n2-standard-8}
+    allocatable: {cpu: "7.5", memory: 28Gi}
+  - slug: gpu-t4
+    displayName: GPU (NVIDIA T4)
+    nodeSelector: {cloud.google.com/gke-accelerator: nvidia-tesla-t4}
+    tolerations:
+      - {key: nvidia.com/gpu, operator: Equal, value: present, effect: NoSchedule}
+    allocatable: {cpu: "3.5", memory: 24Gi, gpu: "1"}
+registries:
+  - {host: "%s", insecure: true}
+access:
+  editorGroups: [hub-editors]
+  viewerGroups: [staff]
+`
+
+func startEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	lap := time.Now()
+	phase := func(what string) { t.Logf("  %-26s %6.2f s", what, time.Since(lap).Seconds()); lap = time.Now() }
+	reg := testregistry.Start(t, testregistry.Options{})
+	for _, im := range [][2]string{{"demo/python", "3.11"}, {"demo/python", "3.12"}, {"demo/python", "3.13"}, {"demo/r", "4.4"}} {
+		testregistry.Push(t, reg.Host, im[0], im[1])
+	}
+	phase("registry, 4 images pushed")
+	cfg, err := infra.Parse(fmt.Appendf(nil, infraConfig, reg.Host))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "hubprofiles.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ed := edit.New(s, cfg, log)
+	src, err := profilelist.Parse(fmt.Appendf(nil, seedList, reg.Host), profilelist.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed, err := ed.Import(ctx, src, edit.Change{Base: edit.NoBase, Author: "operator", Message: "the hub's profile list before hubprofiles", Publish: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs := map[string]string{}
+	for _, im := range seed.Catalog.Images {
+		refs[im.Ref] = im.Slug
+	}
+
+	// The sidecar answers (503) before it is built: the hub checks its
+	// external services at start and waits about 20 s on one that accepts
+	// connections but does not answer.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var handler atomic.Pointer[http.Handler]
+	httpSrv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h := handler.Load(); h != nil {
+			(*h).ServeHTTP(w, r)
+			return
+		}
+		http.Error(w, "starting", http.StatusServiceUnavailable)
+	})}
+	go func() { _ = httpSrv.Serve(ln) }()
+	t.Cleanup(func() { _ = httpSrv.Close() })
+	phase("store seeded")
+	hub := testhub.Start(t, "hubprofiles", "http://"+ln.Addr().String())
+	phase("JupyterHub")
+	ident := auth.NewHub(auth.HubConfig{
+		APIURL: hub.APIURL, AuthorizeURL: "/hub/api/oauth2/authorize",
+		ClientID: "service-hubprofiles", ClientSecret: hub.ServiceToken,
+		CallbackURL: prefix + "oauth_callback", Timeout: 3 * time.Second,
+	}, []byte("0123456789abcdef0123456789abcdef"), prefix, log)
+	images, err := registry.New(registry.Options{Hosts: []registry.Host{{Name: reg.Host, Insecure: true}}, Timeout: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(ctx, server.Options{Prefix: prefix, Editor: ed, Identify: ident, Images: images, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.CheckImages(ctx) // as serve does at start: the pages show each image's status
+	phase("hubprofiles")
+	h := srv.Handler()
+	handler.Store(&h)
+	return &env{hub: hub, reg: reg, ed: ed, home: hub.PublicURL + prefix, seedRev: seed.Revision.ID, seedRefs: refs}
+}
+
+// startBrowser starts headless Chromium with the journey's flags.
+func startBrowser(t *testing.T) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromium); err != nil {
+		t.Fatalf("Chromium is not installed (%v): apt-get install -y --no-install-recommends chromium (or scripts/install-deps)", err)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium),
+		chromedp.Flag("headless", true), chromedp.Flag("no-sandbox", true), chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true), chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.WindowSize(width, height),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelA)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height)); err != nil {
+		t.Fatalf("starting Chromium: %v", err)
+	}
+	return ctx
+}
+
+// byID selects an element by an id that is not a CSS identifier (the
+// profile editor's ids have dots: opt.0.choice.2.image).
+func byID(id string) chromedp.CSS { return chromedp.CSS(fmt.Sprintf("[id=%q]", id)) }
+
+// do runs browser steps with a bound on their time.
+func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := chromedp.Do(c, steps...); err != nil {
+		t.Fatalf("%s: %v\n%s", what, err, pageState(ctx))
+	}
+}
+
+// eval evaluates a JavaScript expression in the page.
+func eval[T any](t *testing.T, ctx context.Context, js string) T {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(c, chromedp.Evaluate[T](js))
+	if err != nil {
+		t.Fatalf("evaluating %s: %v\n%s", js, err, pageState(ctx))
+	}
+	return v
+}
+
+// pageState is where the browser is and what it shows, for failure messages.
+func pageState(ctx context.Context) string {
+	c, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	loc, _ := chromedp.Run(c, chromedp.Location())
+	text, _ := chromedp.Run(c, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+	if len(text) > 1500 {
+		text = text[:1500] + "…"
+	}
+	return fmt.Sprintf("the browser is at %s, showing:\n%s", loc, text)
+}
+
+// waitJS waits until a JavaScript condition holds. It polls from Go, so a
+// navigation under way (a redirect, a form post) does not break the wait.
+func waitJS(t *testing.T, ctx context.Context, what, cond string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, cancel := context.WithTimeout(ctx, 2*time.Second)
+		ok, err := chromedp.Run(c, chromedp.Evaluate[bool](cond))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 10 s for %s (%s; last error %v)\n%s", what, cond, err, pageState(ctx))
+		}
+		time.Sleep(40 * time.Millisecond)
+	}
+}
+
+// waitURL waits until the browser's location satisfies ok, polling from Go.
+func waitURL(t *testing.T, ctx context.Context, what string, ok func(string) bool) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	var loc string
+	for {
+		c, cancel := context.WithTimeout(ctx, 2*time.Second)
+		l, err := chromedp.Run(c, chromedp.Location())
+		cancel()
+		if err == nil {
+			loc = l
+			if ok(l) {
+				// The document of the new location may still be loading.
+				waitJS(t, ctx, "the page to load", `document.readyState === "complete"`)
+				return l
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 10 s for %s; the browser is at %s\n%s", what, loc, pageState(ctx))
+		}
+		time.Sleep(40 * time.Millisecond)
+	}
+}
+
+// open navigates to a page of the service and waits for its heading.
+func (e *env) open(t *testing.T, ctx context.Context, path string) {
+	t.Helper()
+	do(t, ctx, "opening "+path, chromedp.Navigate(e.home+path), chromedp.WaitVisible(chromedp.CSS("main h1")))
+}
+
+// text is an element's visible text ("" when there is none).
+func text(t *testing.T, ctx context.Context, css string) string {
+	t.Helper()
+	return eval[string](t, ctx, fmt.Sprintf(`(document.querySelector(%q) || {innerText: ""}).innerText`, css))
+}
+
+// shot writes a PNG of the whole page (cut at maxPNG) to docs/screenshots.
+func shot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(c, chromedp.FullScreenshot(100))
+	if err == nil && len(png) > maxPNG {
+		// Too long a page: the top 2400 px tell what it is.
+		png, err = chromedp.Run(c, func(ctx context.Context, tg *chromedp.Target) ([]byte, error) {
+			r, err := cdp.Call(ctx, tg, page.CaptureScreenshot, page.CaptureScreenshotParams{
+				Format: page.CaptureScreenshotFormatPng, CaptureBeyondViewport: new(true), FromSurface: new(true),
+				Clip: &page.Viewport{X: 0, Y: 0, Width: width, Height: 2400, Scale: 1}})
+			return r.Data, err
+		})
+	}
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	dir := screenshots
+	if d := os.Getenv("E2E_SCREENSHOTS"); d != "" {
+		dir = d
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// api calls the REST API through the hub's proxy with a hub API token.
+func (e *env) api(t *testing.T, token, method, path, body string, headers ...string) (int, http.Header, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, e.home+"api/v1/"+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "token "+token)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, b
+}
+
+// feed fetches profile_list as KubeSpawner does (no login, through the
+// proxy) and returns the profiles' slugs and the revision served.
+func (e *env) feed(t *testing.T) ([]string, string) {
+	t.Helper()
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get(e.home + "profile_list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("profile_list: %s %s", resp.Status, b)
+	}
+	var list []struct {
+		Slug string `json:"slug"`
+	}
+	if err := json.Unmarshal(b, &list); err != nil {
+		t.Fatalf("profile_list is not a list of profiles: %v\n%s", err, b)
+	}
+	var slugs []string
+	for _, p := range list {
+		slugs = append(slugs, p.Slug)
+	}
+	return slugs, resp.Header.Get("X-Hubprofiles-Revision")
+}
+
+// overflow measures horizontal overflow at the current window width and
+// names the widest elements that stick out, for the message.
+type overflow struct {
+	ScrollWidth int      `json:"scrollWidth"`
+	InnerWidth  int      `json:"innerWidth"`
+	Offenders   []string `json:"offenders"`
+}
+
+const measureOverflow = `(() => {
+  const w = window.innerWidth, out = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const r = el.getBoundingClientRect();
+    if (r.right > w + 1 && out.length < 8) {
+      let inScroller = false;
+      for (let p = el.parentElement; p; p = p.parentElement) {
+        const s = getComputedStyle(p).overflowX;
+        if (s === "auto" || s === "scroll" || s === "hidden") { inScroller = true; break; }
+      }
+      if (!inScroller) out.push(el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (el.className ? "." + String(el.className).replace(/ /g, ".") : "") + " right=" + Math.round(r.right));
+    }
+  }
+  return {scrollWidth: document.documentElement.scrollWidth, innerWidth: w, offenders: out};
+})()`
+
+// TestAdminJourneys logs in through the hub's login form as the admin and
+// walks the pages: add an image checked against the registry, build a
+// profile with three image choices, preview it, publish it, roll back, meet
+// a stale edit and a field error, and use a narrow window and the keyboard.
+func TestAdminJourneys(t *testing.T) {
+	began := time.Now()
+	lap := began
+	timing := func(step string) {
+		t.Logf("%-28s %6.2f s", step, time.Since(lap).Seconds())
+		lap = time.Now()
+	}
+	e := startEnv(t)
+	ctx := startBrowser(t)
+	timing("hub, registry, browser up")
+
+	const newSlug = "research" // the profile the journey builds
+	rImage := "r-4-4"          // the image the journey adds
+	rRef := e.reg.Host + "/demo/r:4.4"
+	py311 := e.seedRefs[e.reg.Host+"/demo/python:3.11"]
+	py312 := e.seedRefs[e.reg.Host+"/demo/python:3.12"]
+	if py311 == "" || py312 == "" {
+		t.Fatalf("the seed import named its images otherwise: %v", e.seedRefs)
+	}
+	var builtRev int64 // the revision that adds the profile
+
+	// 1. The hub's own login form, then the OAuth round trip back to the
+	// dashboard.
+	if !t.Run("1 login through the hub", func(t *testing.T) {
+		do(t, ctx, "opening the dashboard logged out", chromedp.Navigate(e.home))
+		loc := waitURL(t, ctx, "the hub's login form", func(l string) bool { return strings.Contains(l, "/hub/login") })
+		if !strings.HasPrefix(loc, e.hub.PublicURL+"/hub/login?next=") {
+			t.Errorf("logged out, the dashboard sent the browser to %s, want the hub's login with next=", loc)
+		}
+		do(t, ctx, "filling the hub's login form",
+			chromedp.WaitVisible(chromedp.ID("username_input")),
+			chromedp.SendKeys(chromedp.ID("username_input"), testhub.Admin),
+			chromedp.SendKeys(chromedp.ID("password_input"), testhub.Password),
+			chromedp.Click(chromedp.ID("login_submit")))
+		waitURL(t, ctx, "the dashboard after the login", func(l string) bool { return l == e.home })
+		if h := text(t, ctx, "main h1"); h != "Dashboard" {
+			t.Errorf("landed on %q, want the Dashboard", h)
+		}
+		if who := text(t, ctx, "header .who"); !strings.Contains(who, "alice") || !strings.Contains(who, "editor") {
+			t.Errorf("the header says %q, want alice · editor", who)
+		}
+		if live := text(t, ctx, "#live-h + p"); !strings.Contains(live, fmt.Sprintf("Revision %d", e.seedRev)) {
+			t.Errorf("the Live card says %q, want revision %d", live, e.seedRev)
+		}
+		timing("1 login")
+	}) {
+		t.Fatal("without a login nothing else can run")
+	}
+
+	// 2. Add an image: the reference is checked with the registry as it is
+	// typed; a typo'd tag is not found; the right one saves.
+	t.Run("2 add an image checked against the registry", func(t *testing.T) {
+		e.open(t, ctx, "images/new")
+		do(t, ctx, "typing the new image",
+			chromedp.SendKeys(chromedp.ID("slug"), rImage),
+			chromedp.SendKeys(chromedp.ID("display_name"), "R 4.4"),
+			chromedp.SendKeys(chromedp.ID("ref"), rRef))
+		waitJS(t, ctx, "the live check to say exists", `!!document.querySelector("#ref-check .badge.exists")`)
+		if s := text(t, ctx, "#ref-check"); !strings.Contains(s, "exists") || !strings.Contains(s, "sha256:") {
+			t.Errorf("#ref-check says %q, want exists with the digest", s)
+		}
+		shot(t, ctx, "image-new")
+		do(t, ctx, "typing a wrong tag", chromedp.SendKeys(chromedp.ID("ref"), "4")) // 4.44
+		waitJS(t, ctx, "the live check to say not_found", `!!document.querySelector("#ref-check .badge.not_found")`)
+		if s := text(t, ctx, "#ref-check"); !strings.Contains(s, "not_found") {
+			t.Errorf("#ref-check says %q for a typo'd tag, want not_found", s)
+		} else {
+			t.Logf("a typo'd tag: %q", s)
+		}
+		do(t, ctx, "correcting the tag", chromedp.SendKeys(chromedp.ID("ref"), kb.Backspace))
+		waitJS(t, ctx, "the live check to say exists again", `!!document.querySelector("#ref-check .badge.exists")`)
+		do(t, ctx, "saving", chromedp.Click(chromedp.CSS(`#image-form button[type=submit]`)))
+		// The image is saved either way; what the admin sees next is the
+		// images page with a confirmation.
+		saved := false
+		for range 50 {
+			if st, _ := e.ed.Head(context.Background()); st != nil {
+				if _, ok := st.Catalog.Image(rImage); ok {
+					saved = true
+					break
+				}
+			}
+			time.Sleep(40 * time.Millisecond)
+		}
+		if !saved {
+			t.Fatalf("the image was not saved\n%s", pageState(ctx))
+		}
+		deadline := time.Now().Add(3 * time.Second)
+		for {
+			loc, _ := chromedp.Run(ctx, chromedp.Location())
+			flash := eval[string](t, ctx, `(document.querySelector(".notice.ok") || {innerText: ""}).innerText`)
+			if strings.Contains(flash, "Saved image "+rImage) {
+				break
+			}
+			if time.Now().After(deadline) {
+				form := eval[string](t, ctx, `(() => { const f = document.getElementById("image-form"); return f ? "#image-form holds " + f.innerHTML.length + " characters" : "#image-form is gone"; })()`)
+				t.Errorf("after saving a new image the browser stays at %s and shows no confirmation (%s): "+
+					"htmx follows the 303 to the images page and hx-select=\"#image-form\" finds nothing there to swap in\n%s",
+					loc, form, pageState(ctx))
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		e.open(t, ctx, "images")
+		row := eval[string](t, ctx, fmt.Sprintf(`(() => { for (const tr of document.querySelectorAll("tbody tr")) if (tr.innerText.includes(%q)) return tr.innerText; return ""; })()`, rImage))
+		if !strings.Contains(row, "exists") || !strings.Contains(row, rRef) {
+			t.Errorf("the images page's row of %s is %q, want its reference and exists", rImage, row)
+		}
+		shot(t, ctx, "images")
+		e.open(t, ctx, "images/"+py311)
+		waitJS(t, ctx, "the check of an existing image", `!!document.querySelector("#ref-check .badge.exists")`)
+		if s := text(t, ctx, "#image-form"); !strings.Contains(s, "3.12") || !strings.Contains(s, "3.13") {
+			t.Errorf("the image page of python 3.11 does not offer the newer tags 3.12 and 3.13:\n%s", s)
+		}
+		shot(t, ctx, "image-edit")
+		timing("2 add an image")
+	})
+
+	// 3. A profile with an option of three image choices, built with the
+	// editor's add buttons (each an htmx swap of the form).
+	t.Run("3 create a profile with three image choices", func(t *testing.T) {
+		e.open(t, ctx, "profiles/new")
+		do(t, ctx, "typing the profile",
+			chromedp.SendKeys(chromedp.ID("display_name"), "Research"),
+			chromedp.SendKeys(chromedp.ID("slug"), newSlug),
+			chromedp.SendKeys(chromedp.ID("description"), "Pick a language; 4 GB of memory"),
+			chromedp.SendKeys(chromedp.ID("mem_limit"), "4G"),
+			chromedp.SetValue(chromedp.ID("node_group"), "standard"))
+		do(t, ctx, "adding an option",
+			chromedp.Click(chromedp.CSS(`button[value="add-option"]`)),
+			chromedp.WaitVisible(byID("opt.0.choice.0.key")))
+		if v := eval[string](t, ctx, `document.getElementById("display_name").value`); v != "Research" {
+			t.Errorf("after the swap the name field holds %q, want what was typed", v)
+		}
+		do(t, ctx, "naming the option",
+			chromedp.SendKeys(byID("opt.0.key"), "image"),
+			chromedp.SendKeys(byID("opt.0.display_name"), "Environment"))
+		for j := 1; j <= 2; j++ {
+			do(t, ctx, "adding a choice",
+				chromedp.Click(chromedp.CSS(`button[value="add-choice:0"]`)),
+				chromedp.WaitVisible(byID(fmt.Sprintf("opt.0.choice.%d.key", j))))
+		}
+		choices := []struct{ key, name, image string }{
+			{"py311", "Python 3.11", py311}, {"py312", "Python 3.12", py312}, {"r", "R 4.4", rImage},
+		}
+		for j, ch := range choices {
+			p := fmt.Sprintf("opt.0.choice.%d.", j)
+			if n := eval[int](t, ctx, fmt.Sprintf(`document.getElementById(%q).options.length`, p+"image")); n != 4 {
+				t.Errorf("the image select of choice %d offers %d entries, want none + 3 images", j, n)
+			}
+			do(t, ctx, "filling choice "+ch.key,
+				chromedp.SendKeys(byID(p+"key"), ch.key),
+				chromedp.SendKeys(byID(p+"display_name"), ch.name),
+				chromedp.SetValue(byID(p+"image"), ch.image))
+		}
+		do(t, ctx, "marking the first choice the default", chromedp.Click(chromedp.CSS(`input[name="opt.0.default"][value="0"]`)))
+		if v := eval[string](t, ctx, `document.getElementById("opt.0.key").value`); v != "image" {
+			t.Errorf("after two swaps the option key holds %q", v)
+		}
+		shot(t, ctx, "profile-editor")
+		do(t, ctx, "saving the profile", chromedp.Click(chromedp.CSS(`button[value="save"]`)))
+		waitURL(t, ctx, "the profiles page after saving", func(l string) bool { return strings.Contains(l, "/profiles?done=") })
+		if f := text(t, ctx, ".notice.ok"); !strings.Contains(f, "Saved profile Research") {
+			t.Errorf("the confirmation says %q", f)
+		}
+		if row := text(t, ctx, "#profile-list"); !strings.Contains(row, "Research") || !strings.Contains(row, "1 option(s), 3 choice(s)") {
+			t.Errorf("the profiles table does not list Research with 3 choices:\n%s", row)
+		}
+		shot(t, ctx, "profiles")
+		st, err := e.ed.Head(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		builtRev = st.Revision.ID
+		i := st.Catalog.ProfileIndex(newSlug)
+		if i < 0 {
+			t.Fatalf("no profile %s in the head", newSlug)
+		}
+		p := st.Catalog.Profiles[i]
+		var got []string
+		for _, o := range p.Options {
+			for _, c := range o.Choices {
+				got = append(got, c.Key+"="+c.Image)
+			}
+		}
+		want := []string{"py311=" + py311, "py312=" + py312, "r=" + rImage}
+		if !slices.Equal(got, want) || p.NodeGroup != "standard" {
+			t.Errorf("saved choices %v node group %q, want %v on standard", got, p.NodeGroup, want)
+		}
+		timing("3 create a profile")
+	})
+
+	// 4. The preview lays the draft out as KubeSpawner's form.
+	t.Run("4 preview", func(t *testing.T) {
+		e.open(t, ctx, "preview")
+		radio := eval[string](t, ctx, fmt.Sprintf(`(document.getElementById("profile-item-%s") || {}).type || ""`, newSlug))
+		if radio != "radio" {
+			t.Errorf("the preview has no radio for %s", newSlug)
+		}
+		opts := eval[[]string](t, ctx, fmt.Sprintf(`Array.from((document.getElementById("profile-option-%s--image") || {options: []}).options, o => o.text)`, newSlug))
+		if !slices.Equal(opts, []string{"Python 3.11", "Python 3.12", "R 4.4"}) {
+			t.Errorf("the preview's select offers %q, want the three choices", opts)
+		}
+		if j := text(t, ctx, "section[aria-label=JSON]"); !strings.Contains(j, rRef) {
+			t.Errorf("the preview's JSON lacks %s", rRef)
+		}
+		shot(t, ctx, "preview")
+		timing("4 preview")
+	})
+
+	// 5. Publish from the dashboard; KubeSpawner's feed has the profile.
+	t.Run("5 publish", func(t *testing.T) {
+		e.open(t, ctx, "")
+		if s := text(t, ctx, "#draft-h ~ ul"); !strings.Contains(s, "Research") {
+			t.Errorf("the dashboard's unpublished changes do not name the new profile: %q", s)
+		}
+		do(t, ctx, "publishing from the dashboard", chromedp.Click(chromedp.CSS(`section[aria-labelledby=draft-h] form button[type=submit]`)))
+		waitURL(t, ctx, "the history after publishing", func(l string) bool { return strings.Contains(l, "/history?done=") })
+		if f := text(t, ctx, ".notice.ok"); !strings.Contains(f, fmt.Sprintf("Revision %d is live", builtRev)) {
+			t.Errorf("the confirmation says %q, want revision %d live", f, builtRev)
+		}
+		slugs, rev := e.feed(t)
+		if !slices.Contains(slugs, newSlug) || rev != fmt.Sprint(builtRev) {
+			t.Errorf("profile_list serves revision %s with %v, want revision %d with %s", rev, slugs, builtRev, newSlug)
+		}
+		timing("5 publish")
+	})
+
+	// 6. Roll back: publish the revision that was live before.
+	t.Run("6 roll back", func(t *testing.T) {
+		e.open(t, ctx, "history")
+		btn := chromedp.CSS(fmt.Sprintf(`form[action$="/history/%d/publish"] button`, e.seedRev))
+		if label := text(t, ctx, string(btn)); label != "Roll back to this" {
+			t.Errorf("the button of revision %d says %q", e.seedRev, label)
+		}
+		do(t, ctx, "rolling back", chromedp.Click(btn))
+		waitURL(t, ctx, "the history after the roll-back", func(l string) bool { return strings.Contains(l, "/history?done=") })
+		if f := text(t, ctx, ".notice.ok"); !strings.Contains(f, fmt.Sprintf("Revision %d is live", e.seedRev)) {
+			t.Errorf("the confirmation says %q", f)
+		}
+		slugs, rev := e.feed(t)
+		if slices.Contains(slugs, newSlug) || !slices.Equal(slugs, []string{"small", "gpu"}) || rev != fmt.Sprint(e.seedRev) {
+			t.Errorf("after the roll-back profile_list serves revision %s with %v, want revision %d with [small gpu]", rev, slugs, e.seedRev)
+		}
+		shot(t, ctx, "history")
+		e.open(t, ctx, fmt.Sprintf("history/%d", builtRev))
+		if s := text(t, ctx, "main"); !strings.Contains(s, "/profiles/2") && !strings.Contains(s, newSlug) {
+			t.Errorf("the revision page does not show the added profile:\n%s", s)
+		}
+		shot(t, ctx, "revision")
+		timing("6 roll back")
+	})
+
+	// 7. A stale edit: the catalog changes through the API while the
+	// editor is open; saving shows what changed and keeps the input.
+	t.Run("7 stale edit conflict", func(t *testing.T) {
+		e.open(t, ctx, "profiles/"+newSlug)
+		token, _ := e.hub.Token(t, testhub.Admin)
+		status, h, body := e.api(t, token, "GET", "profiles/"+newSlug, "")
+		if status != 200 {
+			t.Fatalf("API GET profile: %d %s", status, body)
+		}
+		var p map[string]any
+		if err := json.Unmarshal(body, &p); err != nil {
+			t.Fatal(err)
+		}
+		p["description"] = "Changed through the API meanwhile"
+		nb, _ := json.Marshal(p)
+		if status, _, body := e.api(t, token, "PUT", "profiles/"+newSlug, string(nb), "If-Match", h.Get("ETag")); status != 200 {
+			t.Fatalf("API PUT profile: %d %s", status, body)
+		}
+		do(t, ctx, "editing in the stale form",
+			chromedp.SetValue(chromedp.ID("description"), "Edited in the browser"),
+			chromedp.Click(chromedp.CSS(`button[value="save"]`)))
+		waitJS(t, ctx, "the conflict notice", `!!document.querySelector("#profile-form .notice.warning")`)
+		notice := text(t, ctx, "#profile-form .notice.error")
+		changes := text(t, ctx, "#profile-form .notice.warning")
+		if !strings.Contains(notice, "Someone else changed the catalog") || !strings.Contains(notice, "Nothing was saved") {
+			t.Errorf("the conflict says %q", notice)
+		}
+		if !strings.Contains(changes, "description") {
+			t.Errorf("the list of what changed does not name the description: %q", changes)
+		}
+		if v := eval[string](t, ctx, `document.getElementById("description").value`); v != "Edited in the browser" {
+			t.Errorf("the admin's input was lost: %q", v)
+		}
+		t.Logf("conflict: %q / %q", notice, changes)
+		shot(t, ctx, "profile-conflict")
+		timing("7 stale edit")
+	})
+
+	// 8. A wrong value is refused with its message next to its field.
+	t.Run("8 field error in place", func(t *testing.T) {
+		if eval[bool](t, ctx, `!document.getElementById("mem_limit")`) {
+			e.open(t, ctx, "profiles/"+newSlug)
+		}
+		do(t, ctx, "typing 4Gi",
+			chromedp.SetValue(chromedp.ID("mem_limit"), "4Gi"),
+			chromedp.Click(chromedp.CSS(`button[value="save"]`)))
+		waitJS(t, ctx, "the memory limit's error", `!!document.getElementById("err-mem_limit")`)
+		do(t, ctx, "the error shows", chromedp.WaitVisible(chromedp.ID("err-mem_limit")))
+		msg := text(t, ctx, "#err-mem_limit")
+		t.Logf("mem_limit 4Gi: %q", msg)
+		if msg == "" {
+			t.Error("the memory limit's error is empty")
+		}
+		attrs := eval[map[string]string](t, ctx, `(() => { const i = document.getElementById("mem_limit"); return {invalid: i.getAttribute("aria-invalid") || "", describedby: i.getAttribute("aria-describedby") || "", next: String(i.parentElement.contains(document.getElementById("err-mem_limit")))}; })()`)
+		if attrs["invalid"] != "true" || attrs["describedby"] != "err-mem_limit" || attrs["next"] != "true" {
+			t.Errorf("the memory limit field: %v, want aria-invalid=true, aria-describedby=err-mem_limit and the error beside it", attrs)
+		}
+		if v := eval[string](t, ctx, `document.getElementById("description").value`); v != "Edited in the browser" {
+			t.Errorf("the description typed before was lost: %q", v)
+		}
+		shot(t, ctx, "profile-field-error")
+		do(t, ctx, "fixing it", chromedp.SetValue(chromedp.ID("mem_limit"), "4G"), chromedp.Click(chromedp.CSS(`button[value="save"]`)))
+		waitURL(t, ctx, "the profiles page after the fix", func(l string) bool { return strings.Contains(l, "/profiles?done=") })
+		st, _ := e.ed.Head(context.Background())
+		if i := st.Catalog.ProfileIndex(newSlug); i < 0 || st.Catalog.Profiles[i].Description != "Edited in the browser" {
+			t.Errorf("after the conflict and the fix the profile is not the admin's: %+v", st.Catalog.Profiles)
+		}
+		timing("8 field error")
+	})
+
+	// The remaining pages, for their screenshots and a look at each.
+	t.Run("pages", func(t *testing.T) {
+		e.open(t, ctx, "node-groups")
+		if s := text(t, ctx, "tbody"); !strings.Contains(s, "GPU (NVIDIA T4)") || !strings.Contains(s, "Research") {
+			t.Errorf("the node groups page:\n%s", s)
+		}
+		shot(t, ctx, "node-groups")
+		e.open(t, ctx, "import")
+		do(t, ctx, "pasting a list with problems",
+			chromedp.SetValue(chromedp.ID("content"), fmt.Sprintf(`- display_name: Big
+  slug: big
+  kubespawner_override:
+    image: %s/demo/python:9.9
+    mem_limit: 4Gi
+- display_name: Big
+  slug: big-two
+  kubespawner_override:
+    cpu_limit: 2
+    cpu_guarantee: 4
+`, e.reg.Host)),
+			chromedp.Click(chromedp.CSS(`button[value="check"]`)))
+		waitJS(t, ctx, "the import's findings", `!!document.querySelector("#import-form [role=status]")`)
+		if s := text(t, ctx, "#import-form [role=status]"); !strings.Contains(s, "error") {
+			t.Errorf("the import check found nothing wrong:\n%s", s)
+		} else {
+			t.Logf("import findings: %q", s)
+		}
+		shot(t, ctx, "import")
+		e.open(t, ctx, "export")
+		shot(t, ctx, "export")
+		e.open(t, ctx, "")
+		shot(t, ctx, "dashboard")
+		timing("pages")
+	})
+
+	// 9. A narrow window and the keyboard.
+	t.Run("9 narrow window and keyboard", func(t *testing.T) {
+		defer func() { _ = chromedp.Do(ctx, chromedp.EmulateViewport(width, height)) }()
+		do(t, ctx, "narrowing the window", chromedp.EmulateViewport(narrow, height))
+		for _, pg := range []struct{ path, name string }{{"", "dashboard"}, {"profiles/" + newSlug, "profile-editor"}} {
+			e.open(t, ctx, pg.path)
+			o := eval[overflow](t, ctx, measureOverflow)
+			if o.InnerWidth != narrow || o.ScrollWidth > o.InnerWidth {
+				t.Errorf("the %s at %d px: scrollWidth %d > innerWidth %d; sticking out: %v", pg.name, narrow, o.ScrollWidth, o.InnerWidth, o.Offenders)
+			}
+			shot(t, ctx, pg.name+"-narrow")
+		}
+		do(t, ctx, "back to the wide window", chromedp.EmulateViewport(width, height))
+		e.open(t, ctx, "")
+		do(t, ctx, "pressing Tab", chromedp.KeyEvent(kb.Tab))
+		focus := eval[map[string]string](t, ctx, `(() => { const a = document.activeElement, r = a.getBoundingClientRect(); return {tag: a.tagName, cls: a.className, href: a.getAttribute("href") || "", text: a.innerText, onscreen: String(r.left >= 0 && r.top >= 0 && r.width > 0)}; })()`)
+		if focus["cls"] != "skip" || focus["href"] != "#main" || focus["onscreen"] != "true" {
+			t.Errorf("the first Tab focuses %v, want the visible skip link to #main", focus)
+		}
+		do(t, ctx, "following the skip link", chromedp.KeyEvent(kb.Enter), chromedp.KeyEvent(kb.Tab))
+		inMain := eval[bool](t, ctx, `document.getElementById("main").contains(document.activeElement)`)
+		if !inMain {
+			t.Errorf("after the skip link, Tab focuses %q outside the main content", eval[string](t, ctx, `document.activeElement.outerHTML.slice(0, 120)`))
+		}
+		timing("9 narrow and keyboard")
+	})
+
+	// 10. Import a list that checks clean (last: it replaces the profiles).
+	t.Run("10 import", func(t *testing.T) {
+		e.open(t, ctx, "import")
+		do(t, ctx, "pasting the seed list and checking it",
+			chromedp.SetValue(chromedp.ID("content"), fmt.Sprintf(seedList, e.reg.Host)),
+			chromedp.SendKeys(chromedp.ID("message"), "back to the operators' list"),
+			chromedp.Click(chromedp.CSS(`button[value="check"]`)))
+		waitJS(t, ctx, "the import's check", `!!document.querySelector("#import-form [role=status]")`)
+		if s := text(t, ctx, "#import-form [role=status]"); !strings.Contains(s, "ready to import") {
+			t.Fatalf("the seed list does not check clean:\n%s", s)
+		}
+		before, _ := e.ed.Head(context.Background())
+		do(t, ctx, "importing", chromedp.Click(chromedp.CSS(`button[value="import"]`)))
+		for range 50 {
+			if st, _ := e.ed.Head(context.Background()); st != nil && st.Revision.ID > before.Revision.ID {
+				break
+			}
+			time.Sleep(40 * time.Millisecond)
+		}
+		if st, _ := e.ed.Head(context.Background()); st.Revision.ID == before.Revision.ID || st.Catalog.ProfileIndex(newSlug) >= 0 {
+			t.Fatalf("nothing was imported\n%s", pageState(ctx))
+		}
+		deadline := time.Now().Add(3 * time.Second)
+		for {
+			flash := eval[string](t, ctx, `(document.querySelector(".notice.ok") || {innerText: ""}).innerText`)
+			if strings.Contains(flash, "Imported 2 profile(s)") {
+				break
+			}
+			if time.Now().After(deadline) {
+				loc, _ := chromedp.Run(ctx, chromedp.Location())
+				form := eval[string](t, ctx, `(() => { const f = document.getElementById("import-form"); return f ? "#import-form holds " + f.innerHTML.length + " characters" : "#import-form is gone"; })()`)
+				t.Errorf("after importing the browser stays at %s and shows no confirmation (%s): "+
+					"htmx follows the 303 to the history and hx-select=\"#import-form\" finds nothing there to swap in\n%s",
+					loc, form, pageState(ctx))
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		timing("10 import")
+	})
+	t.Logf("the whole journey: %.1f s", time.Since(began).Seconds())
+}
