@@ -63,6 +63,9 @@ type Editor struct {
 	cfg    *infra.Config
 	images ImageChecker
 
+	cacheMu  sync.Mutex
+	catalogs map[string]*model.Catalog // by content hash
+
 	// write serialises this process's commits: a change without a base is
 	// then never refused because of another writer in the same server.
 	// Other processes (a CLI import) still meet the store's conflict check.
@@ -88,7 +91,7 @@ func New(s *store.Store, cfg *infra.Config, log *slog.Logger) *Editor {
 	if cfg == nil {
 		cfg = &infra.Config{}
 	}
-	return &Editor{store: s, cfg: cfg, log: log}
+	return &Editor{store: s, cfg: cfg, log: log, catalogs: map[string]*model.Catalog{}}
 }
 
 // Config is the infrastructure config in force.
@@ -126,7 +129,7 @@ func (e *Editor) Head(ctx context.Context) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
-	return decode(r)
+	return e.decode(r)
 }
 
 // At is revision id with its catalog.
@@ -138,7 +141,7 @@ func (e *Editor) At(ctx context.Context, id int64) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
-	return decode(r)
+	return e.decode(r)
 }
 
 // Live is the published revision, or ErrNotFound when nothing is published.
@@ -150,17 +153,36 @@ func (e *Editor) Live(ctx context.Context) (*store.Publication, *State, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	s, err := decode(r)
+	s, err := e.decode(r)
 	return p, s, err
 }
 
-func decode(r *store.Revision) (*State, error) {
+// decode reads a revision's catalog. Revisions never change, so decoded
+// catalogs are kept by content hash (a page reads the head many times);
+// callers must not modify them (Commit works on a copy).
+func (e *Editor) decode(r *store.Revision) (*State, error) {
+	e.cacheMu.Lock()
+	c, ok := e.catalogs[r.ContentSHA256]
+	e.cacheMu.Unlock()
+	if ok {
+		return &State{Revision: r, Catalog: c}, nil
+	}
 	src, err := profilelist.Parse(r.Catalog, profilelist.DefaultLimits)
 	if err != nil || src.Document == nil {
 		return nil, fmt.Errorf("revision %d holds an unreadable catalog: %v", r.ID, err)
 	}
+	e.cacheMu.Lock()
+	if len(e.catalogs) >= maxCachedCatalogs {
+		clear(e.catalogs)
+	}
+	e.catalogs[r.ContentSHA256] = src.Document
+	e.cacheMu.Unlock()
 	return &State{Revision: r, Catalog: src.Document}, nil
 }
+
+// maxCachedCatalogs bounds the decoded-catalog cache (a catalog is tens
+// of kilobytes).
+const maxCachedCatalogs = 64
 
 // Change is one write.
 type Change struct {

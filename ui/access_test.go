@@ -11,6 +11,8 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/labstack/echo/v4"
+
+	"github.com/jupyterhub/hubprofiles/auth"
 )
 
 // access is who may call a UI route.
@@ -295,7 +297,7 @@ func TestViewersAreNotOfferedWrites(t *testing.T) {
 // TestViewerCanCheckAnImport: the import page offers viewers the Check
 // button (only Import is for editors), and checking writes nothing.
 //
-// BUG (ui/ui.go, Register: g.POST("/import", h.importPost, edits)): the
+// Was a bug, fixed (ui/ui.go, Register: g.POST("/import", h.importPost, edits)): the
 // check and the import share one route guarded for editors, so a viewer's
 // Check ends on the 403 page. Fix: a route of its own for the check
 // (e.g. POST /import/check guarded by view, the Check button's formaction),
@@ -340,4 +342,18 @@ func TestStaticFiles(t *testing.T) {
 	if got := page.Find(`link[rel=stylesheet]`).AttrOr("href", ""); got != prefix+"static/style.css" {
 		t.Errorf("stylesheet %q", got)
 	}
+}
+
+// TestAnonymousServer: a server with auth.Anonymous (no login configured)
+// answers every page with the 401 page, not a redirect to a login.
+func TestAnonymousServer(t *testing.T) {
+	c := newTestServerWith(t, nil, auth.Anonymous{})
+	for _, p := range pagePaths {
+		r := c.must(http.StatusUnauthorized, http.MethodGet, p, nil)
+		wantErrorPage(t, r, "Not logged in", "Log in through JupyterHub")
+	}
+	r := c.must(http.StatusUnauthorized, http.MethodPost, "profiles/new", form("slug", "x", "display_name", "X"))
+	wantErrorPage(t, r, "Not logged in")
+	c.wantRevisions(1)
+	c.get("static/htmx-2.0.11.min.js")
 }

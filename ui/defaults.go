@@ -70,7 +70,7 @@ func (h *Handler) saveDefaults(c echo.Context) error {
 		}
 		return h.render(c, statusOf(err), "defaults", "defaults-form", h.page(c, "Hub defaults", "defaults", d))
 	}
-	return h.done(c, "defaults", "Saved the hub defaults as a draft; publish them from the dashboard.")
+	return h.done(c, "defaults-settings", "Saved the hub defaults as a draft; publish them from the dashboard.")
 }
 
 func orNone(s string) string {

@@ -428,7 +428,7 @@ func TestDefaultsSettings(t *testing.T) {
 // TestDefaultsSaveShowsThePage: saving the hub defaults leads back to the
 // defaults page with the flash, like every other form.
 //
-// BUG (ui/defaults.go, saveDefaults: h.done(c, "defaults", ...)): the page
+// Was a bug, fixed (ui/defaults.go, saveDefaults: h.done(c, "defaults", ...)): the page
 // is at defaults-settings; {prefix}defaults is the server's public JSON
 // feed of the live defaults (server/server.go), so a browser without htmx
 // lands on JSON, or on a 503 until something is published. Fix:

@@ -41,6 +41,8 @@ var fragmentCases = []fragmentCase{
 	{http.MethodGet, "preview", nil, 200, "preview-body"},
 	{http.MethodGet, "preview?group=x&revision=live", nil, 200, "preview-body"},
 	{http.MethodGet, "import", nil, 200, "import-form"},
+	{http.MethodGet, "defaults-settings", nil, 200, "defaults-form"},
+	{http.MethodPost, "defaults-settings", func(*client) url.Values { return form("default_url", "other", "default_url_other", "x") }, 422, "defaults-form"},
 	{http.MethodPost, "import", func(*client) url.Values { return form("content", smallList, "action", "check") }, 200, "import-form"},
 	{http.MethodPost, "regex-test", func(*client) url.Values { return form("regex", "^[a-z]+$", "value", "abc") }, 200, "regex-result"},
 	{http.MethodPost, "profiles/small", smallForm("add-option"), 200, "profile-form"},
@@ -82,7 +84,7 @@ func TestFragments(t *testing.T) {
 				if hx {
 					hdr = htmx
 				} else if tc.path == "regex-test" {
-					continue // BUG: TestRegexTestWithoutHTMX
+					continue // a full page without htmx: TestRegexTestWithoutHTMX
 				}
 				r := c.must(tc.status, tc.method, tc.path, body, hdr...)
 				if !slices.Contains(r.Header.Values("Vary"), "HX-Request") {
@@ -224,7 +226,7 @@ func TestRegexTest(t *testing.T) {
 // TestRegexTestWithoutHTMX: like every fragment, the regex check answers
 // a request without htmx with a whole page.
 //
-// BUG (ui/profiles.go, regexTest: h.render(c, 200, "profile", "regex-result", ...)):
+// Was a bug, fixed (ui/profiles.go, regexTest: h.render(c, 200, "profile", "regex-result", ...)):
 // without HX-Request, render executes the layout of the profile page, whose
 // "content" runs "profile-form" over a regexResult and fails ("can't
 // evaluate field Errors in type ui.regexResult"): a 500 with the error in

@@ -33,6 +33,7 @@ import (
 	"github.com/jupyterhub/hubprofiles/model"
 	"github.com/jupyterhub/hubprofiles/ordered"
 	"github.com/jupyterhub/hubprofiles/profilelist"
+	"github.com/jupyterhub/hubprofiles/registry"
 	"github.com/jupyterhub/hubprofiles/server"
 	"github.com/jupyterhub/hubprofiles/store"
 )
@@ -112,6 +113,13 @@ type client struct {
 // X-Test-As (the dev admin by default), and no registry checker.
 func newTestServer(t testing.TB) *client {
 	t.Helper()
+	return newTestServerWith(t, nil, byHeader{})
+}
+
+// newTestServerWith is newTestServer with a registry checker (nil: none)
+// and an identifier of the test's.
+func newTestServerWith(t testing.TB, images *registry.Checker, id auth.Identifier) *client {
+	t.Helper()
 	ctx := context.Background()
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -128,7 +136,7 @@ func newTestServer(t testing.TB) *client {
 	if _, err := ed.SetConfig(ctx, ic); err != nil {
 		t.Fatalf("SetConfig: %v", err)
 	}
-	srv, err := server.New(ctx, server.Options{Prefix: prefix, Editor: ed, Identify: byHeader{}, Log: log})
+	srv, err := server.New(ctx, server.Options{Prefix: prefix, Editor: ed, Identify: id, Images: images, Log: log})
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
 	}

@@ -299,12 +299,13 @@ func TestMarkupChecksCatch(t *testing.T) {
 // free-text field gets two fields, each with its own id and label, as
 // KubeSpawner's form names them per option.
 //
-// BUG (ui/templates/pages/preview.html): the free-text input's id is
+// Was a bug (ui/templates/pages/preview.html, fixed): the free-text input's id is
 // profile-option-{slug}--{which}-unlisted ({which} is "draft" or "live"),
 // the same for every option of a profile, so the ids repeat and the second
 // label points at the first field. Fix: key it by the option, as
-// KubeSpawner does: profile-option-{{$slug}}--{{.Key}}--unlisted-choice
-// (the option's .Key is in scope outside {{with .Unlisted}}).
+// KubeSpawner does: bind {{$key := .Key}} before {{with .Unlisted}} (inside
+// it the dot is the Unlisted) and use
+// id="profile-option-{{$slug}}--{{$key}}--unlisted-choice", the label too.
 func TestPreviewFreeTextFields(t *testing.T) {
 	c := newFixture(t)
 	if _, err := c.edit.Commit(context.Background(), edit.Change{Base: edit.NoBase, Author: "bob", Message: "a second free-text option",

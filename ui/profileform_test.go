@@ -330,7 +330,7 @@ func TestEditorStale(t *testing.T) {
 // the select as the text fields are marked, so that a screen reader
 // announces it with the select.
 //
-// BUG (ui/templates/pages/profile.html, "image-select" and "group-select"):
+// Was a bug (ui/templates/pages/profile.html, "image-select" and "group-select", fixed):
 // the selects are rendered without {{template "invalid" ...}}, so the
 // message #err-image shows but the select has no aria-invalid and no
 // aria-describedby (defaults.html does it for its own selects). Fix: pass

@@ -296,5 +296,5 @@ func (h *Handler) regexTest(c echo.Context) error {
 			res.Matches = "yes"
 		}
 	}
-	return h.render(c, http.StatusOK, "profile", "regex-result", h.page(c, "", "", res))
+	return h.render(c, http.StatusOK, "regex", "regex-result", h.page(c, "Regex test", "profiles", res))
 }

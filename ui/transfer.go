@@ -9,6 +9,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/jupyterhub/hubprofiles/auth"
+
 	"github.com/jupyterhub/hubprofiles/edit"
 	"github.com/jupyterhub/hubprofiles/model"
 	"github.com/jupyterhub/hubprofiles/profilelist"
@@ -88,6 +90,9 @@ func (h *Handler) importPost(c echo.Context) error {
 		if f.Severity == model.Error {
 			d.Errors++
 		}
+	}
+	if c.FormValue("action") == "import" && auth.RoleOf(auth.UserOf(c), h.edit.Config().Access) < auth.Editor {
+		return h.message(c, http.StatusForbidden, "Not allowed", fmt.Sprintf("You are logged in as %s. Importing changes the catalog, which only hub admins and editors may do; you can still check a list. Ask a hub admin to add you to an editor group.", author(c)))
 	}
 	if c.FormValue("action") != "import" || d.Errors > 0 {
 		d.Checked = true

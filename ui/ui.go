@@ -109,7 +109,7 @@ func (h *Handler) Register(g *echo.Group) {
 	g.GET("/preview", h.previewPage, view)
 
 	g.GET("/import", h.importPage, view)
-	g.POST("/import", h.importPost, edits)
+	g.POST("/import", h.importPost, view) // checking is for viewers too; importing needs an editor (importPost)
 	g.GET("/export", h.exportPage, view)
 	g.GET("/export/download", h.exportDownload, view)
 }

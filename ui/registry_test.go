@@ -1,0 +1,94 @@
+package ui_test
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/jupyterhub/hubprofiles/internal/testregistry"
+	"github.com/jupyterhub/hubprofiles/registry"
+)
+
+// TestImagePagesWithARegistry: with a registry checker, against Debian's
+// docker-registry on loopback, the image pages show what the registry
+// says, refuse a missing reference unless "save anyway" is ticked, offer
+// the newer tags, and bump only to a tag that exists.
+func TestImagePagesWithARegistry(t *testing.T) {
+	reg := testregistry.Start(t, testregistry.Options{})
+	for _, tag := range []string{"2024.01.02", "2024.06.01", "2023.12.01", "latest"} {
+		testregistry.Push(t, reg.Host, "demo/notebook", tag)
+	}
+	checker, err := registry.New(registry.Options{Hosts: []registry.Host{{Name: reg.Host, Insecure: true}}, Timeout: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newTestServerWith(t, checker, byHeader{})
+	repo := reg.Host + "/demo/notebook"
+
+	// The live check of the reference being typed.
+	r := c.get("images/check?ref="+repo+":2024.06.01", htmx...)
+	if got := r.text("#ref-check .badge"); got != string(registry.Exists) {
+		t.Errorf("ref-check of an existing tag: %q, want exists", got)
+	}
+	if got := r.text("#ref-check code"); !strings.HasPrefix(got, "sha256:") {
+		t.Errorf("ref-check shows no digest: %q", textOf(r.Find("#ref-check")))
+	}
+	r = c.get("images/check?ref="+repo+":2099.01.01", htmx...)
+	if got := r.text("#ref-check .badge"); got != string(registry.NotFound) {
+		t.Errorf("ref-check of a missing tag: %q", got)
+	}
+
+	// A missing tag is refused next to the reference, naming what exists;
+	// "save anyway" saves it.
+	missing := form("slug", "later", "ref", repo+":2099.01.01", "base", "1")
+	r = c.post(http.StatusUnprocessableEntity, "images", missing)
+	wantFieldError(t, r, "ref", "2099.01.01")
+	if !strings.Contains(r.text("#err-ref"), "save anyway") || r.Find(`input[type=checkbox][name=force]`).Length() != 1 {
+		t.Errorf("the refusal does not offer \"save anyway\": %q", r.text("#err-ref"))
+	}
+	c.wantRevisions(1)
+	missing.Set("force", "on")
+	c.post(http.StatusSeeOther, "images", missing)
+	c.wantRevisions(2)
+
+	c.post(http.StatusSeeOther, "images", form("slug", "nb", "display_name", "Notebook", "ref", repo+":2024.01.02", "base", "2"))
+	c.wantRevisions(3)
+
+	// The list shows each image's last check.
+	r = c.get("images")
+	status := map[string]string{}
+	r.Find("tbody tr").Each(func(_ int, row *goquery.Selection) {
+		status[textOf(row.Find("td a strong"))] = textOf(row.Find("td").Eq(2).Find(".badge"))
+	})
+	if status["nb"] != string(registry.Exists) || status["later"] != string(registry.NotFound) {
+		t.Errorf("registry column %v, want nb exists and later not_found", status)
+	}
+	// The dashboard lists the image the registry did not confirm.
+	if got := texts(c.get("").Find(".notice.warning"), "li a"); !slices.Contains(got, "later") {
+		t.Errorf("the dashboard's unconfirmed images %q lack later", got)
+	}
+
+	// The image page offers the newer tags, newest first, each a bump.
+	r = c.get("images/nb")
+	var newer []string
+	r.Find(`form[action$="/images/nb/bump"]`).Each(func(_ int, f *goquery.Selection) {
+		newer = append(newer, f.Find("input[name=tag]").AttrOr("value", ""))
+	})
+	if !slices.Equal(newer, []string{"2024.06.01"}) {
+		t.Errorf("newer tags offered %q, want 2024.06.01", newer)
+	}
+
+	// A bump to a tag that is not there is refused; to one that is, done.
+	r = c.post(http.StatusUnprocessableEntity, "images/nb/bump", form("tag", "2099.01.01", "base", "3"))
+	wantLayout(t, r, "Not bumped", "Not bumped")
+	c.wantRevisions(3)
+	c.post(http.StatusSeeOther, "images/nb/bump", form("tag", "2024.06.01", "base", "3"))
+	c.wantRevisions(4)
+	if im, _ := c.head().Catalog.Image("nb"); im.Ref != repo+":2024.06.01" {
+		t.Errorf("ref after the bump %q", im.Ref)
+	}
+}
