@@ -73,6 +73,39 @@ GROUPS_LIST = [
 ]
 
 
+# The image catalog of the defaults tests (a hubprofiles document's "images").
+IMAGES = [
+    {"slug": "base", "display_name": "Base", "ref": "quay.io/jupyter/base-notebook:2025-06-02"},
+    {"slug": "scipy", "display_name": "SciPy", "ref": "quay.io/jupyter/scipy-notebook:2025-06-02"},
+    {"slug": "r", "display_name": "R", "ref": "quay.io/jupyter/r-notebook:2025-06-02"},
+]
+REF = {im["slug"]: im["ref"] for im in IMAGES}
+
+# Profiles in the document's own form: "image" names a catalog image slug.
+# "plain" has no image and no interface of its own, so it inherits the
+# defaults; "scipy" overrides the image; "r-studio" overrides both; "choose"
+# has a choice that overrides the image and one that does not.
+DOC_PROFILES = [
+    {"slug": "plain", "display_name": "Plain", "default": True, "kubespawner_override": {"cpu_limit": 1}},
+    {"slug": "scipy", "display_name": "SciPy", "image": "scipy"},
+    {"slug": "r-studio", "display_name": "RStudio", "image": "r", "default_url": "/rstudio"},
+    {
+        "slug": "choose",
+        "display_name": "Choose",
+        "options": [
+            {
+                "key": "env",
+                "display_name": "Environment",
+                "choices": [
+                    {"key": "r", "display_name": "R", "default": True, "image": "r"},
+                    {"key": "same", "display_name": "The hub's default"},
+                ],
+            }
+        ],
+    },
+]
+
+
 # Everything started here, stopped at interpreter exit too: a test interrupted
 # by SIGINT (the Go driver's timeout) never reaches its cleanups.
 _running = []
@@ -149,6 +182,7 @@ class Sidecar:
         self.port = port or free_port()
         self.base = "http://127.0.0.1:%d/" % self.port
         self.url = self.base + "profile_list"
+        self.defaults_url = self.base + "defaults"
         self.proc = None
         self.log_path = os.path.join(self.data_dir, "hubprofiles-%d.log" % self.port)
 
@@ -191,14 +225,57 @@ class Sidecar:
         except OSError:
             return ""
 
-    def feed_counts(self):
-        """hubprofiles_profile_list_responses_total by status code, from /metrics."""
+    def feed_counts(self, feed="profile_list"):
+        """hubprofiles_<feed>_responses_total by status code, from /metrics."""
         status, _, body = http_get(self.base + "metrics")
         assert status == 200, status
         counts = {}
-        for m in re.finditer(r'^hubprofiles_profile_list_responses_total\{code="(\d+)"\} (\S+)$', body.decode(), re.M):
+        pattern = r'^hubprofiles_%s_responses_total\{code="(\d+)"\} (\S+)$' % feed
+        for m in re.finditer(pattern, body.decode(), re.M):
             counts[int(m.group(1))] = int(float(m.group(2)))
         return counts
+
+    def request(self, method, path, body=None, headers=None):
+        """A REST API call (dev mode: no login needed): (status, headers, JSON body)."""
+        req = urllib.request.Request(
+            self.base + path,
+            data=json.dumps(body).encode() if body is not None else None,
+            headers=dict({"Content-Type": "application/json"}, **(headers or {})),
+            method=method,
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, r.headers, json.loads(r.read() or b"null")
+        except urllib.error.HTTPError as e:
+            raise RuntimeError("%s %s: %s %s" % (method, path, e.code, e.read().decode(errors="replace")))
+
+    def publish_catalog(self, profiles=(), images=IMAGES, defaults=None):
+        """Publish a hubprofiles document (images, profiles in the document's
+        form) and then the hub-wide defaults ({"image": slug, "default_url":
+        path}; None leaves them as they are), each as a published revision.
+        Returns what the defaults feed serves then."""
+        document = {"schema_version": 1, "images": list(images), "node_groups": [], "profiles": list(profiles)}
+        self.request("POST", "api/v1/import?publish=true", document)
+        if defaults is not None:
+            self.set_defaults(**defaults)
+        status, _, body = http_get(self.defaults_url)
+        assert status == 200, (status, body)
+        return json.loads(body)
+
+    def set_defaults(self, image=None, default_url=None):
+        """PUT the hub-wide defaults and publish them; check the feed serves them."""
+        body = {k: v for k, v in (("image", image), ("default_url", default_url)) if v}
+        self.request("PUT", "api/v1/defaults?publish=true", body)
+        want = {}
+        if image:
+            want["image"] = self.request("GET", "api/v1/images/" + image)[2]["ref"]
+        if default_url:
+            want["default_url"] = default_url
+        status, _, served = http_get(self.defaults_url)
+        if status != 200 or json.loads(served) != want:
+            raise RuntimeError(
+                "after PUT defaults %s, %s serves %s %s, not %s" % (body, self.defaults_url, status, served, want)
+            )
 
     def publish(self, profile_list):
         """Publish a list through the REST API (dev mode: no login needed)."""
@@ -231,8 +308,9 @@ class Stub:
     mode "proxy" forwards GETs to `target` and relays the answer; it also
     records every request's If-None-Match and every status it relays. The
     other modes answer by themselves: "500", "invalid-json", "not-array",
-    "no-display-name", "empty-array", or "hang" (read the request, never
-    answer, until stop()).
+    "no-display-name", "empty-array" (no revision header), "empty-published"
+    (with X-Hubprofiles-Revision), "bad-image" and "bad-default-url" (for the
+    defaults feed), or "hang" (read the request, never answer, until stop()).
     """
 
     def __init__(self, target=None):
@@ -264,9 +342,14 @@ class Stub:
                         "not-array": b'{"profiles": [{"display_name": "Wrapped"}]}',
                         "no-display-name": b'[{"slug": "x"}]',
                         "empty-array": b"[]",
+                        "bad-image": b'{"image": 5}',
+                        "bad-default-url": b'{"default_url": "lab"}',
+                        "empty-published": b"[]",
                     }[mode]
                     if mode == "500":
                         status = 500
+                    if mode == "empty-published":  # as hubprofiles says it
+                        keep["X-Hubprofiles-Revision"] = "99"
                 stub.requests.append((inm, status))
                 self.send_response(status)
                 for k, v in keep.items():
@@ -300,14 +383,39 @@ class HungListener:
         self.sock.close()
 
 
-def fake_spawner(name="bob", groups=(), admin=False):
-    """What the module reads of a spawner: user.name, user.admin, user.groups[].name."""
+def fake_spawner(name="bob", groups=(), admin=False, image="hub-config/base:1", default_url=""):
+    """What the module reads and sets of a spawner: user.name, user.admin,
+    user.groups[].name, and the image and default_url traits (with the hub's
+    base config as their values)."""
     user = types.SimpleNamespace(
         name=name,
         admin=admin,
         groups=[types.SimpleNamespace(name=g) for g in groups],
     )
-    return types.SimpleNamespace(user=user, name="")
+    return types.SimpleNamespace(user=user, name="", image=image, default_url=default_url)
+
+
+def apply_profile(spawner, profiles, slug=None, choice=None):
+    """What KubeSpawner's load_user_options does after the pre_spawn_hook:
+    the chosen (else default, else first) profile's kubespawner_override,
+    then, for each option, the override of `choice` if it is one of its
+    choices, else of its default (else first) choice; with setattr.
+    Returns the profile, or None for an empty list (the base config stays)."""
+    if not profiles:
+        return None
+    if slug:
+        profile = next(p for p in profiles if p.get("slug") == slug)
+    else:
+        profile = next((p for p in profiles if p.get("default")), profiles[0])
+    for key, value in (profile.get("kubespawner_override") or {}).items():
+        setattr(spawner, key, value)
+    for option in (profile.get("profile_options") or {}).values():
+        choices = option.get("choices") or {}
+        if choice not in choices:
+            choice = next((k for k, c in choices.items() if c.get("default")), next(iter(choices), None))
+        for key, value in ((choices.get(choice) or {}).get("kubespawner_override") or {}).items():
+            setattr(spawner, key, value)
+    return profile
 
 
 class TempDir:

@@ -1,13 +1,20 @@
-"""End to end: a real JupyterHub 3.0 (Debian) whose spawn form comes from hubprofiles.
+"""End to end: a real JupyterHub 3.0 (Debian) whose spawn form and defaults come from hubprofiles.
 
 The hub runs hub/jupyterhub_config.py: DummyAuthenticator, users alice
 (admin), bob (gpu-users), carol (staff) and dave (no group), and a stand-in
-KubeSpawner whose form lists the profiles that hubprofiles_hub returns.
-The test logs users in, reads /hub/spawn, publishes a new list, stops
+KubeSpawner whose form lists the profiles that hubprofiles_hub returns and
+whose start() applies the chosen profile the way KubeSpawner does, then
+records the image and default_url the pod would get (and starts nothing).
+
+HubEndToEnd logs users in, reads /hub/spawn, publishes a new list, stops
 hubprofiles, and restarts the hub with hubprofiles still down.
+DefaultsEndToEnd spawns: with no profiles at all, with profiles that do and
+do not override the hub-wide defaults, and with hubprofiles stopped (before
+and after a hub restart).
 """
 
 import http.cookiejar
+import json
 import os
 import re
 import signal
@@ -18,7 +25,18 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from hubprofiles_testing import GROUPS_LIST, HUB_DIR, Sidecar, TempDir, binary, clean_env, free_port, track
+from hubprofiles_testing import (
+    DOC_PROFILES,
+    GROUPS_LIST,
+    HUB_DIR,
+    REF,
+    Sidecar,
+    TempDir,
+    binary,
+    clean_env,
+    free_port,
+    track,
+)
 
 JUPYTERHUB = "/usr/bin/jupyterhub"
 
@@ -68,6 +86,14 @@ class Browser:
         status, _, page = self.request("/hub/spawn")
         shown = re.findall(r'<label class="hubprofiles-profile"><input [^>]*> ([^<]*)</label>', page)
         return status, shown, page
+
+    def post_spawn(self, form):
+        """POST the spawn form (with the page's _xsrf when it has one)."""
+        _, _, page = self.request("/hub/spawn")
+        m = re.search(r'name="_xsrf"\s+value="([^"]+)"', page)
+        if m:
+            form = dict(form, _xsrf=m.group(1))
+        return self.request("/hub/spawn", form)
 
 
 class Hub:
@@ -207,6 +233,7 @@ class HubEndToEnd(unittest.TestCase):
         # One client for the whole hub (not one per spawner): each revision is
         # announced once although four users' spawners called it.
         self.assertEqual(len(re.findall(r"hubprofiles: serving revision \d+", log)), 2, log)
+        self.assertNotIn("/defaults", log, "nobody spawned: the defaults were never asked for")
 
         # 4. The hub restarts while hubprofiles is still down: the disk cache.
         self.hub.stop()
@@ -215,6 +242,106 @@ class HubEndToEnd(unittest.TestCase):
         self.assertProfiles(users["bob"], expected_bob, "bob after a hub restart, hubprofiles down")
         self.assertProfiles(users["alice"], [p["display_name"] for p in SECOND_LIST], "alice after a hub restart")
         self.assertIn("hubprofiles: loaded revision", self.hub.log())
+
+
+# The hub's own config in jupyterhub_config.py, which the defaults replace.
+BASE = {"image": "hub-config/base:1", "default_url": "/hub-config"}
+DEFAULTS = {"image": "base", "default_url": "/lab"}
+
+
+class DefaultsEndToEnd(unittest.TestCase):
+    """The hub-wide defaults reach spawns, under the profiles' overrides."""
+
+    def setUp(self):
+        binary()
+        self.tmp = TempDir()
+        self.addCleanup(self.tmp.cleanup)
+        self.side = Sidecar(os.path.join(self.tmp.path, "sidecar"), dev=True).start()
+        self.addCleanup(self.side.stop)
+        # A hub with no profiles at all, but with defaults.
+        served = self.side.publish_catalog([], defaults=DEFAULTS)
+        self.assertEqual(served, {"image": REF["base"], "default_url": "/lab"})
+        self.state = os.path.join(self.tmp.path, "hub")
+        os.makedirs(self.state)
+        self.hub = Hub(self.state, self.side.url).start()
+        self.addCleanup(self.hub.stop)
+
+    def login(self, name):
+        browser = Browser(self.hub.base)
+        browser.login(name)
+        return browser
+
+    def record_path(self, name):
+        return os.path.join(self.state, "spawns", name + ".json")
+
+    def wait_for_record(self, name, what, timeout=15):
+        """The stand-in KubeSpawner's record of name's spawn (written by start())."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with open(self.record_path(name)) as f:
+                    return json.load(f)
+            except FileNotFoundError:
+                time.sleep(0.05)
+        self.fail("%s: %s's server was never started:\n%s" % (what, name, self.hub.log()[-4000:]))
+
+    def spawn(self, browser, name, profile, what):
+        """POST the form with `profile` (and no choice); return what the pod would get."""
+        if os.path.exists(self.record_path(name)):
+            os.unlink(self.record_path(name))
+        status, headers, page = browser.post_spawn({"profile": profile})
+        self.assertEqual(status, 302, "%s: POST /hub/spawn answered %s:\n%s" % (what, status, page[-2000:]))
+        self.assertIn("/hub/spawn-pending/" + name, headers["Location"], what)
+        record = self.wait_for_record(name, what)
+        self.assertEqual(record["profile"], profile, what)
+        return record
+
+    def assertGets(self, record, image, default_url, what):
+        self.assertEqual((record["image"], record["default_url"]), (image, default_url), what)
+        self.assertEqual(
+            record["previous_hook"], "ran after the defaults: image=%s" % REF["base"],
+            "%s: the hub's own pre_spawn_hook must still run, after the defaults" % what,
+        )
+
+    def test_defaults_apply_under_profiles_and_through_an_outage(self):
+        # (a) No profiles: no form at all; the server starts with the defaults.
+        dave = self.login("dave")
+        status, headers, page = dave.request("/hub/spawn")
+        self.assertEqual(
+            status, 302, "no profiles: /hub/spawn must start the server, not show a form:\n" + page[-2000:]
+        )
+        self.assertIn("/hub/spawn-pending/dave", headers["Location"])
+        self.assertNotIn("hubprofiles-form", page)
+        record = self.wait_for_record("dave", "no profiles")
+        self.assertEqual((record["profile"], record["user_options"]), (None, {}))
+        self.assertGets(record, REF["base"], "/lab", "no profiles")
+
+        # (b) Profiles: an override wins over the defaults; no override inherits.
+        self.side.publish_catalog(DOC_PROFILES)
+        bob, carol, alice = self.login("bob"), self.login("carol"), self.login("alice")
+        status, shown, page = bob.profiles()
+        self.assertEqual((status, shown), (200, [p["display_name"] for p in DOC_PROFILES]), page[-2000:])
+        self.assertGets(self.spawn(bob, "bob", "scipy", "profile with an image"), REF["scipy"], "/lab", "scipy")
+        self.assertGets(self.spawn(carol, "carol", "plain", "profile without"), REF["base"], "/lab", "plain")
+        self.assertGets(self.spawn(alice, "alice", "r-studio", "profile with both"), REF["r"], "/rstudio", "r-studio")
+
+        # (c) hubprofiles stops: the last good defaults (and list) still apply.
+        self.side.stop()
+        self.assertGets(self.spawn(dave, "dave", "plain", "hubprofiles down"), REF["base"], "/lab", "down, plain")
+        log = self.hub.log()
+        self.assertEqual(log.count("hubprofiles: cannot use %s " % self.side.defaults_url), 1, log)
+        self.assertIn("serving the last good defaults", log)
+
+        # ... and after a hub restart, from the disk cache.
+        self.hub.stop()
+        self.hub.start()
+        carol = self.login("carol")
+        self.assertGets(self.spawn(carol, "carol", "choose", "restarted, hubprofiles down"), REF["r"], "/lab", "choose")
+        bob = self.login("bob")
+        self.assertGets(self.spawn(bob, "bob", "plain", "restarted, hubprofiles down"), REF["base"], "/lab", "plain")
+        log = self.hub.log()
+        loaded = r"hubprofiles: loaded revision \d+ \(image %s, default_url /lab\) from the cache" % re.escape(REF["base"])
+        self.assertRegex(log, loaded)
 
 
 if __name__ == "__main__":

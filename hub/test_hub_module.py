@@ -19,11 +19,14 @@ from tornado.web import HTTPError
 
 from hubprofiles_testing import (
     DEV_NAMES,
+    DOC_PROFILES,
     GROUPS_LIST,
+    REF,
     HungListener,
     Sidecar,
     Stub,
     TempDir,
+    apply_profile,
     binary,
     fake_spawner,
     free_port,
@@ -33,6 +36,13 @@ from hubprofiles_testing import (
 )
 
 ProfileListClient = hubprofiles_hub.ProfileListClient
+DefaultsClient = hubprofiles_hub.DefaultsClient
+DefaultsHook = hubprofiles_hub.DefaultsHook
+
+# The hub-wide defaults the defaults tests publish, and what the feed serves.
+DEFAULTS = {"image": "base", "default_url": "/lab"}
+SERVED = {"image": REF["base"], "default_url": "/lab"}
+BASE_IMAGE = "hub-config/base:1"  # fake_spawner's image: the hub's own config
 
 SLACK = 1.0  # seconds allowed beyond the client's timeout
 
@@ -67,6 +77,10 @@ class Base(unittest.IsolatedAsyncioTestCase):
     def client(self, url, **kw):
         kw.setdefault("log", self.logger)
         return ProfileListClient(url, **kw)
+
+    def defaults_client(self, url, **kw):
+        kw.setdefault("log", self.logger)
+        return DefaultsClient(url, **kw)
 
     def warnings(self):
         return [r.getMessage() for r in self.records if r.levelno == logging.WARNING]
@@ -149,14 +163,6 @@ class FetchTests(Base):
         client = self.client("http://127.0.0.1:9/profile_list")
         self.assertIs(copy.deepcopy(client), client)
         self.assertIs(copy.copy(client), client)
-
-    async def test_setup_assigns_kubespawner_profile_list(self):
-        from traitlets.config import Config
-
-        c = Config()
-        client = hubprofiles_hub.setup(c, "http://127.0.0.1:9/profile_list", timeout=0.5, filter_groups=False)
-        self.assertIs(c.KubeSpawner.profile_list, client)
-        self.assertEqual((client.timeout, client.filter_groups), (0.5, False))
 
 
 class OutageTests(Base):
@@ -434,6 +440,479 @@ class GroupTests(Base):
         self.assertEqual(names(await client(fake_spawner("bob", groups=["gpu-users"]))), ["GPU"])
 
 
+class EmptyListTests(Base):
+    """A hub with no profiles: hubprofiles publishes [] and the hub serves it."""
+
+    async def test_a_published_empty_list_is_served_cached_and_survives_an_outage(self):
+        side = self.sidecar()
+        side.publish_catalog([])
+        status, headers, body = http_get(side.url)
+        self.assertEqual((status, body), (200, b"[]"))
+
+        client = self.client(side.url, cache_path=self.cache)
+        self.assertEqual(await client(fake_spawner("dave", groups=["students"])), [], "no 403 for an empty list")
+        self.assertEqual((client.state, client.revision), ("ok", headers["X-Hubprofiles-Revision"]))
+        with open(self.cache) as f:
+            self.assertEqual(json.load(f)["profile_list"], [])
+        self.assertEqual(self.warnings(), [])
+
+        # An empty list replaces a list with profiles, and back.
+        side.publish_catalog(DOC_PROFILES)
+        self.assertEqual(names(await client(fake_spawner())), [p["display_name"] for p in DOC_PROFILES])
+        side.publish_catalog([])
+        self.assertEqual(await client(fake_spawner()), [])
+
+        # A hub restart while hubprofiles is down: [] from the cache, not the
+        # fallback (the cache holds what hubprofiles last published).
+        side.stop()
+        cold = self.client(side.url, cache_path=self.cache, fallback=[{"display_name": "Not this"}])
+        self.assertEqual(await cold(fake_spawner()), [])
+        self.assertEqual((cold.source, cold.state), ("cache", "unreachable"))
+
+    async def test_an_empty_array_without_a_revision_is_not_trusted(self):
+        # Something that is not hubprofiles answering [] (a wrong URL, a
+        # proxy's placeholder) must not make every spawn profile-less.
+        stub = self.stub()
+        stub.mode = "empty-array"
+        client = self.client(stub.url)
+        with self.assertRaises(HTTPError) as cm:
+            await client(fake_spawner())
+        self.assertEqual(cm.exception.status_code, 503)
+        self.assertEqual(client.state, "invalid")
+        self.assertIn("only a published hubprofiles revision", self.warnings()[0])
+
+        stub.mode = "empty-published"  # the same body with X-Hubprofiles-Revision
+        self.assertEqual(await client(fake_spawner()), [])
+        self.assertEqual((client.state, client.revision), ("ok", "99"))
+
+    async def test_an_empty_cache_written_by_hand_is_ignored(self):
+        with open(self.cache, "w") as f:
+            json.dump({"profile_list": [], "etag": None, "revision": None}, f)
+        url = "http://127.0.0.1:%d/profile_list" % free_port()
+        client = self.client(url, cache_path=self.cache, fallback=[{"display_name": "Fallback"}])
+        self.assertEqual(names(await client(fake_spawner())), ["Fallback"])
+        self.assertTrue(any("ignoring the cache" in m for m in self.warnings()), self.warnings())
+
+    async def test_an_empty_fallback_file_is_no_fallback(self):
+        path = os.path.join(self.tmp.path, "fallback.json")
+        with open(path, "w") as f:
+            f.write("[]")
+        url = "http://127.0.0.1:%d/profile_list" % free_port()
+        with self.assertRaises(HTTPError) as cm:
+            await self.client(url, fallback=path)(fake_spawner())
+        self.assertEqual(cm.exception.status_code, 503)
+
+
+class DefaultsFeedTests(Base):
+    """DefaultsClient: the same fetching, caching and fallback as the list."""
+
+    async def test_fetches_the_defaults_and_writes_the_cache(self):
+        side = self.sidecar()
+        self.assertEqual(side.publish_catalog(DOC_PROFILES, defaults=DEFAULTS), SERVED)
+        status, headers, body = http_get(side.defaults_url)
+        self.assertEqual(headers["Cache-Control"], "no-cache")
+
+        client = self.defaults_client(side.defaults_url, cache_path=self.cache)
+        got = await client()
+        self.assertEqual(got, SERVED)
+        self.assertEqual(got, json.loads(body))
+        self.assertEqual((client.etag, client.revision), (headers["ETag"], headers["X-Hubprofiles-Revision"]))
+        self.assertEqual((client.state, client.source, client.last_status), ("ok", "hubprofiles", 200))
+        with open(self.cache) as f:
+            cached = json.load(f)
+        self.assertEqual(
+            (cached["defaults"], cached["etag"], cached["revision"]),
+            (SERVED, headers["ETag"], headers["X-Hubprofiles-Revision"]),
+        )
+        self.assertEqual(os.listdir(os.path.dirname(self.cache)), ["profile_list.json"], "temp file left behind")
+        self.assertTrue(any("hub-wide defaults of revision" in m for m in self.infos()), self.infos())
+        self.assertEqual(self.warnings(), [])
+
+    async def test_none_set_is_an_empty_object(self):
+        side = self.sidecar()  # --dev publishes its example list, without defaults
+        client = self.defaults_client(side.defaults_url)
+        self.assertEqual(await client(), {})
+        spawner = fake_spawner()
+        self.assertEqual(await client.apply(spawner), {})
+        self.assertEqual((spawner.image, spawner.default_url), (BASE_IMAGE, ""))
+
+    async def test_second_call_is_answered_304_and_results_are_copies(self):
+        side = self.sidecar()
+        side.publish_catalog([], defaults=DEFAULTS)
+        stub = self.stub(side.defaults_url)
+        client = self.defaults_client(stub.url)
+        before = side.feed_counts("defaults")
+        first = await client()
+        first["image"] = "mutated"
+        second = await client()
+        after = side.feed_counts("defaults")
+        self.assertEqual(second, SERVED)
+        self.assertEqual(stub.requests, [(None, 200), (client.etag, 304)])
+        self.assertEqual(after.get(304, 0) - before.get(304, 0), 1, "the server did not answer 304")
+
+    async def test_concurrent_calls_share_one_request(self):
+        side = self.sidecar()
+        side.publish_catalog([], defaults=DEFAULTS)
+        client = self.defaults_client(side.defaults_url)
+        before = side.feed_counts("defaults")
+        results = await asyncio.gather(*(client() for _ in range(20)))
+        after = side.feed_counts("defaults")
+        self.assertEqual(sum(after.values()) - sum(before.values()), 1)
+        self.assertEqual(results, [SERVED] * 20)
+        self.assertEqual(len({id(r) for r in results}), 20, "callers must get their own copies")
+
+    async def test_a_new_publication_replaces_the_defaults(self):
+        side = self.sidecar()
+        side.publish_catalog(DOC_PROFILES, defaults=DEFAULTS)
+        client = self.defaults_client(side.defaults_url, cache_path=self.cache)
+        await client()
+        old_etag = client.etag
+        side.set_defaults(image="r")
+        self.assertEqual(await client(), {"image": REF["r"]})
+        self.assertNotEqual(client.etag, old_etag)
+        with open(self.cache) as f:
+            self.assertEqual(json.load(f)["defaults"], {"image": REF["r"]})
+
+    async def test_unchanged_defaults_under_a_new_revision_are_a_304_with_its_number(self):
+        side = self.sidecar()
+        side.publish_catalog(DOC_PROFILES, defaults=DEFAULTS)
+        client = self.defaults_client(side.defaults_url, cache_path=self.cache)
+        await client()
+        first = client.revision
+        side.publish_catalog(DOC_PROFILES[:1])  # the profiles change, the defaults do not
+        live = http_get(side.url)[1]["X-Hubprofiles-Revision"]
+        self.assertNotEqual(live, first)
+        self.assertEqual(await client(), SERVED)
+        self.assertEqual((client.last_status, client.revision), (304, live))
+        with open(self.cache) as f:
+            self.assertEqual(json.load(f)["revision"], live)
+
+    async def test_sidecar_stopped_serves_the_last_good_defaults_and_warns_once(self):
+        side = self.sidecar()
+        side.publish_catalog([], defaults=DEFAULTS)
+        client = self.defaults_client(side.defaults_url)
+        await client()
+        side.stop()
+        for _ in range(3):
+            self.assertEqual(await client(), SERVED)
+        self.assertEqual((client.state, client.source), ("unreachable", "hubprofiles"))
+        warnings = self.warnings()
+        self.assertEqual(len(warnings), 1, warnings)
+        self.assertIn("the last good defaults", warnings[0])
+
+        self.sidecar(data_dir=side.data_dir, port=side.port)
+        self.assertEqual(await client(), SERVED)
+        self.assertEqual((client.state, client.last_status), ("ok", 304))
+
+    async def test_bad_answers_serve_the_last_good_defaults_and_warn_once_per_state(self):
+        side = self.sidecar()
+        side.publish_catalog([], defaults=DEFAULTS)
+        stub = self.stub(side.defaults_url)
+        client = self.defaults_client(stub.url)
+        self.assertEqual(await client(), SERVED)
+        steps = [
+            ("500", "http error", 1),
+            ("invalid-json", "invalid", 2),
+            ("bad-image", "invalid", 2),
+            ("bad-default-url", "invalid", 2),
+            ("empty-array", "invalid", 2),  # [] is not an object
+            ("hang", "unreachable", 3),
+            ("proxy", "ok", 3),
+        ]
+        client.timeout = 0.3
+        for mode, state, n_warnings in steps:
+            with self.subTest(mode=mode):
+                stub.mode = mode
+                self.assertEqual(await client(), SERVED)
+                self.assertEqual(client.state, state)
+                self.assertEqual(len(self.warnings()), n_warnings, self.warnings())
+        logged = " ".join(r.getMessage() for r in self.records)
+        self.assertIn("image is not a non-empty string", logged)
+        self.assertIn("default_url is not a path", logged)
+        self.assertIn("not a JSON object but list", logged)
+
+    async def test_cold_start_uses_the_cache_then_revalidates_it(self):
+        side = self.sidecar()
+        side.publish_catalog([], defaults=DEFAULTS)
+        await self.defaults_client(side.defaults_url, cache_path=self.cache)()
+
+        before = side.feed_counts("defaults")
+        warm = self.defaults_client(side.defaults_url, cache_path=self.cache)
+        self.assertEqual(await warm(), SERVED)
+        self.assertEqual(side.feed_counts("defaults").get(304, 0) - before.get(304, 0), 1)
+
+        side.stop()
+        cold = self.defaults_client(side.defaults_url, cache_path=self.cache, fallback={"image": "not/this:1"})
+        self.assertEqual(await cold(), SERVED)
+        self.assertEqual((cold.source, cold.state), ("cache", "unreachable"))
+        self.assertTrue(any("loaded revision" in m for m in self.infos()))
+
+    async def test_nothing_published_gives_the_fallback_else_none(self):
+        side = self.sidecar(dev=False)
+        self.assertEqual(http_get(side.defaults_url)[0], 503)
+
+        client = self.defaults_client(side.defaults_url, cache_path=self.cache)
+        for _ in range(3):
+            self.assertIsNone(await client())
+        self.assertEqual(client.state, "nothing published")
+        warnings = self.warnings()
+        self.assertEqual(len(warnings), 1, warnings)
+        self.assertIn("servers start with the hub's own image and default_url", warnings[0])
+
+        fallback = {"image": "fallback/image:1"}
+        with_fallback = self.defaults_client(side.defaults_url, cache_path=self.cache, fallback=fallback)
+        got = await with_fallback()
+        self.assertEqual((got, with_fallback.source), (fallback, "fallback"))
+        got["image"] = "mutated"
+        fallback["image"] = "mutated too"
+        self.assertEqual(await with_fallback(), {"image": "fallback/image:1"})
+        self.assertFalse(os.path.exists(self.cache), "a fallback is not a last good answer")
+
+        path = os.path.join(self.tmp.path, "defaults.json")
+        with open(path, "w") as f:
+            json.dump({"default_url": "/tree"}, f)
+        self.assertEqual(await self.defaults_client(side.defaults_url, fallback=path)(), {"default_url": "/tree"})
+
+    def test_fallback_values(self):
+        for empty in (None, {}, ""):
+            with self.subTest(fallback=empty):
+                self.assertIsNone(DefaultsClient("http://127.0.0.1:9/defaults", fallback=empty)._fallback)
+        for bad in ([], {"image": ""}, {"default_url": "lab"}, {"image": None}):
+            with self.subTest(fallback=bad):
+                with self.assertRaises(ValueError):
+                    DefaultsClient("http://127.0.0.1:9/defaults", fallback=bad)
+
+    def test_deepcopy_returns_the_same_objects(self):
+        client = DefaultsClient("http://127.0.0.1:9/defaults")
+        hook = DefaultsHook(client)
+        self.assertIs(copy.deepcopy(client), client)
+        self.assertIs(copy.deepcopy(hook), hook)
+        self.assertIs(copy.deepcopy({"hook": hook})["hook"].client, client)
+
+
+class DefaultsHookTests(Base):
+    """The pre_spawn_hook, followed by KubeSpawner's profile loading."""
+
+    async def asyncSetUp(self):
+        self.side = self.sidecar()
+        self.side.publish_catalog(DOC_PROFILES, defaults=DEFAULTS)
+
+    async def spawn(self, hook, profiles, slug=None, choice=None):
+        """KubeSpawner's order: JupyterHub runs the hook, then start()
+        evaluates profile_list and applies the chosen profile and choice."""
+        spawner = fake_spawner()
+        await hook(spawner)
+        apply_profile(spawner, await profiles(spawner), slug, choice)
+        return spawner.image, spawner.default_url
+
+    async def test_the_hook_sets_image_and_default_url(self):
+        hook = DefaultsHook(self.defaults_client(self.side.defaults_url))
+        spawner = fake_spawner()
+        self.assertIsNone(await hook(spawner))
+        self.assertEqual((spawner.image, spawner.default_url), (SERVED["image"], "/lab"))
+
+    async def test_a_profile_override_wins_and_a_profile_without_one_inherits(self):
+        hook = DefaultsHook(self.defaults_client(self.side.defaults_url))
+        profiles = self.client(self.side.url)
+        self.assertEqual(await self.spawn(hook, profiles, "plain"), (REF["base"], "/lab"))
+        self.assertEqual(await self.spawn(hook, profiles), (REF["base"], "/lab"), "the default profile: plain")
+        self.assertEqual(await self.spawn(hook, profiles, "scipy"), (REF["scipy"], "/lab"))
+        self.assertEqual(await self.spawn(hook, profiles, "r-studio"), (REF["r"], "/rstudio"))
+        # A choice's override (profile_options) wins too; a choice without
+        # one inherits.
+        self.assertEqual(await self.spawn(hook, profiles, "choose", choice="r"), (REF["r"], "/lab"))
+        self.assertEqual(await self.spawn(hook, profiles, "choose", choice="same"), (REF["base"], "/lab"))
+
+    async def test_with_hubprofiles_stopped_the_last_good_defaults_still_apply(self):
+        cache = self.cache
+        hook = DefaultsHook(self.defaults_client(self.side.defaults_url, cache_path=cache))
+        profiles = self.client(self.side.url, cache_path=os.path.join(self.tmp.path, "cache", "list.json"))
+        self.assertEqual(await self.spawn(hook, profiles, "plain"), (REF["base"], "/lab"))
+        self.side.stop()
+        self.assertEqual(await self.spawn(hook, profiles, "plain"), (REF["base"], "/lab"))
+        self.assertEqual(await self.spawn(hook, profiles, "scipy"), (REF["scipy"], "/lab"))
+
+        # And after a hub restart, from the disk cache.
+        cold_hook = DefaultsHook(self.defaults_client(self.side.defaults_url, cache_path=cache))
+        cold_profiles = self.client(self.side.url, cache_path=os.path.join(self.tmp.path, "cache", "list.json"))
+        self.assertEqual(await self.spawn(cold_hook, cold_profiles, "plain"), (REF["base"], "/lab"))
+        self.assertEqual(cold_hook.client.source, "cache")
+
+    async def test_no_defaults_at_all_leaves_the_spawner_alone_and_logs_once(self):
+        side = self.sidecar(dev=False, data_dir=os.path.join(self.tmp.path, "empty"))
+        hook = DefaultsHook(self.defaults_client(side.defaults_url))
+        for _ in range(3):
+            spawner = fake_spawner(default_url="/hub-config")
+            await hook(spawner)
+            self.assertEqual((spawner.image, spawner.default_url), (BASE_IMAGE, "/hub-config"))
+        self.assertEqual(len(self.warnings()), 1, self.warnings())
+
+    async def test_the_previous_hook_runs_after_the_defaults(self):
+        seen = []
+
+        def sync_hook(spawner):
+            seen.append(("sync", spawner.image))
+            spawner.default_url = "/from-the-hook"
+
+        async def async_hook(spawner):
+            await asyncio.sleep(0)
+            seen.append(("async", spawner.image))
+
+        client = self.defaults_client(self.side.defaults_url)
+        for previous, kind in ((sync_hook, "sync"), (async_hook, "async")):
+            spawner = fake_spawner()
+            await DefaultsHook(client, previous)(spawner)
+            self.assertEqual(seen[-1], (kind, SERVED["image"]))
+        self.assertEqual(spawner.default_url, "/lab")
+
+        def failing_hook(spawner):
+            raise RuntimeError("the hub's own hook fails")
+
+        with self.assertRaisesRegex(RuntimeError, "own hook"):
+            await DefaultsHook(client, failing_hook)(fake_spawner())
+
+    async def test_a_value_the_spawner_refuses_is_skipped(self):
+        class Refuses:
+            user = fake_spawner().user
+            default_url = ""
+
+            @property
+            def image(self):
+                return BASE_IMAGE
+
+            @image.setter
+            def image(self, value):
+                raise ValueError("not an image this spawner takes")
+
+        hook = DefaultsHook(self.defaults_client(self.side.defaults_url))
+        for _ in range(2):
+            spawner = Refuses()
+            await hook(spawner)
+            self.assertEqual((spawner.image, spawner.default_url), (BASE_IMAGE, "/lab"))
+        warnings = self.warnings()
+        self.assertEqual(len(warnings), 1, warnings)
+        self.assertIn("cannot set the default image", warnings[0])
+
+
+class SetupTests(Base):
+    """setup(): profile_list, options_form and the chained pre_spawn_hook."""
+
+    def config(self):
+        from traitlets.config import Config
+
+        return Config()
+
+    def test_setup_wires_everything(self):
+        c = self.config()
+        client = hubprofiles_hub.setup(
+            c, "http://127.0.0.1:9/services/hubprofiles/profile_list", timeout=0.5, filter_groups=False,
+            cache_path=os.path.join(self.tmp.path, "list.json"), headers={"X-Test": "1"}, log=self.logger,
+        )
+        self.assertIs(c.KubeSpawner.profile_list, client)
+        self.assertEqual((client.timeout, client.filter_groups), (0.5, False))
+        self.assertIsInstance(c.KubeSpawner.options_form, hubprofiles_hub.SpawnForm)
+        self.assertIs(c.KubeSpawner.options_form.client, client)
+        hook = c.KubeSpawner.pre_spawn_hook
+        self.assertIsInstance(hook, DefaultsHook)
+        self.assertIsNone(hook.previous)
+        defaults = hook.client
+        self.assertEqual(defaults.url, "http://127.0.0.1:9/services/hubprofiles/defaults")
+        self.assertEqual(defaults.cache_path, os.path.join(self.tmp.path, "list.defaults.json"))
+        self.assertEqual((defaults.timeout, defaults.headers, defaults.log), (0.5, {"X-Test": "1"}, self.logger))
+
+    def test_setup_keeps_an_existing_hook(self):
+        def spawner_hook(spawner):
+            pass
+
+        def kube_hook(spawner):
+            pass
+
+        c = self.config()
+        c.Spawner.pre_spawn_hook = spawner_hook
+        hubprofiles_hub.setup(c, "http://127.0.0.1:9/profile_list")
+        self.assertIs(c.KubeSpawner.pre_spawn_hook.previous, spawner_hook)
+
+        c = self.config()
+        c.Spawner.pre_spawn_hook = spawner_hook
+        c.KubeSpawner.pre_spawn_hook = kube_hook  # the one KubeSpawner uses
+        hubprofiles_hub.setup(c, "http://127.0.0.1:9/profile_list")
+        self.assertIs(c.KubeSpawner.pre_spawn_hook.previous, kube_hook)
+        hubprofiles_hub.setup(c, "http://127.0.0.1:9/profile_list")  # twice: not chained to itself
+        self.assertIs(c.KubeSpawner.pre_spawn_hook.previous, kube_hook)
+
+    def test_setup_options(self):
+        c = self.config()
+        hubprofiles_hub.setup(c, "http://127.0.0.1:9/profile_list", defaults_url=False, skip_empty_form=False)
+        self.assertNotIn("pre_spawn_hook", c.KubeSpawner)
+        self.assertNotIn("options_form", c.KubeSpawner)
+
+        c = self.config()
+        c.Spawner.options_form = "<p>the hub's own form</p>"
+        hubprofiles_hub.setup(
+            c, "http://127.0.0.1:9/profile_list", defaults_url="http://127.0.0.1:9/elsewhere",
+            defaults_cache_path=os.path.join(self.tmp.path, "d.json"), defaults_fallback={"default_url": "/lab"},
+        )
+        self.assertNotIn("options_form", c.KubeSpawner, "an options_form of the hub's own is left alone")
+        defaults = c.KubeSpawner.pre_spawn_hook.client
+        self.assertEqual(defaults.url, "http://127.0.0.1:9/elsewhere")
+        self.assertEqual(defaults.cache_path, os.path.join(self.tmp.path, "d.json"))
+        self.assertEqual(defaults._fallback, {"default_url": "/lab"})
+
+        c = self.config()
+        hubprofiles_hub.setup(c, "http://127.0.0.1:9/feed", log=self.logger)
+        self.assertNotIn("pre_spawn_hook", c.KubeSpawner)
+        self.assertIn("cannot tell the defaults URL", self.warnings()[0])
+
+    def test_defaults_url_for(self):
+        f = hubprofiles_hub.defaults_url_for
+        self.assertEqual(f("http://h:1/services/hubprofiles/profile_list"), "http://h:1/services/hubprofiles/defaults")
+        self.assertEqual(f("http://h/profile_list?x=1"), "http://h/defaults?x=1")
+        self.assertIsNone(f("http://h/services/hubprofiles/"))
+        self.assertIsNone(f("http://h/my_profile_list"))
+
+
+class SpawnFormTests(Base):
+    """SpawnForm: no form for an empty list; KubeSpawner's form otherwise,
+    from one request."""
+
+    def spawner(self, client):
+        spawner = fake_spawner()
+        spawner.profile_list = client
+        spawner.rendered = []
+
+        async def render(current_spawner):  # KubeSpawner's, in outline
+            profiles = await spawner.profile_list(current_spawner)
+            spawner.rendered.append(profiles)
+            return "<form>%s</form>" % ",".join(names(profiles))
+
+        spawner._render_options_form_dynamically = render
+        return spawner
+
+    async def test_empty_list_no_form_else_one_request(self):
+        side = self.sidecar()
+        stub = self.stub(side.url)
+        client = self.client(stub.url)
+        form = hubprofiles_hub.SpawnForm(client)
+
+        spawner = self.spawner(client)
+        self.assertEqual(await form(spawner), "<form>Small,Large, with a GPU</form>")
+        self.assertEqual(len(stub.requests), 1, "the form must not fetch the list twice")
+        self.assertEqual(await spawner.profile_list(spawner), spawner.rendered[0], "outside the form: fetched again")
+        self.assertEqual(len(stub.requests), 2)
+
+        side.publish_catalog([])
+        spawner = self.spawner(client)
+        self.assertEqual(await form(spawner), "")
+        self.assertEqual(spawner.rendered, [], "KubeSpawner's form is not rendered at all")
+
+    async def test_errors_propagate(self):
+        url = "http://127.0.0.1:%d/profile_list" % free_port()
+        client = self.client(url)
+        with self.assertRaises(HTTPError) as cm:
+            await hubprofiles_hub.SpawnForm(client)(self.spawner(client))
+        self.assertEqual(cm.exception.status_code, 503)
+
+
 class FilterRuleTests(unittest.TestCase):
     """filter_profile_list and validate_profile_list on their own."""
 
@@ -484,6 +963,7 @@ class FilterRuleTests(unittest.TestCase):
     def test_validate(self):
         ok = hubprofiles_hub.validate_profile_list
         self.assertIsNone(ok(GROUPS_LIST))
+        self.assertIsNone(ok([], allow_empty=True))
         for bad in (None, {}, [], ["x"], [{"display_name": 1}], [{"display_name": "A", "profile_options": []}],
                     [{"display_name": "A", "profile_options": {"o": {"choices": []}}}]):
             with self.subTest(bad=bad):

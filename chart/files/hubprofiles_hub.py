@@ -1,8 +1,12 @@
-"""Serve KubeSpawner's ``profile_list`` from the hubprofiles sidecar.
+"""Serve KubeSpawner's ``profile_list`` and the hub-wide defaults from hubprofiles.
 
 This module gives ``c.KubeSpawner.profile_list`` an async callable that fetches
 the live profile list from hubprofiles (``GET .../profile_list``), so that an
-edit published in hubprofiles reaches the spawn form without a hub restart.
+edit published in hubprofiles reaches the spawn form without a hub restart. It
+also installs a ``pre_spawn_hook`` that applies the hub-wide defaults
+(``GET .../defaults``: the image and the interface, ``default_url``) to every
+server before KubeSpawner applies the chosen profile, so that a profile's own
+``kubespawner_override`` still wins.
 
 It needs only the standard library and tornado (JupyterHub ships tornado), and
 runs on Python 3.9 or newer. Use it from ``jupyterhub_config.py`` (or a z2jh
@@ -15,43 +19,64 @@ runs on Python 3.9 or newer. Use it from ``jupyterhub_config.py`` (or a z2jh
         cache_path="/srv/jupyterhub/hubprofiles-cache.json",
     )
 
-What a call does (KubeSpawner calls it at every render of the spawn form and
-again at every spawn):
+Both feeds are fetched the same way (:class:`FeedClient`):
 
-* It fetches the URL with tornado's ``AsyncHTTPClient``, a short timeout and
-  ``If-None-Match`` set to the ETag of the last good list. Concurrent calls
-  share one request. The event loop is never blocked (the disk cache is read
-  and written in a worker thread).
-* ``200``: the body must be a non-empty JSON array of objects, each with a
-  string ``display_name``. It becomes the last good list, in memory and, when
-  ``cache_path`` is set, on disk (with its ETag; written atomically).
-* ``304``: the in-memory list is still current.
+* With tornado's ``AsyncHTTPClient``, a short timeout and ``If-None-Match``
+  set to the ETag of the last good answer. Concurrent calls share one
+  request. The event loop is never blocked (the disk cache is read and written
+  in a worker thread).
+* ``200`` with a usable body: it becomes the last good answer, in memory and,
+  when ``cache_path`` is set, on disk (with its ETag; written atomically).
+* ``304``: the in-memory answer is still current.
 * Anything else (sidecar down, timeout, 5xx, ``503`` nothing published,
-  invalid JSON, not an array, ...): one warning per change of state (not per
-  call), and the call serves the last good list: from memory, else from
-  ``cache_path`` (read at cold start), else ``fallback``. With none of these it
-  raises ``tornado.web.HTTPError(503)``: an empty list would let KubeSpawner
-  spawn with no profile at all.
-* The result is a deep copy (KubeSpawner mutates what it gets), filtered by
-  ``allowed_groups`` for the spawner's user; see :func:`filter_profile_list`.
-  If nothing is left for the user, it raises ``HTTPError(403)``.
+  invalid JSON, ...): one warning per change of state (not per call), and the
+  call serves the last good answer: from memory, else from ``cache_path``
+  (read at cold start), else ``fallback``.
+* Results are deep copies (KubeSpawner mutates what it gets).
+
+The profile list (:class:`ProfileListClient`), called by KubeSpawner at every
+render of the spawn form and again at every spawn:
+
+* A usable list is a JSON array of objects, each with a string
+  ``display_name``. An empty array is usable only as hubprofiles' own
+  publication (a ``200`` with ``X-Hubprofiles-Revision``): a hub with no
+  profiles, whose users get the hub's base config and the defaults.
+* With no list at all it raises ``tornado.web.HTTPError(503)``: returning
+  ``[]`` then would silently spawn with no profile.
+* The list is filtered by ``allowed_groups`` for the spawner's user; see
+  :func:`filter_profile_list`. If nothing is left, it raises ``HTTPError(403)``.
+
+The defaults (:class:`DefaultsClient`, applied by :class:`DefaultsHook`): a
+JSON object ``{"image": ..., "default_url": ...}``, each key only when set. The
+hook sets ``spawner.image`` and ``spawner.default_url`` from it before
+KubeSpawner loads the chosen profile. With no defaults at all it does nothing:
+the hub's own config applies, and a spawn is never blocked.
 """
 
 import asyncio
+import contextvars
 import copy
+import inspect
 import json
 import logging
 import os
 import tempfile
 import time
+import urllib.parse
 
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.web import HTTPError
 
 __all__ = [
+    "DefaultsClient",
+    "DefaultsHook",
+    "FeedClient",
     "ProfileListClient",
+    "SpawnForm",
+    "defaults_url_for",
     "filter_profile_list",
     "setup",
+    "validate_defaults",
     "validate_profile_list",
 ]
 
@@ -59,30 +84,40 @@ __all__ = [
 #: lines appear in the hub log with the hub's format.
 DEFAULT_LOGGER = "JupyterHub.hubprofiles"
 
-# States of the feed, as far as the hub can tell. A warning is logged when the
+# States of a feed, as far as the hub can tell. A warning is logged when the
 # state changes to anything but STATE_OK, an info line when it returns to it.
 STATE_OK = "ok"
 STATE_UNREACHABLE = "unreachable"  # connection refused, timeout, DNS, ...
 STATE_NOTHING_PUBLISHED = "nothing published"  # 503 from hubprofiles
 STATE_HTTP_ERROR = "http error"  # any other unexpected status
-STATE_INVALID = "invalid"  # 200 with a body that is not a usable list
+STATE_INVALID = "invalid"  # 200 with a body that is not usable
 STATE_ERROR = "error"  # anything unexpected while fetching
 
 CACHE_FORMAT = 1
 
+#: The keys of the defaults that :class:`DefaultsHook` sets on the spawner
+#: (they are trait names of KubeSpawner). Other keys are ignored, so that a
+#: newer hubprofiles can add some without breaking an older hub.
+DEFAULT_KEYS = ("image", "default_url")
 
-def validate_profile_list(data):
+# The list that SpawnForm has just fetched for a spawner, so that KubeSpawner's
+# own rendering (which calls profile_list again) does not fetch it twice.
+_PREFETCHED = contextvars.ContextVar("hubprofiles_prefetched", default=None)
+
+
+def validate_profile_list(data, allow_empty=False):
     """Return why ``data`` is not a usable profile list, or None if it is.
 
-    Usable means: a non-empty list of objects, each with a string
-    ``display_name`` (KubeSpawner raises KeyError at spawn without one), whose
+    Usable means: a list of objects, each with a string ``display_name``
+    (KubeSpawner raises KeyError at spawn without one), whose
     ``profile_options``, when present, is an object of objects and whose
-    ``choices``, when present, is an object. An empty list is refused because
-    KubeSpawner would spawn with no profile at all.
+    ``choices``, when present, is an object. An empty list is refused unless
+    ``allow_empty``: KubeSpawner spawns with no profile at all then, which is
+    right only when hubprofiles itself publishes no profiles.
     """
     if not isinstance(data, list):
         return "not a JSON array but %s" % type(data).__name__
-    if not data:
+    if not data and not allow_empty:
         return "an empty array (KubeSpawner would spawn with no profile)"
     for i, profile in enumerate(data):
         if not isinstance(profile, dict):
@@ -99,6 +134,25 @@ def validate_profile_list(data):
                 return "profile_options.%s of item %d is not an object" % (key, i)
             if "choices" in option and not isinstance(option["choices"], dict):
                 return "profile_options.%s.choices of item %d is not an object" % (key, i)
+    return None
+
+
+def validate_defaults(data):
+    """Return why ``data`` is not usable hub-wide defaults, or None if it is.
+
+    Usable means: a JSON object whose ``image``, when present, is a non-empty
+    string and whose ``default_url``, when present, is a path starting with
+    ``/``. ``{}`` is usable: no defaults are set. Other keys are allowed (and
+    ignored by the hook).
+    """
+    if not isinstance(data, dict):
+        return "not a JSON object but %s" % type(data).__name__
+    image = data.get("image")
+    if "image" in data and not (isinstance(image, str) and image.strip()):
+        return "image is not a non-empty string"
+    url = data.get("default_url")
+    if "default_url" in data and not (isinstance(url, str) and url.startswith("/")):
+        return "default_url is not a path starting with /"
     return None
 
 
@@ -177,55 +231,53 @@ def _filter_options(profile, groups):
     return True
 
 
-class ProfileListClient:
-    """An async ``profile_list`` callable backed by the hubprofiles feed.
+class FeedClient:
+    """What :class:`ProfileListClient` and :class:`DefaultsClient` share: one
+    hubprofiles feed, fetched with a last good answer in memory and on disk.
 
-    :param url: the full URL of hubprofiles' ``profile_list`` (for the chart:
-        ``http://127.0.0.1:<port>/services/hubprofiles/profile_list``).
+    :param url: the full URL of the feed.
     :param timeout: seconds for connecting and for the whole request. Keep it
-        short: the user waits for it on every spawn form.
-    :param cache_path: a file that keeps the last good list (and its ETag) over
-        hub restarts, written atomically. None: memory only.
+        short: the user waits for it.
+    :param cache_path: a file that keeps the last good answer (and its ETag)
+        over hub restarts, written atomically. None: memory only.
     :param fallback: what to serve when neither the sidecar, memory nor the
-        cache has a list: a profile list, or the path of a JSON file holding
-        one. None, ``[]`` or ``""``: no fallback (raise HTTPError(503)
-        instead), so ``z2jh.get_config("singleuser.profileList") or []`` can
-        be passed as is. A non-empty list that is not usable raises ValueError
-        here, at hub start.
-    :param filter_groups: filter by ``allowed_groups`` against the user's
-        JupyterHub groups (see :func:`filter_profile_list`).
-    :param admins_see_all: hub admins get the whole list, unfiltered.
+        cache has an answer: a value, or the path of a JSON file holding one.
+        None, ``""`` and the feed's empty value (``[]``, ``{}``) mean no
+        fallback. A value that is not usable raises ValueError here, at hub
+        start; a file is read when it is first needed.
     :param log: a ``logging.Logger``; default ``JupyterHub.hubprofiles``.
-    :param headers: extra request headers, e.g.
-        ``{"Authorization": "token ..."}``.
+    :param headers: extra request headers, e.g. ``{"Authorization": "token ..."}``.
 
     One client serves the whole hub: copying it (traitlets deep-copies config
     values onto each spawner) returns the same object.
 
     The attributes ``state``, ``etag``, ``revision`` (the
-    ``X-Hubprofiles-Revision`` of the last good list), ``last_status`` (status
-    of the last response, or None if there was none) and ``source`` (where the
-    last list came from: ``"hubprofiles"``, ``"cache"`` or ``"fallback"``)
-    describe what the client knows; they are for logs and tests.
+    ``X-Hubprofiles-Revision`` of the last good answer), ``last_status``
+    (status of the last response, or None if there was none) and ``source``
+    (where the last answer came from: ``"hubprofiles"``, ``"cache"`` or
+    ``"fallback"``) describe what the client knows; they are for logs and tests.
+
+    Subclasses say what the feed is: :attr:`noun` and :attr:`cache_key` (for
+    log lines and the cache file), :attr:`without_data` (what the hub does
+    when there is nothing to serve), :meth:`_problem` (validation) and
+    :meth:`_describe` (a summary for log lines).
     """
 
-    def __init__(
-        self,
-        url,
-        *,
-        timeout=2.0,
-        cache_path=None,
-        fallback=None,
-        filter_groups=True,
-        admins_see_all=True,
-        log=None,
-        headers=None,
-    ):
+    #: what the feed holds, in log lines ("the last good <noun>")
+    noun = "answer"
+    #: the key of the cache document under which the answer is kept
+    cache_key = "data"
+    #: what the hub does while there is nothing to serve, in the warning
+    without_data = "nothing"
+    #: the empty value that, as a fallback, means "no fallback"
+    empty = None
+    #: the info line for a new answer: revision, summary, URL
+    announce = "hubprofiles: serving revision %s (%s) from %s"
+
+    def __init__(self, url, *, timeout=2.0, cache_path=None, fallback=None, log=None, headers=None):
         self.url = url
         self.timeout = float(timeout)
-        self.cache_path = os.fspath(cache_path) if cache_path is not None else None
-        self.filter_groups = filter_groups
-        self.admins_see_all = admins_see_all
+        self.cache_path = os.fspath(cache_path) if cache_path else None
         self.log = log or logging.getLogger(DEFAULT_LOGGER)
         self.headers = dict(headers or {})
 
@@ -235,7 +287,7 @@ class ProfileListClient:
         self.last_status = None
         self.source = None
 
-        self._profiles = None  # the last good list, never handed out as is
+        self._data = None  # the last good answer, never handed out as is
         self._cache_task = None  # the cold-start read of cache_path
         self._inflight = None  # the request that concurrent calls share
         self._cache_problem = None  # the last cache error logged
@@ -244,10 +296,10 @@ class ProfileListClient:
         self._fallback = None
         if isinstance(fallback, (str, os.PathLike)) and os.fspath(fallback):
             self._fallback_path = os.fspath(fallback)
-        elif fallback is not None and fallback != [] and fallback != "":
-            problem = validate_profile_list(fallback)
+        elif not self._no_fallback(fallback):
+            problem = self._problem(fallback, None)
             if problem:
-                raise ValueError("hubprofiles fallback list is not usable: " + problem)
+                raise ValueError("hubprofiles fallback %s is not usable: %s" % (self.noun, problem))
             self._fallback = copy.deepcopy(fallback)
 
     def __copy__(self):
@@ -261,33 +313,38 @@ class ProfileListClient:
         return self
 
     def __repr__(self):
-        return "<ProfileListClient %s state=%s revision=%s>" % (self.url, self.state, self.revision)
+        return "<%s %s state=%s revision=%s>" % (type(self).__name__, self.url, self.state, self.revision)
 
-    async def __call__(self, spawner):
-        """Return the profile list for ``spawner``'s user (a fresh deep copy).
+    # -- what a subclass says about its feed --------------------------------
 
-        Raises ``tornado.web.HTTPError(503)`` when no list is available at all
-        and ``HTTPError(403)`` when the user's groups allow none of the profiles.
+    def _problem(self, data, revision):
+        """Why ``data`` is not usable, or None. ``revision`` is the
+        ``X-Hubprofiles-Revision`` it came with (None for a fallback)."""
+        raise NotImplementedError
+
+    def _describe(self, data):
+        """A short summary of ``data`` for log lines."""
+        raise NotImplementedError
+
+    def _no_fallback(self, value):
+        return value is None or value == "" or value == self.empty
+
+    # -- fetching ---------------------------------------------------------
+
+    async def _current(self):
+        """The answer to serve (not a copy), or None if there is none at all.
+
+        Reads the cache at cold start, refreshes from the sidecar, then falls
+        back to the last good answer and to the fallback.
         """
         await self._cold_start()
         await self._refresh()
-
-        profiles = self._profiles
-        if profiles is None:
-            profiles = await self._load_fallback()
-            if profiles is not None:
+        data = self._data
+        if data is None:
+            data = await self._load_fallback()
+            if data is not None:
                 self.source = "fallback"
-        if profiles is None:
-            raise HTTPError(
-                503,
-                "%s",
-                "No server profiles are available right now: hubprofiles (%s) did not give a "
-                "list (%s) and there is no cached or fallback list. Try again in a minute; "
-                "tell a hub admin if this lasts." % (self.url, self.state or "not asked"),
-            )
-        return self._for_user(profiles, spawner)
-
-    # -- fetching ---------------------------------------------------------
+        return data
 
     async def _cold_start(self):
         """Read ``cache_path`` once, before the first request; concurrent
@@ -299,7 +356,7 @@ class ProfileListClient:
             await asyncio.shield(task)
 
     async def _refresh(self):
-        """Bring the in-memory list up to date; never raises.
+        """Bring the in-memory answer up to date; never raises.
 
         Concurrent calls (many users opening the form at once) share one
         request; a caller that is cancelled does not cancel it for the others.
@@ -321,7 +378,7 @@ class ProfileListClient:
     async def _fetch(self):
         headers = dict(self.headers)
         headers.setdefault("Accept", "application/json")
-        if self.etag and self._profiles is not None:
+        if self.etag and self._data is not None:
             headers["If-None-Match"] = self.etag
         request = HTTPRequest(
             self.url,
@@ -339,7 +396,14 @@ class ProfileListClient:
         self.last_status = response.code
         code = response.code
 
-        if code == 304 and self._profiles is not None:
+        if code == 304 and self._data is not None:
+            # The same body, maybe under a newer revision (the defaults stay
+            # the same when only the profiles change): keep the number current.
+            revision = response.headers.get("X-Hubprofiles-Revision")
+            if revision and revision != self.revision:
+                self.revision = revision
+                if self.cache_path:
+                    await self._save_cache(self._data, self.etag, revision)
             self._ok()
             return
         if code == 200:
@@ -353,28 +417,23 @@ class ProfileListClient:
             self._failed(STATE_HTTP_ERROR, "HTTP %d %s" % (code, _snippet(response.body)))
 
     async def _accept(self, response):
-        """Take a 200 response as the new last good list if it is usable."""
+        """Take a 200 response as the new last good answer if it is usable."""
         try:
             data = json.loads(response.body)
         except ValueError as e:
             self._failed(STATE_INVALID, "the response is not JSON (%s)" % e)
             return
-        problem = validate_profile_list(data)
+        etag = response.headers.get("ETag")
+        revision = response.headers.get("X-Hubprofiles-Revision")
+        problem = self._problem(data, revision)
         if problem:
             self._failed(STATE_INVALID, "the response is " + problem)
             return
-        etag = response.headers.get("ETag")
-        revision = response.headers.get("X-Hubprofiles-Revision")
-        changed = data != self._profiles
+        changed = data != self._data
         stale_cache = changed or etag != self.etag or revision != self.revision
-        self._profiles, self.etag, self.revision = data, etag, revision
+        self._data, self.etag, self.revision = data, etag, revision
         if changed:
-            self.log.info(
-                "hubprofiles: serving revision %s (%d profiles) from %s",
-                revision or "?",
-                len(data),
-                self.url,
-            )
+            self.log.info(self.announce, revision or "?", self._describe(data), self.url)
         if stale_cache and self.cache_path:
             await self._save_cache(data, etag, revision)
         self._ok()
@@ -391,12 +450,12 @@ class ProfileListClient:
             self.log.debug("hubprofiles: still %s: %s", state, detail)
             return
         self.state = state
-        if self._profiles is not None:
-            serving = "the last good list (revision %s, from %s)" % (self.revision or "?", self.source)
+        if self._data is not None:
+            serving = "the last good %s (revision %s, from %s)" % (self.noun, self.revision or "?", self.source)
         elif self._fallback is not None or self._fallback_path:
-            serving = "the fallback list"
+            serving = "the fallback %s" % self.noun
         else:
-            serving = "nothing: spawns fail with 503 until it answers"
+            serving = self.without_data
         self.log.warning(
             "hubprofiles: cannot use %s (%s: %s); serving %s", self.url, state, detail, serving
         )
@@ -404,46 +463,51 @@ class ProfileListClient:
     # -- the disk cache and the fallback ----------------------------------
 
     async def _load_cache(self):
-        """At cold start, take the list kept in ``cache_path``, if usable."""
+        """At cold start, take the answer kept in ``cache_path``, if usable."""
         if not self.cache_path:
             return
         loop = asyncio.get_running_loop()
         try:
-            data = await loop.run_in_executor(None, _read_json, self.cache_path)
+            document = await loop.run_in_executor(None, _read_json, self.cache_path)
         except FileNotFoundError:
             return
         except Exception as e:  # unreadable, not JSON, not UTF-8, ...
             self.log.warning("hubprofiles: ignoring the cache %s: %s", self.cache_path, e)
             return
-        profiles = data.get("profile_list") if isinstance(data, dict) else None
-        problem = validate_profile_list(profiles)
-        if problem:
-            self.log.warning("hubprofiles: ignoring the cache %s: its list is %s", self.cache_path, problem)
+        if not isinstance(document, dict):
+            self.log.warning("hubprofiles: ignoring the cache %s: not a cache document", self.cache_path)
             return
-        self._profiles = profiles
-        self.etag = data.get("etag") or None
-        self.revision = data.get("revision")
+        data, revision = document.get(self.cache_key), document.get("revision")
+        problem = self._problem(data, revision)
+        if problem:
+            self.log.warning(
+                "hubprofiles: ignoring the cache %s: its %s is %s", self.cache_path, self.noun, problem
+            )
+            return
+        self._data = data
+        self.etag = document.get("etag") or None
+        self.revision = revision
         self.source = "cache"
         self.log.info(
-            "hubprofiles: loaded revision %s (%d profiles) from the cache %s",
+            "hubprofiles: loaded revision %s (%s) from the cache %s",
             self.revision or "?",
-            len(profiles),
+            self._describe(data),
             self.cache_path,
         )
 
-    async def _save_cache(self, profiles, etag, revision):
+    async def _save_cache(self, data, etag, revision):
         document = {
             "format": CACHE_FORMAT,
             "url": self.url,
             "etag": etag,
             "revision": revision,
             "saved_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "profile_list": profiles,
+            self.cache_key: data,
         }
         loop = asyncio.get_running_loop()
         try:
             await loop.run_in_executor(None, _write_json_atomically, self.cache_path, document)
-        except Exception as e:  # a full disk must not stop the list from being served
+        except Exception as e:  # a full disk must not stop the answer from being served
             problem = "%s: %s" % (type(e).__name__, e)
             if problem != self._cache_problem:
                 self._cache_problem = problem
@@ -454,7 +518,7 @@ class ProfileListClient:
         self._cache_problem = None
 
     async def _load_fallback(self):
-        """The fallback list: the one given, or read (once) from its file."""
+        """The fallback: the value given, or read (once) from its file."""
         if self._fallback is not None or not self._fallback_path:
             return self._fallback
         loop = asyncio.get_running_loop()
@@ -463,19 +527,90 @@ class ProfileListClient:
         except Exception as e:
             self.log.warning("hubprofiles: cannot read the fallback %s: %s", self._fallback_path, e)
             return None
-        problem = validate_profile_list(data)
+        problem = self._problem(data, None)
         if problem:
             self.log.warning("hubprofiles: the fallback %s is %s", self._fallback_path, problem)
             return None
         self._fallback = data
         return data
 
-    # -- per user ---------------------------------------------------------
+
+class ProfileListClient(FeedClient):
+    """An async ``profile_list`` callable backed by hubprofiles' ``profile_list``.
+
+    :param url: the full URL of hubprofiles' ``profile_list`` (for the chart:
+        ``http://127.0.0.1:<port>/services/hubprofiles/profile_list``).
+    :param fallback: a profile list, or the path of a JSON file holding one.
+        None, ``[]`` or ``""``: no fallback (raise HTTPError(503) instead), so
+        ``z2jh.get_config("singleuser.profileList") or []`` can be passed as
+        is. A non-empty list that is not usable raises ValueError here.
+    :param filter_groups: filter by ``allowed_groups`` against the user's
+        JupyterHub groups (see :func:`filter_profile_list`).
+    :param admins_see_all: hub admins get the whole list, unfiltered.
+
+    ``timeout``, ``cache_path``, ``log`` and ``headers``: see :class:`FeedClient`.
+
+    An empty list is served only when hubprofiles publishes one: a ``200``
+    whose ``X-Hubprofiles-Revision`` says it is a published revision (or the
+    cache written from such an answer). KubeSpawner then spawns with the
+    hub's base config (plus the defaults of :class:`DefaultsHook`). An empty
+    ``200`` without that header, or an empty fallback, is not trusted: it
+    would let every user spawn with no profile.
+    """
+
+    noun = "list"
+    cache_key = "profile_list"
+    without_data = "nothing: spawns fail with 503 until it answers"
+    empty = []
+
+    def __init__(
+        self,
+        url,
+        *,
+        timeout=2.0,
+        cache_path=None,
+        fallback=None,
+        filter_groups=True,
+        admins_see_all=True,
+        log=None,
+        headers=None,
+    ):
+        self.filter_groups = filter_groups
+        self.admins_see_all = admins_see_all
+        super().__init__(url, timeout=timeout, cache_path=cache_path, fallback=fallback, log=log, headers=headers)
+
+    def _problem(self, data, revision):
+        if data == [] and revision is None:
+            return "an empty array, which only a published hubprofiles revision (with X-Hubprofiles-Revision) may be"
+        return validate_profile_list(data, allow_empty=True)
+
+    def _describe(self, data):
+        return "%d profiles" % len(data)
+
+    async def __call__(self, spawner):
+        """Return the profile list for ``spawner``'s user (a fresh deep copy).
+
+        Raises ``tornado.web.HTTPError(503)`` when no list is available at all
+        and ``HTTPError(403)`` when the user's groups allow none of the profiles.
+        """
+        prefetched = _PREFETCHED.get()
+        if prefetched is not None and prefetched[0] is self and prefetched[1] is spawner:
+            return copy.deepcopy(prefetched[2])
+        profiles = await self._current()
+        if profiles is None:
+            raise HTTPError(
+                503,
+                "%s",
+                "No server profiles are available right now: hubprofiles (%s) did not give a "
+                "list (%s) and there is no cached or fallback list. Try again in a minute; "
+                "tell a hub admin if this lasts." % (self.url, self.state or "not asked"),
+            )
+        return self._for_user(profiles, spawner)
 
     def _for_user(self, profiles, spawner):
         """A deep copy of ``profiles``, filtered for ``spawner.user``."""
         user = getattr(spawner, "user", None)
-        if not self.filter_groups or (self.admins_see_all and getattr(user, "admin", False)):
+        if not profiles or not self.filter_groups or (self.admins_see_all and getattr(user, "admin", False)):
             return copy.deepcopy(profiles)
         groups = _group_names(user)
         result = filter_profile_list(profiles, groups)
@@ -491,15 +626,252 @@ class ProfileListClient:
         return result
 
 
-def setup(c, url, **kwargs):
-    """Make ``c.KubeSpawner.profile_list`` a :class:`ProfileListClient`.
+class DefaultsClient(FeedClient):
+    """The hub-wide defaults from hubprofiles' ``defaults`` feed.
 
-    ``c`` is the config object of ``jupyterhub_config.py``; ``kwargs`` go to
-    :class:`ProfileListClient`. Returns the client.
+    :param url: the full URL of hubprofiles' ``defaults`` (for the chart:
+        ``http://127.0.0.1:<port>/services/hubprofiles/defaults``).
+    :param fallback: defaults to use while hubprofiles has never answered
+        (and the cache has none): an object like ``{"image": "...",
+        "default_url": "/lab"}``, or the path of a JSON file holding one.
+        None, ``{}`` or ``""``: no fallback; the hub's own config applies.
+
+    ``timeout``, ``cache_path``, ``log`` and ``headers``: see :class:`FeedClient`.
+
+    Calling it returns a deep copy of the defaults, or None when there are none
+    at all (nothing published, no cache, no fallback). It never raises.
+    """
+
+    noun = "defaults"
+    cache_key = "defaults"
+    announce = "hubprofiles: hub-wide defaults of revision %s (%s) from %s"
+    without_data = "nothing: servers start with the hub's own image and default_url until it answers"
+    empty = {}
+
+    def __init__(self, url, *, timeout=2.0, cache_path=None, fallback=None, log=None, headers=None):
+        super().__init__(url, timeout=timeout, cache_path=cache_path, fallback=fallback, log=log, headers=headers)
+        self._apply_problems = set()  # trait errors already logged
+
+    def _problem(self, data, revision):
+        return validate_defaults(data)
+
+    def _describe(self, data):
+        parts = ["%s %s" % (k, data[k]) for k in DEFAULT_KEYS if k in data]
+        return ", ".join(parts) or "none set"
+
+    async def __call__(self, spawner=None):
+        """Return the defaults (a fresh deep copy), or None if there are none."""
+        data = await self._current()
+        return copy.deepcopy(data) if data is not None else None
+
+    async def apply(self, spawner):
+        """Set ``spawner.image`` and ``spawner.default_url`` from the defaults.
+
+        Returns what was set (a dict, maybe empty), or None when no defaults
+        are known. Never raises: a value the spawner refuses is logged (once)
+        and skipped, so that the spawn goes on with the hub's own value.
+        """
+        try:
+            defaults = await self()
+        except Exception as e:  # a bug here must not block a spawn
+            self.log.warning("hubprofiles: not applying the defaults: %s: %s", type(e).__name__, e)
+            return None
+        if defaults is None:
+            self.log.debug("hubprofiles: no defaults known (%s); the hub's own config applies", self.state)
+            return None
+        applied = {}
+        for key in DEFAULT_KEYS:
+            if key not in defaults:
+                continue
+            try:
+                setattr(spawner, key, defaults[key])
+            except Exception as e:  # e.g. a TraitError
+                problem = "%s=%r: %s: %s" % (key, defaults[key], type(e).__name__, e)
+                if problem not in self._apply_problems:
+                    self._apply_problems.add(problem)
+                    self.log.warning("hubprofiles: cannot set the default %s", problem)
+                continue
+            applied[key] = defaults[key]
+        self.log.debug("hubprofiles: defaults for %s: %s", _spawner_name(spawner), applied or "none set")
+        return applied
+
+
+class DefaultsHook:
+    """A ``pre_spawn_hook`` that applies the hub-wide defaults, then calls
+    the hook it replaces.
+
+    JupyterHub calls ``pre_spawn_hook`` before ``Spawner.start``, and
+    KubeSpawner applies the chosen profile's (and choices')
+    ``kubespawner_override`` inside ``start``, so a profile that sets
+    ``image`` or ``default_url`` still wins over the defaults; a profile that
+    does not inherits them. ``previous`` (an existing hook, sync or async) is
+    called after the defaults are set, so it can still change them; its
+    errors propagate as they did before.
+
+    :param client: a :class:`DefaultsClient`.
+    :param previous: the hook that was configured before, or None.
+    """
+
+    def __init__(self, client, previous=None):
+        self.client = client
+        self.previous = previous
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self  # one hook and one client for the whole hub
+
+    def __repr__(self):
+        return "<DefaultsHook %r previous=%r>" % (self.client, self.previous)
+
+    async def __call__(self, spawner):
+        await self.client.apply(spawner)
+        if self.previous is not None:
+            result = self.previous(spawner)
+            if inspect.isawaitable(result):
+                await result
+
+
+class SpawnForm:
+    """KubeSpawner's spawn form, but none at all when the profile list is empty.
+
+    KubeSpawner renders its form (with no profile in it) even for an empty
+    list, so a hub without profiles would show a form with nothing to choose
+    but the Start button. Set as ``c.KubeSpawner.options_form``, this returns
+    ``""`` for an empty list, and JupyterHub then starts the server at once
+    with the hub's base config. A non-empty list is rendered by KubeSpawner
+    as usual (its ``_render_options_form_dynamically``, which honours
+    ``profile_form_template`` and jupyterhub-fancy-profiles), from the list
+    this call has just fetched: the feed is not asked twice.
+
+    :param client: the :class:`ProfileListClient` of ``c.KubeSpawner.profile_list``.
+    """
+
+    def __init__(self, client):
+        self.client = client
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __repr__(self):
+        return "<SpawnForm %r>" % (self.client,)
+
+    async def __call__(self, spawner):
+        profiles = await self.client(spawner)  # 503 and 403 propagate, as without this
+        if not profiles:
+            return ""
+        render = getattr(spawner, "_render_options_form_dynamically", None)
+        if render is None:
+            raise HTTPError(
+                500, "%s", "hubprofiles' SpawnForm needs KubeSpawner (%s has no profile form)" % type(spawner).__name__
+            )
+        token = _PREFETCHED.set((self.client, spawner, profiles))
+        try:
+            result = render(spawner)
+            if inspect.isawaitable(result):
+                result = await result
+            return result
+        finally:
+            _PREFETCHED.reset(token)
+
+
+def defaults_url_for(url):
+    """The ``defaults`` URL next to a ``profile_list`` URL, or None.
+
+    ``http://host/services/hubprofiles/profile_list`` gives
+    ``http://host/services/hubprofiles/defaults`` (a query string is kept);
+    a URL whose path does not end in ``/profile_list`` gives None.
+    """
+    parts = urllib.parse.urlsplit(url)
+    if not parts.path.endswith("/profile_list"):
+        return None
+    path = parts.path[: -len("profile_list")] + "defaults"
+    return urllib.parse.urlunsplit(parts._replace(path=path))
+
+
+def setup(
+    c,
+    url,
+    *,
+    defaults_url=None,
+    defaults_cache_path=None,
+    defaults_fallback=None,
+    skip_empty_form=True,
+    **kwargs
+):
+    """Connect KubeSpawner to hubprofiles: the profile list, the spawn form
+    and the hub-wide defaults.
+
+    * ``c.KubeSpawner.profile_list`` becomes a :class:`ProfileListClient` of
+      ``url``; ``kwargs`` go to it.
+    * With ``skip_empty_form`` (the default), ``c.KubeSpawner.options_form``
+      becomes a :class:`SpawnForm`, so that a hub with no profiles shows no
+      form, unless ``options_form`` is configured already (then it is left
+      alone).
+    * ``c.KubeSpawner.pre_spawn_hook`` becomes a :class:`DefaultsHook` of a
+      :class:`DefaultsClient` of ``defaults_url``, which calls the hook
+      configured before (``c.KubeSpawner.pre_spawn_hook``, else
+      ``c.Spawner.pre_spawn_hook``) after applying the defaults. Call
+      ``setup`` after assigning your own hook; a hook assigned later replaces
+      this one. ``defaults_url=None`` derives it from ``url`` (see
+      :func:`defaults_url_for`); ``defaults_url=False`` installs no hook.
+      The client shares ``timeout``, ``log`` and ``headers`` with the list's;
+      its cache is ``defaults_cache_path``, by default next to ``cache_path``
+      (``x.json`` gives ``x.defaults.json``); ``defaults_fallback`` is its
+      fallback.
+
+    ``c`` is the config object of ``jupyterhub_config.py``. Returns the
+    :class:`ProfileListClient`; the :class:`DefaultsHook` is
+    ``c.KubeSpawner.pre_spawn_hook`` and its client is ``.client``.
     """
     client = ProfileListClient(url, **kwargs)
     c.KubeSpawner.profile_list = client
+
+    if skip_empty_form and not _configured(c, "options_form"):
+        c.KubeSpawner.options_form = SpawnForm(client)
+
+    if defaults_url is None:
+        defaults_url = defaults_url_for(url)
+        if defaults_url is None:
+            client.log.warning(
+                "hubprofiles: cannot tell the defaults URL from %s (it does not end in /profile_list): "
+                "the hub-wide defaults are not applied; pass defaults_url=..., or defaults_url=False",
+                url,
+            )
+    if defaults_url:
+        if defaults_cache_path is None and client.cache_path:
+            root, ext = os.path.splitext(client.cache_path)
+            defaults_cache_path = root + ".defaults" + (ext or ".json")
+        defaults = DefaultsClient(
+            defaults_url,
+            timeout=client.timeout,
+            cache_path=defaults_cache_path,
+            fallback=defaults_fallback,
+            log=client.log,
+            headers=client.headers,
+        )
+        previous = _configured(c, "pre_spawn_hook")
+        if isinstance(previous, DefaultsHook):  # setup() called twice
+            previous = previous.previous
+        c.KubeSpawner.pre_spawn_hook = DefaultsHook(defaults, previous)
     return client
+
+
+def _configured(c, name):
+    """The value of ``name`` in ``c.KubeSpawner``, else ``c.Spawner``, else None
+    (the more specific section wins, as in traitlets)."""
+    for section in ("KubeSpawner", "Spawner"):
+        if section in c and name in c[section]:
+            return c[section][name]
+    return None
+
+
+def _spawner_name(spawner):
+    return getattr(spawner, "_log_name", None) or getattr(getattr(spawner, "user", None), "name", None) or "?"
 
 
 def _group_names(user):
