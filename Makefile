@@ -16,6 +16,7 @@ deps:
 
 test: deps lint
 	$(GO) test -count=1 ./...
+	$(MAKE) chart-test
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -28,3 +29,16 @@ bench:
 # A longer fuzz run of each target (the seed corpus runs in `make test`).
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseImportRender -fuzztime $(FUZZTIME) ./profilelist
+
+# The chart and the image (tools/ is a Go module of its own, which keeps Helm and
+# the Kubernetes modules out of the main go.mod; the root go test does not enter it).
+.PHONY: chart-test
+
+chart-test:
+	@echo "chart-test: building helm v3.22.0 from its Go module (a few minutes the first time, cached after)..."
+	@cd tools && start=$$(date +%s) && $(GO) tool -n helm >/dev/null && \
+	  echo "chart-test: helm ready in $$(( $$(date +%s) - start ))s"
+	@out=$$(cd tools && gofmt -l .); \
+	  if [ -n "$$out" ]; then echo "gofmt would change (tools/):"; echo "$$out"; exit 1; fi
+	cd tools && $(GO) vet ./...
+	cd tools && $(GO) test -count=1 ./...
