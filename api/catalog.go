@@ -39,7 +39,10 @@ func (h *Handler) putCatalog(c echo.Context) error {
 		return apiError(http.StatusBadRequest, "bad_request", "PUT catalog takes a hubprofiles document (with schema_version); use POST import for a profile list or values file")
 	}
 	return h.write(c, http.StatusOK, "replace the catalog", true, func(cat *model.Catalog) error {
-		cat.Images, cat.Profiles, cat.Defaults = src.Document.Images, src.Document.Profiles, src.Document.Defaults
+		cat.Images, cat.Profiles = src.Document.Images, src.Document.Profiles
+		if src.Document.Defaults != (model.Defaults{}) { // a document without defaults keeps the hub's
+			cat.Defaults = src.Document.Defaults
+		}
 		return nil
 	}, nil, nil)
 }

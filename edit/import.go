@@ -12,8 +12,8 @@ import (
 // so its errors point into the file; its image references join the image
 // catalog (existing images are reused by reference) and node selectors
 // matching a configured node group become references to it. A hubprofiles
-// document replaces images, profiles and the hub defaults; node groups
-// always stay those of the infrastructure config.
+// document replaces images and profiles, and the hub defaults when it sets
+// any; node groups always stay those of the infrastructure config.
 func (e *Editor) Import(ctx context.Context, src *profilelist.Source, ch Change) (*Result, error) {
 	var imported *model.Catalog
 	if src.Format == profilelist.FormatDocument {
@@ -29,7 +29,10 @@ func (e *Editor) Import(ctx context.Context, src *profilelist.Source, ch Change)
 	}
 	ch.Apply = func(c *model.Catalog) error {
 		if imported != nil {
-			c.Images, c.Profiles, c.Defaults = imported.Images, imported.Profiles, imported.Defaults
+			c.Images, c.Profiles = imported.Images, imported.Profiles
+			if imported.Defaults != (model.Defaults{}) { // a document without defaults keeps the hub's
+				c.Defaults = imported.Defaults
+			}
 			return nil
 		}
 		got, err := profilelist.Import(src.List, profilelist.ImportOptions{NodeGroups: c.NodeGroups, Images: c.Images})
