@@ -12,7 +12,6 @@ import (
 	"github.com/jupyterhub/hubprofiles/internal/corpus"
 	"github.com/jupyterhub/hubprofiles/ordered"
 	"github.com/jupyterhub/hubprofiles/profilelist"
-	"github.com/jupyterhub/hubprofiles/slug"
 )
 
 // TestCorpusRoundTripThroughAPI: the largest real list, imported with
@@ -86,7 +85,7 @@ func roundTrip(t *testing.T, path string) {
 	}
 	// The source, up to the allowed normalisations, with the order of
 	// profiles, profile_options and choices kept.
-	want := normalized(src.List)
+	want := corpus.Normalized(src.List)
 	if !ordered.Equal(got, want) {
 		w, _ := ordered.MarshalIndent(want, " ")
 		g, _ := ordered.MarshalIndent(got, " ")
@@ -103,42 +102,6 @@ func roundTrip(t *testing.T, path string) {
 	if !sameOrderedJSON(orderedJSON(t, c.get("api/v1/export?format=json").Body), got) {
 		t.Errorf("export?format=json differs from what is served")
 	}
-}
-
-// normalized applies DESIGN.md's round-trip normalisations to a copy of a
-// source list: a missing slug is the one KubeSpawner generates, default:
-// false is dropped, a missing choices is {}.
-func normalized(src any) any {
-	list := ordered.Clone(src).([]any)
-	dropFalse := func(m *ordered.Map) {
-		if d, ok := m.Get("default"); ok && d == false {
-			m.Delete("default")
-		}
-	}
-	for _, item := range list {
-		p := item.(*ordered.Map)
-		if !p.Has("slug") {
-			name, _ := p.Get("display_name")
-			p.Set("slug", slug.Make(name.(string)))
-		}
-		dropFalse(p)
-		opts, _ := p.Get("profile_options")
-		om, _ := opts.(*ordered.Map)
-		for _, k := range om.Keys() {
-			o, _ := om.Get(k)
-			oo := o.(*ordered.Map)
-			if !oo.Has("choices") {
-				oo.Set("choices", ordered.NewMap())
-			}
-			cs, _ := oo.Get("choices")
-			cm := cs.(*ordered.Map)
-			for _, ck := range cm.Keys() {
-				ch, _ := cm.Get(ck)
-				dropFalse(ch.(*ordered.Map))
-			}
-		}
-	}
-	return list
 }
 
 // sameOrder says where the keys of profile_options or choices are in

@@ -12,7 +12,6 @@ import (
 	"github.com/jupyterhub/hubprofiles/internal/corpus"
 	"github.com/jupyterhub/hubprofiles/model"
 	"github.com/jupyterhub/hubprofiles/ordered"
-	"github.com/jupyterhub/hubprofiles/slug"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files and generated docs")
@@ -106,49 +105,13 @@ func TestCorpusPairs(t *testing.T) {
 // the normalisations DESIGN.md names.
 func assertRoundTrip(t *testing.T, src any, got []any) {
 	t.Helper()
-	want := normalizeSource(src)
+	want := corpus.Normalized(src)
 	if !ordered.Equal(want, got) {
 		w, _ := ordered.MarshalIndent(want, " ")
 		g, _ := ordered.MarshalIndent(got, " ")
 		t.Fatalf("round trip changed the list\nwant %s\ngot  %s", w, g)
 	}
 	assertSameOrder(t, "", want, got)
-}
-
-// normalizeSource applies the allowed normalisations to a copy of a source
-// list: explicit slugs, no default: false, choices: {} where missing.
-func normalizeSource(src any) any {
-	list := ordered.Clone(src).([]any)
-	for _, item := range list {
-		p := item.(*ordered.Map)
-		if !p.Has("slug") {
-			name, _ := p.Get("display_name")
-			p.Set("slug", slug.Make(name.(string)))
-		}
-		dropFalseDefault(p)
-		opts, _ := p.Get("profile_options")
-		om, _ := opts.(*ordered.Map)
-		for _, k := range om.Keys() {
-			o, _ := om.Get(k)
-			oo := o.(*ordered.Map)
-			if !oo.Has("choices") {
-				oo.Set("choices", ordered.NewMap())
-			}
-			cs, _ := oo.Get("choices")
-			cm := cs.(*ordered.Map)
-			for _, ck := range cm.Keys() {
-				c, _ := cm.Get(ck)
-				dropFalseDefault(c.(*ordered.Map))
-			}
-		}
-	}
-	return list
-}
-
-func dropFalseDefault(m *ordered.Map) {
-	if d, ok := m.Get("default"); ok && d == false {
-		m.Delete("default")
-	}
 }
 
 // assertSameOrder checks that profile_options and choices keep their key order.
