@@ -3,7 +3,7 @@
 GO ?= go
 FUZZTIME ?= 30s
 
-.PHONY: run test deps lint bench fuzz build
+.PHONY: run test deps lint bench fuzz build screenshots
 
 run:
 	$(GO) run ./cmd/hubprofiles --dev
@@ -25,6 +25,10 @@ lint:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# The pages' screenshots in docs/screenshots, taken by the browser journeys.
+screenshots: deps
+	E2E_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 ./e2e
 
 # A longer fuzz run of each target (the seed corpus runs in `make test`).
 fuzz:

@@ -44,9 +44,8 @@ const (
 	// The desktop window of the journey, and the narrow one of step 9.
 	width, height = 1280, 900
 	narrow        = 420
-	// screenshots is where the pictures of the pages go (the test runs in
-	// e2e/); E2E_SCREENSHOTS names another directory.
-	screenshots = "../docs/screenshots"
+	// The pictures of the pages go to a temporary directory, or to the
+	// directory E2E_SCREENSHOTS names (make screenshots: docs/screenshots).
 	// maxPNG caps a full-page screenshot; a longer page is cut.
 	maxPNG = 2 << 20
 )
@@ -311,9 +310,9 @@ func shot(t *testing.T, ctx context.Context, name string) {
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
-	dir := screenshots
-	if d := os.Getenv("E2E_SCREENSHOTS"); d != "" {
-		dir = d
+	dir := os.Getenv("E2E_SCREENSHOTS")
+	if dir == "" {
+		dir = t.TempDir()
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
