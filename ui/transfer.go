@@ -130,6 +130,7 @@ func (h *Handler) importPost(c echo.Context) error {
 
 type exportData struct {
 	HasLive bool
+	Live    int64
 	Head    int64
 }
 
@@ -138,8 +139,11 @@ func (h *Handler) exportPage(c echo.Context) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
-	_, _, liveErr := h.edit.Live(c.Request().Context())
-	return h.render(c, http.StatusOK, "export", "", h.page(c, "Export", "export", exportData{HasLive: liveErr == nil, Head: st.BaseID()}))
+	d := exportData{Head: st.BaseID()}
+	if p, _, err := h.edit.Store().Live(c.Request().Context()); err == nil {
+		d.HasLive, d.Live = true, p.RevisionID
+	}
+	return h.render(c, http.StatusOK, "export", "", h.page(c, "Export", "export", d))
 }
 
 // exportDownload sends one export as a file.

@@ -24,6 +24,7 @@ import (
 	"github.com/jupyterhub/hubprofiles/edit"
 	"github.com/jupyterhub/hubprofiles/infra"
 	"github.com/jupyterhub/hubprofiles/model"
+	"github.com/jupyterhub/hubprofiles/ordered"
 	"github.com/jupyterhub/hubprofiles/registry"
 )
 
@@ -217,11 +218,18 @@ func (h *Handler) message(c echo.Context, status int, heading, text string) erro
 
 func funcs(prefix string) template.FuncMap {
 	return template.FuncMap{
-		"url":     func(parts ...string) string { return prefix + strings.TrimPrefix(strings.Join(parts, ""), "/") },
-		"esc":     url.PathEscape,
-		"ago":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
-		"join":    strings.Join,
-		"add":     func(a, b int) int { return a + b },
+		"url":  func(parts ...string) string { return prefix + strings.TrimPrefix(strings.Join(parts, ""), "/") },
+		"esc":  url.PathEscape,
+		"ago":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+		"join": strings.Join,
+		"add":  func(a, b int) int { return a + b },
+		"json": func(v any) string {
+			b, err := ordered.MarshalIndent(v, "  ")
+			if err != nil {
+				return fmt.Sprint(v)
+			}
+			return strings.TrimSpace(string(b))
+		},
 		"htmx":    func() string { return prefix + "static/" + HTMX },
 		"offered": offered,
 		"dict": func(kv ...any) map[string]any {
