@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/jupyterhub/hubprofiles/internal/corpus"
+	"github.com/jupyterhub/hubprofiles/internal/roundtrip"
 	"github.com/jupyterhub/hubprofiles/ordered"
 	"github.com/jupyterhub/hubprofiles/profilelist"
 )
@@ -85,7 +86,7 @@ func roundTrip(t *testing.T, path string) {
 	}
 	// The source, up to the allowed normalisations, with the order of
 	// profiles, profile_options and choices kept.
-	want := corpus.Normalized(src.List)
+	want := roundtrip.Normalized(src.List)
 	if !ordered.Equal(got, want) {
 		w, _ := ordered.MarshalIndent(want, " ")
 		g, _ := ordered.MarshalIndent(got, " ")

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/jupyterhub/hubprofiles/internal/corpus"
+	"github.com/jupyterhub/hubprofiles/internal/roundtrip"
 	"github.com/jupyterhub/hubprofiles/model"
 	"github.com/jupyterhub/hubprofiles/ordered"
 )
@@ -105,7 +106,7 @@ func TestCorpusPairs(t *testing.T) {
 // the normalisations DESIGN.md names.
 func assertRoundTrip(t *testing.T, src any, got []any) {
 	t.Helper()
-	want := corpus.Normalized(src)
+	want := roundtrip.Normalized(src)
 	if !ordered.Equal(want, got) {
 		w, _ := ordered.MarshalIndent(want, " ")
 		g, _ := ordered.MarshalIndent(got, " ")

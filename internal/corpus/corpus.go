@@ -8,9 +8,6 @@ import (
 	"path/filepath"
 	"sort"
 	"testing"
-
-	"github.com/jupyterhub/hubprofiles/ordered"
-	"github.com/jupyterhub/hubprofiles/slug"
 )
 
 // Lists is how many hubs the corpus holds; each list is there as JSON and YAML.
@@ -59,42 +56,4 @@ func Files(t testing.TB, ext string) []string {
 	}
 	sort.Strings(files)
 	return files
-}
-
-// Normalized applies to a copy of a source list the only changes a round
-// trip through hubprofiles may make (DESIGN.md section 3): a missing slug
-// becomes the one KubeSpawner generates, default: false is dropped, and a
-// missing choices becomes {}.
-func Normalized(src any) any {
-	list := ordered.Clone(src).([]any)
-	for _, item := range list {
-		p := item.(*ordered.Map)
-		if !p.Has("slug") {
-			name, _ := p.Get("display_name")
-			p.Set("slug", slug.Make(name.(string)))
-		}
-		dropFalseDefault(p)
-		opts, _ := p.Get("profile_options")
-		om, _ := opts.(*ordered.Map)
-		for _, k := range om.Keys() {
-			o, _ := om.Get(k)
-			oo := o.(*ordered.Map)
-			if !oo.Has("choices") {
-				oo.Set("choices", ordered.NewMap())
-			}
-			cs, _ := oo.Get("choices")
-			cm := cs.(*ordered.Map)
-			for _, ck := range cm.Keys() {
-				ch, _ := cm.Get(ck)
-				dropFalseDefault(ch.(*ordered.Map))
-			}
-		}
-	}
-	return list
-}
-
-func dropFalseDefault(m *ordered.Map) {
-	if d, ok := m.Get("default"); ok && d == false {
-		m.Delete("default")
-	}
 }
