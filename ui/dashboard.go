@@ -8,6 +8,8 @@ import (
 
 	"github.com/jupyterhub/hubprofiles/edit"
 	"github.com/jupyterhub/hubprofiles/model"
+	"github.com/jupyterhub/hubprofiles/ordered"
+	"github.com/jupyterhub/hubprofiles/profilelist"
 	"github.com/jupyterhub/hubprofiles/registry"
 	"github.com/jupyterhub/hubprofiles/store"
 )
@@ -82,14 +84,15 @@ func (h *Handler) nodeGroupsPage(c echo.Context) error {
 		return h.fail(c, err)
 	}
 	var d nodeGroupsData
+	list, _ := profilelist.Render(head.Catalog) // the rendered list: raw selectors count too
 	for _, ng := range head.Catalog.NodeGroups {
 		row := nodeGroupRow{NodeGroup: ng, Memory: formatBytes(ng.Allocatable.Memory)}
 		for _, k := range ng.NodeSelector.Keys() {
 			v, _ := ng.NodeSelector.Get(k)
 			row.Selector += k + "=" + toString(v) + " "
 		}
-		for _, p := range head.Catalog.Profiles {
-			if p.UsesNodeGroup(ng.Slug) {
+		for i, p := range head.Catalog.Profiles {
+			if p.UsesNodeGroup(ng.Slug) || (i < len(list) && selects(list[i], ng)) {
 				row.Used = append(row.Used, p.DisplayName)
 			}
 		}
@@ -101,4 +104,37 @@ func (h *Handler) nodeGroupsPage(c echo.Context) error {
 // state is the head with a friendly error for an empty store.
 func (h *Handler) head(c echo.Context) (*edit.State, error) {
 	return h.edit.Head(c.Request().Context())
+}
+
+// selects reports whether a rendered profile, or one of its choices, sets
+// exactly the node group's selector in its override.
+func selects(profile any, ng model.NodeGroup) bool {
+	p, _ := profile.(*ordered.Map)
+	match := func(m *ordered.Map) bool {
+		ov, _ := m.Get("kubespawner_override")
+		om, _ := ov.(*ordered.Map)
+		sel, ok := om.Get("node_selector")
+		return ok && ng.NodeSelector.Len() > 0 && ordered.Equal(sel, ng.NodeSelector)
+	}
+	if p == nil {
+		return false
+	}
+	if match(p) {
+		return true
+	}
+	opts, _ := p.Get("profile_options")
+	om, _ := opts.(*ordered.Map)
+	for _, k := range om.Keys() {
+		o, _ := om.Get(k)
+		oo, _ := o.(*ordered.Map)
+		cs, _ := oo.Get("choices")
+		cm, _ := cs.(*ordered.Map)
+		for _, ck := range cm.Keys() {
+			ch, _ := cm.Get(ck)
+			if chm, ok := ch.(*ordered.Map); ok && match(chm) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -56,3 +56,28 @@ func TestEffectiveSettingsPage(t *testing.T) {
 		t.Errorf("preview's interface cell = %q", got)
 	}
 }
+
+// TestNodeGroupsCountRawSelectors: a profile whose override sets a node
+// group's selector itself (here without the group's toleration, so import
+// keeps it raw) is listed as using the group.
+func TestNodeGroupsCountRawSelectors(t *testing.T) {
+	c := newTestServer(t)
+	src, err := profilelist.Parse([]byte(`[{"display_name":"GPU raw","kubespawner_override":{"node_selector":{"cloud.google.com/gke-accelerator":"nvidia-tesla-t4"}}}]`), profilelist.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.edit.Import(context.Background(), src, edit.Change{Base: edit.NoBase, Author: "test", Message: "raw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ng := res.Catalog.Profiles[0].NodeGroup; ng != "" {
+		t.Fatalf("import made it node group %q; the test needs a raw selector", ng)
+	}
+	rows := c.get("node-groups").Find("main table tbody tr")
+	if got := textOf(rows.Eq(1).Find("td").Eq(5)); got != "GPU raw" {
+		t.Errorf("gpu-t4 used by %q, want GPU raw", got)
+	}
+	if got := textOf(rows.Eq(0).Find("td").Eq(5)); got != "no profile" {
+		t.Errorf("n2-highmem-4 used by %q, want no profile", got)
+	}
+}

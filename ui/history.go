@@ -19,6 +19,7 @@ import (
 type historyRow struct {
 	store.Revision
 	Live    bool
+	WasLive bool // published before, not live now
 	Head    bool
 	Summary []string
 }
@@ -38,9 +39,16 @@ func (h *Handler) history(c echo.Context, before int64, limit int) ([]historyRow
 	if hd, err := h.edit.Store().Head(ctx); err == nil {
 		headID = hd.ID
 	}
+	published := map[int64]bool{}
+	if ps, err := h.edit.Store().Publications(ctx, 1000); err == nil {
+		for _, p := range ps {
+			published[p.RevisionID] = true
+		}
+	}
 	rows := make([]historyRow, 0, len(revs))
 	for _, r := range revs {
 		row := historyRow{Revision: r, Live: r.ID == liveID, Head: r.ID == headID}
+		row.WasLive = !row.Live && published[r.ID]
 		to, err := h.edit.At(ctx, r.ID)
 		if err != nil {
 			return nil, err
