@@ -512,6 +512,12 @@ func (v *validator) resources(p string, ov *ordered.Map) {
 		if hasCPUG && a.CPU > 0 && cpuG > a.CPU {
 			v.warnf(p, "cpu_guarantee (%g) is more than a %s node can give (%g): the server would never start", cpuG, ng.Slug, a.CPU)
 		}
+		if len(ng.Tolerations) > 0 {
+			tol, _ := get("tolerations")
+			if !ordered.Equal(tol, ng.TolerationList()) {
+				v.warnf(p, "the node_selector picks node group %s, whose nodes need its tolerations, which this override does not set: the server may never be scheduled (name the node group instead, or copy its tolerations)", ng.Slug)
+			}
+		}
 		break
 	}
 }

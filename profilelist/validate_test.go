@@ -193,6 +193,16 @@ func TestValidateNodeGroupCapacity(t *testing.T) {
 	})
 }
 
+func TestValidateNodeGroupTolerations(t *testing.T) {
+	gpu := model.NodeGroup{Slug: "gpu-t4", NodeSelector: ordered.MapOf("pool", "gpu"),
+		Tolerations: []*ordered.Map{ordered.MapOf("key", "nvidia.com/gpu", "operator", "Exists", "effect", "NoSchedule")}}
+	list := `[{"display_name":"A","kubespawner_override":{"node_selector":{"pool":"gpu"}}},
+		{"display_name":"B","kubespawner_override":{"node_selector":{"pool":"gpu"},"tolerations":[{"key":"nvidia.com/gpu","operator":"Exists","effect":"NoSchedule"}]}}]`
+	checkFindings(t, Validate(mustDecode(t, list), Options{NodeGroups: []model.NodeGroup{gpu}}), []want{
+		W("/0", "picks node group gpu-t4, whose nodes need its tolerations"),
+	})
+}
+
 func TestValidateAgainstLive(t *testing.T) {
 	live := `[{"display_name":"Small","profile_options":{"image":{"display_name":"I","choices":{"py":{"display_name":"P"},"r":{"display_name":"R"}}},"size":{"display_name":"S","choices":{"s":{}}}}},
 		{"display_name":"GPU","slug":"gpu"}]`
