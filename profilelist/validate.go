@@ -561,26 +561,7 @@ func merged(base, over *ordered.Map) *ordered.Map {
 		return base
 	}
 	out := base.Clone()
-	for _, k := range over.Keys() {
-		ov, _ := over.Get(k)
-		bv, _ := out.Get(k)
-		bm, bIsMap := bv.(*ordered.Map)
-		om, oIsMap := ov.(*ordered.Map)
-		if bIsMap && oIsMap {
-			mm := bm.Clone()
-			for _, kk := range om.Keys() {
-				x, _ := om.Get(kk)
-				if x == nil {
-					mm.Delete(kk)
-				} else {
-					mm.Set(kk, x)
-				}
-			}
-			out.Set(k, mm)
-			continue
-		}
-		out.Set(k, ov)
-	}
+	layer(out, map[string]string{}, over, "")
 	return out
 }
 
