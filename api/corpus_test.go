@@ -35,9 +35,6 @@ func TestCorpusRoundTripThroughAPI(t *testing.T) {
 // TestCorpusThroughAPI does the same for every list of the corpus, JSON and
 // YAML.
 func TestCorpusThroughAPI(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: the corpus through the API takes a few seconds")
-	}
 	for _, path := range append(corpus.Files(t, "json"), corpus.Files(t, "yaml")...) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			t.Parallel()

@@ -7,15 +7,13 @@ package api_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/jupyterhub/hubprofiles/internal/testserver"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -26,7 +24,6 @@ import (
 
 	"github.com/jupyterhub/hubprofiles/auth"
 	"github.com/jupyterhub/hubprofiles/edit"
-	"github.com/jupyterhub/hubprofiles/infra"
 	"github.com/jupyterhub/hubprofiles/ordered"
 	"github.com/jupyterhub/hubprofiles/server"
 	"github.com/jupyterhub/hubprofiles/store"
@@ -94,7 +91,8 @@ type client struct {
 	edit  *edit.Editor
 	store *store.Store
 	http  *http.Client
-	logs  *syncBuffer
+	logs  *testserver.Log
+	ts    *testserver.Server
 }
 
 // newTestServer starts the real router on a fresh SQLite file. By default
@@ -105,38 +103,8 @@ func newTestServer(t *testing.T, opts ...option) *client {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	ctx := context.Background()
-	logs := &syncBuffer{}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "hubprofiles.db"))
-	if err != nil {
-		t.Fatalf("store.Open: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
-	ic, err := infra.Parse([]byte(cfg.infra))
-	if err != nil {
-		t.Fatalf("infra.Parse: %v", err)
-	}
-	ed := edit.New(st, ic, log)
-	if _, err := ed.SetConfig(ctx, ic); err != nil {
-		t.Fatalf("SetConfig: %v", err)
-	}
-	srv, err := server.New(ctx, server.Options{Prefix: prefix, Editor: ed, Identify: cfg.identify, Log: log})
-	if err != nil {
-		t.Fatalf("server.New: %v", err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs.String())
-		}
-	})
-	hc := hs.Client()
-	// Tests see redirects as they are.
-	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &client{t: t, root: hs.URL, url: hs.URL + prefix, srv: srv, edit: ed, store: st, http: hc, logs: logs}
+	ts := testserver.Start(t, testserver.Options{Prefix: prefix, Infra: cfg.infra, Identify: cfg.identify, LogLevel: slog.LevelDebug})
+	return &client{t: t, root: ts.URL, url: ts.URL + prefix, srv: ts.Srv, edit: ts.Edit, store: ts.Store, http: ts.HTTP, logs: ts.Logs, ts: ts}
 }
 
 // response is what the server answered.
@@ -227,24 +195,10 @@ func (c *client) get(path string, hdr ...string) *response {
 }
 
 // revisions is how many revisions the database holds.
-func (c *client) revisions() int64 {
-	c.t.Helper()
-	n, err := c.store.Count(context.Background())
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	return n
-}
+func (c *client) revisions() int64 { return c.ts.Revisions(c.t) }
 
 // publications is how many publications the database holds.
-func (c *client) publications() int {
-	c.t.Helper()
-	ps, err := c.store.Publications(context.Background(), store.MaxListLimit)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	return len(ps)
-}
+func (c *client) publications() int { return c.ts.Publications(c.t) }
 
 // apiError is the body of every error response, decoded strictly: a key
 // outside the documented shape fails the test.
@@ -440,22 +394,4 @@ func etag(t *testing.T, r *response) string {
 		t.Fatalf("no ETag in the response (status %d): %s", r.Status, r.Body)
 	}
 	return e
-}
-
-// syncBuffer collects the server log; requests log from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

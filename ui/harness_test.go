@@ -10,16 +10,14 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/jupyterhub/hubprofiles/internal/testserver"
 	"io"
 	"log/slog"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
@@ -29,7 +27,6 @@ import (
 	"github.com/jupyterhub/hubprofiles/auth"
 	"github.com/jupyterhub/hubprofiles/edit"
 	"github.com/jupyterhub/hubprofiles/examples"
-	"github.com/jupyterhub/hubprofiles/infra"
 	"github.com/jupyterhub/hubprofiles/model"
 	"github.com/jupyterhub/hubprofiles/ordered"
 	"github.com/jupyterhub/hubprofiles/profilelist"
@@ -105,7 +102,8 @@ type client struct {
 	edit  *edit.Editor
 	store *store.Store
 	http  *http.Client
-	logs  *syncBuffer
+	logs  *testserver.Log
+	ts    *testserver.Server
 }
 
 // newTestServer starts the real router on a fresh SQLite file with
@@ -120,36 +118,8 @@ func newTestServer(t testing.TB) *client {
 // and an identifier of the test's.
 func newTestServerWith(t testing.TB, images *registry.Checker, id auth.Identifier) *client {
 	t.Helper()
-	ctx := context.Background()
-	logs := &syncBuffer{}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "hubprofiles.db"))
-	if err != nil {
-		t.Fatalf("store.Open: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
-	ic, err := infra.Parse([]byte(infraConfig))
-	if err != nil {
-		t.Fatalf("infra.Parse: %v", err)
-	}
-	ed := edit.New(st, ic, log)
-	if _, err := ed.SetConfig(ctx, ic); err != nil {
-		t.Fatalf("SetConfig: %v", err)
-	}
-	srv, err := server.New(ctx, server.Options{Prefix: prefix, Editor: ed, Identify: id, Images: images, Log: log})
-	if err != nil {
-		t.Fatalf("server.New: %v", err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs.String())
-		}
-	})
-	hc := hs.Client()
-	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &client{t: t, url: hs.URL + prefix, srv: srv, edit: ed, store: st, http: hc, logs: logs}
+	ts := testserver.Start(t, testserver.Options{Prefix: prefix, Infra: infraConfig, Identify: id, Images: images, LogLevel: slog.LevelWarn})
+	return &client{t: t, url: ts.URL + prefix, srv: ts.Srv, edit: ts.Edit, store: ts.Store, http: ts.HTTP, logs: ts.Logs, ts: ts}
 }
 
 // newFixture is newTestServer with the example list imported (revision 2,
@@ -338,14 +308,7 @@ func multipartForm(t testing.TB, fields url.Values, files map[string]string) *mu
 }
 
 // revisions is how many revisions the database holds.
-func (c *client) revisions() int64 {
-	c.t.Helper()
-	n, err := c.store.Count(context.Background())
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	return n
-}
+func (c *client) revisions() int64 { return c.ts.Revisions(c.t) }
 
 // wantRevisions fails unless the database holds n revisions.
 func (c *client) wantRevisions(n int64) {
@@ -356,14 +319,7 @@ func (c *client) wantRevisions(n int64) {
 }
 
 // publications is how many publications the database holds.
-func (c *client) publications() int {
-	c.t.Helper()
-	ps, err := c.store.Publications(context.Background(), store.MaxListLimit)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	return len(ps)
-}
+func (c *client) publications() int { return c.ts.Publications(c.t) }
 
 // head is the draft head: its revision and catalog.
 func (c *client) head() *edit.State {
@@ -444,24 +400,6 @@ func formValues(form *goquery.Selection, submitName, submitValue string) url.Val
 		v.Set(submitName, submitValue)
 	}
 	return v
-}
-
-// syncBuffer collects the server log; requests log from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // form is a form of name, value pairs.
