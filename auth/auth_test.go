@@ -126,3 +126,16 @@ func TestLoadOrCreateKey(t *testing.T) {
 		t.Error("a short key was accepted")
 	}
 }
+
+func TestServiceName(t *testing.T) {
+	for _, tt := range []struct{ name, clientID, prefix, want string }{
+		{"profiles", "service-hubprofiles", "/services/hubprofiles/", "profiles"},
+		{"", "service-hubprofiles", "/services/other/", "hubprofiles"},
+		{"", "", "/services/hubprofiles/", "hubprofiles"},
+		{"", "jupyterhub-user-x", "/", ""},
+	} {
+		if got := ServiceName(tt.name, tt.clientID, tt.prefix); got != tt.want {
+			t.Errorf("ServiceName(%q, %q, %q) = %q, want %q", tt.name, tt.clientID, tt.prefix, got, tt.want)
+		}
+	}
+}
