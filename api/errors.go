@@ -117,6 +117,10 @@ func (h *Handler) need(role auth.Role) echo.MiddlewareFunc {
 				h.log.Error("identifying a request", "err", err)
 				return apiError(http.StatusServiceUnavailable, "hub_unavailable", "JupyterHub cannot be reached to check who you are; try again shortly")
 			}
+			var se *auth.ScopeError
+			if errors.As(err, &se) {
+				return apiError(http.StatusForbidden, "insufficient_scope", "%s", se.Error())
+			}
 			if err != nil {
 				return err
 			}

@@ -64,15 +64,19 @@ func identify(t *testing.T, h *Hub, cookieValue string) *User {
 
 func TestSessionCookies(t *testing.T) {
 	h := NewHub(HubConfig{APIURL: "http://127.0.0.1:1/hub/api"}, []byte("0123456789abcdef0123456789abcdef"), "/services/hubprofiles/", nil)
-	good, _ := h.signer.sign(session{User: User{Name: "alice", Admin: true}, CSRF: "c", Expires: time.Now().Add(time.Hour).Unix()})
+	now := time.Now()
+	live := h.sessions.add(session{user: User{Name: "alice", Admin: true}, csrf: "c", expires: now.Add(time.Hour), checked: now}, now)
+	good, _ := h.signer.sign(sessionRef{ID: live})
 	if u := identify(t, h, good); u == nil || u.Name != "alice" || !u.Admin {
 		t.Fatalf("a valid session gives %+v", u)
 	}
-	expired, _ := h.signer.sign(session{User: User{Name: "alice", Admin: true}, Expires: time.Now().Add(-time.Minute).Unix()})
+	old := h.sessions.add(session{user: User{Name: "alice", Admin: true}, expires: now.Add(-time.Minute), checked: now}, now)
+	expired, _ := h.signer.sign(sessionRef{ID: old})
+	unknown, _ := h.signer.sign(sessionRef{ID: randomToken()}) // ended, or from before a restart
 	other := signer{key: []byte("another key of thirty-two bytes!")}
-	forged, _ := other.sign(session{User: User{Name: "mallory", Admin: true}, Expires: time.Now().Add(time.Hour).Unix()})
+	forged, _ := other.sign(sessionRef{ID: live})
 	tampered := good[:len(good)-2] + "AA"
-	for name, v := range map[string]string{"expired": expired, "forged": forged, "tampered": tampered, "garbage": "x.y", "empty": ""} {
+	for name, v := range map[string]string{"expired": expired, "unknown": unknown, "forged": forged, "tampered": tampered, "garbage": "x.y", "empty": ""} {
 		if u := identify(t, h, v); u != nil {
 			t.Errorf("%s cookie identified %+v", name, u)
 		}
@@ -120,5 +124,18 @@ func TestLoadOrCreateKey(t *testing.T) {
 	}
 	if _, err := LoadOrCreateKey("short", file); err == nil {
 		t.Error("a short key was accepted")
+	}
+}
+
+func TestServiceName(t *testing.T) {
+	for _, tt := range []struct{ name, clientID, prefix, want string }{
+		{"profiles", "service-hubprofiles", "/services/hubprofiles/", "profiles"},
+		{"", "service-hubprofiles", "/services/other/", "hubprofiles"},
+		{"", "", "/services/hubprofiles/", "hubprofiles"},
+		{"", "jupyterhub-user-x", "/", ""},
+	} {
+		if got := ServiceName(tt.name, tt.clientID, tt.prefix); got != tt.want {
+			t.Errorf("ServiceName(%q, %q, %q) = %q, want %q", tt.name, tt.clientID, tt.prefix, got, tt.want)
+		}
 	}
 }

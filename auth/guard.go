@@ -65,6 +65,10 @@ func Page(id Identifier, access func() infra.Access, role Role) echo.MiddlewareF
 				return errorPage(c, http.StatusServiceUnavailable, "JupyterHub is unreachable",
 					"hubprofiles could not reach the hub to check who you are. Try again in a minute.")
 			}
+			var se *ScopeError
+			if errors.As(err, &se) {
+				return errorPage(c, http.StatusForbidden, "Not allowed", html.EscapeString(se.Error()))
+			}
 			if err != nil {
 				return err
 			}

@@ -34,7 +34,10 @@ type env struct {
 	srv     *server.Server
 }
 
-func start(t *testing.T) *env {
+func start(t *testing.T) *env { t.Helper(); return startWith(t, nil) }
+
+// startWith is start with changes to the identifier's settings.
+func startWith(t *testing.T, set func(*auth.HubConfig)) *env {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -71,11 +74,15 @@ func start(t *testing.T) *env {
 	go func() { _ = httpSrv.Serve(ln) }()
 	t.Cleanup(func() { _ = httpSrv.Close() })
 	hub := testhub.Start(t, "hubprofiles", sidecar)
-	ident := auth.NewHub(auth.HubConfig{
+	hc := auth.HubConfig{
 		APIURL: hub.APIURL, AuthorizeURL: "/hub/api/oauth2/authorize",
 		ClientID: "service-hubprofiles", ClientSecret: hub.ServiceToken,
 		CallbackURL: prefix + "oauth_callback", Timeout: 3 * time.Second, TokenTTL: 200 * time.Millisecond,
-	}, []byte("0123456789abcdef0123456789abcdef"), prefix, log)
+	}
+	if set != nil {
+		set(&hc)
+	}
+	ident := auth.NewHub(hc, []byte("0123456789abcdef0123456789abcdef"), prefix, log)
 	srv, err := server.New(ctx, server.Options{Prefix: prefix, Editor: ed, Identify: ident, Log: log})
 	if err != nil {
 		t.Fatal(err)

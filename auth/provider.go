@@ -34,6 +34,18 @@ type HubConfig struct {
 	// TokenTTL is how long a resolved API token is trusted without asking
 	// the hub again (default 30 s): a revoked token stops working within it.
 	TokenTTL time.Duration
+	// ServiceName is JUPYTERHUB_SERVICE_NAME; tokens must carry
+	// access:services!service=<it> (or access:services). Empty: derived
+	// from ClientID (see ServiceName).
+	ServiceName string
+	// SessionLifetime is how long a login lasts (default
+	// DefaultSessionLifetime).
+	SessionLifetime time.Duration
+	// Recheck is how often a session's user is confirmed with the hub
+	// (default DefaultRecheck); a negative value confirms on every request.
+	Recheck time.Duration
+	// Now is the clock (default time.Now); tests advance their own.
+	Now func() time.Time
 }
 
 // ErrHubUnavailable means the hub did not answer; the caller says so (503).
@@ -59,6 +71,15 @@ func NewProvider(cfg HubConfig) *Provider {
 	}
 	if cfg.TokenTTL == 0 {
 		cfg.TokenTTL = 30 * time.Second
+	}
+	if cfg.SessionLifetime <= 0 {
+		cfg.SessionLifetime = DefaultSessionLifetime
+	}
+	if cfg.Recheck == 0 {
+		cfg.Recheck = DefaultRecheck
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	api := strings.TrimSuffix(cfg.APIURL, "/")
 	return &Provider{

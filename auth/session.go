@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -23,15 +24,96 @@ const (
 	stateCookie   = "hubprofiles-oauth-state"
 )
 
-// sessionTTL is how long a login lasts; the hub's own session is longer, so
-// an expired one just makes a quick round trip through the hub.
-const sessionTTL = 8 * time.Hour
+// DefaultSessionLifetime is how long a login lasts unless --session-lifetime
+// says otherwise; the hub's own session is longer, so an expired one just
+// makes a quick round trip through the hub.
+const DefaultSessionLifetime = 8 * time.Hour
 
-// session is what the signed session cookie holds.
+// DefaultRecheck is how often a session's user is read again from the hub,
+// so that a change of groups or admin flag takes effect within it.
+const DefaultRecheck = 60 * time.Second
+
+// sessionRef is what the signed session cookie holds: only the id of the
+// record kept in memory (sessions), so that logout can end it.
+type sessionRef struct {
+	ID string `json:"i"`
+}
+
+// session is the server-side record of one login.
 type session struct {
-	User    User   `json:"u"`
-	CSRF    string `json:"c"`
-	Expires int64  `json:"e"`
+	user    User
+	csrf    string
+	token   string    // the user's OAuth access token; re-checks use it
+	expires time.Time // end of the session's lifetime
+	checked time.Time // when the hub last confirmed user
+}
+
+// maxSessions bounds the records kept; past it the oldest logins end first.
+// Each one costs a login at the hub, so the bound is for robustness only.
+const maxSessions = 50_000
+
+// sessions are the live logins, in memory: a restart of the sidecar logs
+// everyone out (their next page load goes through the hub's OAuth again,
+// which asks nothing when they are still logged in to the hub). The hub
+// runs one replica, so one process holds every session.
+type sessions struct {
+	mu   sync.Mutex
+	byID map[string]*session
+}
+
+func newSessions() *sessions { return &sessions{byID: map[string]*session{}} }
+
+// add records s and returns its new id.
+func (ss *sessions) add(s session, now time.Time) string {
+	id := randomToken()
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if len(ss.byID) >= maxSessions {
+		var oldest string
+		for k, v := range ss.byID {
+			if !now.Before(v.expires) {
+				delete(ss.byID, k)
+			} else if oldest == "" || v.expires.Before(ss.byID[oldest].expires) {
+				oldest = k
+			}
+		}
+		if len(ss.byID) >= maxSessions {
+			delete(ss.byID, oldest)
+		}
+	}
+	ss.byID[id] = &s
+	return id
+}
+
+// get returns a copy of the live session id, dropping it if it expired.
+func (ss *sessions) get(id string, now time.Time) (session, bool) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	s, ok := ss.byID[id]
+	if !ok {
+		return session{}, false
+	}
+	if !now.Before(s.expires) {
+		delete(ss.byID, id)
+		return session{}, false
+	}
+	return *s, true
+}
+
+// confirm records what the hub said about the session's user just now.
+func (ss *sessions) confirm(id string, u User, now time.Time) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if s, ok := ss.byID[id]; ok {
+		s.user, s.checked = u, now
+	}
+}
+
+// end forgets a session: its cookie and CSRF token are useless from now on.
+func (ss *sessions) end(id string) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	delete(ss.byID, id)
 }
 
 // oauthState ties a callback to the login that started it.

@@ -135,6 +135,9 @@ func (c *Checker) classify(ctx context.Context, r ref.Ref, err error) (Status, s
 	host := r.Registry
 	repo := r.Registry + "/" + r.Repository
 	var netErr net.Error
+	if ae, ok := isAddressError(err); ok {
+		return NotAllowed, ae.Error()
+	}
 	switch {
 	case errors.Is(err, errs.ErrInvalidReference):
 		return Invalid, fmt.Sprintf("%s is not a valid image reference: %v", r.CommonName(), err)

@@ -67,6 +67,10 @@ type Host struct {
 
 // Options configure a Checker. Zero values mean the defaults.
 type Options struct {
+	// Hosts are the registries the operator listed. Only these may be on
+	// loopback, link-local, private or other non-public addresses; any
+	// other host is refused there (AddressError), so that image references
+	// cannot make the sidecar connect into the cluster.
 	Hosts []Host
 	// DockerConfig is the path of a docker config.json with credentials
 	// ("auths" with base64 user:password); "" means none.
@@ -188,7 +192,10 @@ func New(opts Options) (*Checker, error) {
 		// One retry (which an auth challenge needs) and short backoffs:
 		// the defaults (5 retries, 0.1 s doubling up to 30 s, kept per
 		// host between calls) make one check of a down registry take 3 s.
-		regclient.WithRegOpts(reg.WithRetryLimit(1), reg.WithDelay(10*time.Millisecond, 100*time.Millisecond)),
+		regclient.WithRegOpts(reg.WithRetryLimit(1), reg.WithDelay(10*time.Millisecond, 100*time.Millisecond),
+			// Every connection to a non-public address is refused unless
+			// the host is listed in Hosts (see addressGuard).
+			reg.WithTransport(newAddressGuard(opts.Hosts).transport())),
 		regclient.WithUserAgent(ua),
 	)
 	return c, nil

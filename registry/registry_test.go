@@ -157,7 +157,9 @@ func TestCheckAuthRegistry(t *testing.T) {
 	})
 	t.Run("docker config key with http scheme", func(t *testing.T) {
 		// No Hosts entry: the http:// in the key is what makes it plain HTTP.
-		c := newChecker(t, registry.Options{DockerConfig: dockerConfig(t, "http://"+h, reg.User, reg.Password)})
+		// Listed (it is on loopback), without insecure: the docker config's
+		// http:// says plain HTTP.
+		c := newChecker(t, registry.Options{Hosts: []registry.Host{{Name: h}}, DockerConfig: dockerConfig(t, "http://"+h, reg.User, reg.Password)})
 		got := c.Check(ctx, ref)
 		want(t, got, ref, registry.Exists, "")
 	})
@@ -185,7 +187,7 @@ func TestCheckUnreachable(t *testing.T) {
 
 func TestCheckPlainHTTPWithoutInsecure(t *testing.T) {
 	h := testregistry.Shared(t).Host
-	c := newChecker(t, registry.Options{}) // h not marked insecure: regclient speaks HTTPS
+	c := newChecker(t, registry.Options{Hosts: []registry.Host{{Name: h}}}) // h not marked insecure: regclient speaks HTTPS
 	ref := h + "/open/app:1.0"
 	want(t, c.Check(context.Background(), ref), ref, registry.Unreachable, "", "speaks plain HTTP", "mark it insecure")
 }

@@ -27,7 +27,7 @@ import (
 // hubEnv is what JupyterHub tells a service it runs, through the
 // environment. The login (a later step) uses the API and OAuth settings.
 type hubEnv struct {
-	prefix, apiURL, apiToken, clientID, callbackURL, baseURL, serviceURL string
+	prefix, apiURL, apiToken, clientID, callbackURL, baseURL, serviceURL, serviceName string
 }
 
 func readHubEnv(getenv func(string) string) hubEnv {
@@ -39,6 +39,7 @@ func readHubEnv(getenv func(string) string) hubEnv {
 		callbackURL: getenv("JUPYTERHUB_OAUTH_CALLBACK_URL"),
 		baseURL:     getenv("JUPYTERHUB_BASE_URL"),
 		serviceURL:  getenv("JUPYTERHUB_SERVICE_URL"),
+		serviceName: getenv("JUPYTERHUB_SERVICE_NAME"),
 	}
 }
 
@@ -78,6 +79,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	prefix := fs.String("prefix", "", "URL prefix of every route (default JUPYTERHUB_SERVICE_PREFIX, else /services/hubprofiles/, or / with --dev)")
 	hubURL := fs.String("hub-url", "", "the hub's public URL as browsers reach it, for the login redirect (default: relative to JUPYTERHUB_BASE_URL, right when the service is proxied by the hub)")
 	sessionKeyFile := fs.String("session-key-file", "", "file with the key that signs login cookies, created if absent (default: session.key in --data-dir); HUBPROFILES_SESSION_KEY gives the key itself")
+	sessionLifetime := fs.Duration("session-lifetime", auth.DefaultSessionLifetime, "how long a login lasts before the browser goes through the hub's login again (HUBPROFILES_SESSION_LIFETIME)")
 	logFormat := &choiceFlag{value: "text", allowed: []string{"text", "json"}}
 	fs.Var(logFormat, "log-format", "log as text or json")
 	fs.Usage = func() {
@@ -86,6 +88,9 @@ func runServe(ctx context.Context, e env, args []string) error {
 	}
 	if _, err := parseFlags(fs, args, e.getenv); err != nil {
 		return err
+	}
+	if *sessionLifetime < time.Minute {
+		return &exitError{code: 2, msg: fmt.Sprintf("--session-lifetime %v: a login must last at least 1m", *sessionLifetime)}
 	}
 	log := newLogger(e, logFormat.value)
 	hub := readHubEnv(e.getenv)
@@ -135,8 +140,13 @@ func runServe(ctx context.Context, e env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("session key: %w", err)
 		}
-		ident = auth.NewHub(hubConfig(hub, *hubURL, p), key, p, log)
-		log.Info("JupyterHub login", "hub_api", hub.apiURL, "client_id", hub.clientID)
+		cfg := hubConfig(hub, *hubURL, p)
+		cfg.SessionLifetime = *sessionLifetime
+		if cfg.ServiceName == "" {
+			return &exitError{code: 2, msg: "cannot tell this service's name at the hub: set JUPYTERHUB_SERVICE_NAME (tokens must carry access:services!service=<name>)"}
+		}
+		ident = auth.NewHub(cfg, key, p, log)
+		log.Info("JupyterHub login", "hub_api", hub.apiURL, "client_id", hub.clientID, "service", cfg.ServiceName, "session_lifetime", cfg.SessionLifetime)
 	default:
 		log.Warn("not running under JupyterHub (JUPYTERHUB_API_URL and JUPYTERHUB_API_TOKEN unset) and not --dev: only profile_list, healthz and metrics are served; the API and pages answer 401")
 	}
@@ -193,7 +203,8 @@ func hubConfig(hub hubEnv, publicURL, prefix string) auth.HubConfig {
 		authorize = strings.TrimSuffix(base, "/")
 	}
 	return auth.HubConfig{APIURL: hub.apiURL, AuthorizeURL: authorize + "/hub/api/oauth2/authorize",
-		ClientID: clientID, ClientSecret: hub.apiToken, CallbackURL: callback, Timeout: 5 * time.Second}
+		ClientID: clientID, ClientSecret: hub.apiToken, CallbackURL: callback, Timeout: 5 * time.Second,
+		ServiceName: auth.ServiceName(hub.serviceName, clientID, prefix)}
 }
 
 func sessionKeyPath(flagValue string, db dbFlags) string {

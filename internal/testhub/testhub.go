@@ -194,6 +194,71 @@ func (h *Hub) Token(t testing.TB, user string) (token, id string) {
 	return out.Token, out.ID
 }
 
+// ScopedToken creates an API token for user limited to scopes (JupyterHub
+// refuses scopes the user does not have).
+func (h *Hub) ScopedToken(t testing.TB, user string, scopes ...string) string {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"note": "hubprofiles test", "expires_in": 3600, "scopes": scopes})
+	return h.newToken(t, user, string(body))
+}
+
+// ServerToken creates the kind of token JupyterHub gives a user's
+// single-user server (the "server" role: access:servers and
+// users:activity of that user only), as the spawner does.
+func (h *Hub) ServerToken(t testing.TB, user string) string {
+	t.Helper()
+	return h.newToken(t, user, `{"note":"hubprofiles test: server token","expires_in":3600,"roles":["server"]}`)
+}
+
+func (h *Hub) newToken(t testing.TB, user, body string) string {
+	t.Helper()
+	var out struct {
+		Token string `json:"token"`
+	}
+	h.admin(t, http.MethodPost, "/users/"+user+"/tokens", body, &out)
+	if out.Token == "" {
+		t.Fatalf("no token created for %s", user)
+	}
+	return out.Token
+}
+
+// Scopes is what the hub reports for a token on GET /hub/api/user.
+func (h *Hub) Scopes(t testing.TB, token string) []string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, h.APIURL+"/user", nil)
+	req.Header.Set("Authorization", "token "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Scopes []string `json:"scopes"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatalf("GET /user: %s: %v", resp.Status, err)
+	}
+	return out.Scopes
+}
+
+// RemoveFromGroup takes user out of group at the hub.
+func (h *Hub) RemoveFromGroup(t testing.TB, group, user string) {
+	t.Helper()
+	h.admin(t, http.MethodDelete, "/groups/"+group+"/users", `{"users":["`+user+`"]}`, nil)
+}
+
+// AddToGroup puts user in group at the hub.
+func (h *Hub) AddToGroup(t testing.TB, group, user string) {
+	t.Helper()
+	h.admin(t, http.MethodPost, "/groups/"+group+"/users", `{"users":["`+user+`"]}`, nil)
+}
+
+// SetAdmin makes user a hub admin or not.
+func (h *Hub) SetAdmin(t testing.TB, user string, admin bool) {
+	t.Helper()
+	h.admin(t, http.MethodPatch, "/users/"+user, fmt.Sprintf(`{"admin":%t}`, admin), nil)
+}
+
 // RevokeToken deletes a token of user.
 func (h *Hub) RevokeToken(t testing.TB, user, id string) {
 	t.Helper()
