@@ -381,9 +381,7 @@ func TestQuantitiesMatchJupyterHub(t *testing.T) {
 		s := nums[rng.IntN(len(nums))] + suffixes[rng.IntN(len(suffixes))]
 		byteValues = append(byteValues, mustJSON(t, s))
 	}
-	for _, n := range []string{"0", "1", "1024", "4294967296", "1.9", "-2.7", "1e3", "1e18", "9.2e18", "-0.0", "123456789012"} {
-		byteValues = append(byteValues, n)
-	}
+	byteValues = append(byteValues, "0", "1", "1024", "4294967296", "1.9", "-2.7", "1e3", "1e18", "9.2e18", "-0.0", "123456789012")
 	cpuValues := []string{"0", "1", "0.5", "2", "-1", "1e3", "1e-400", `"2"`, `"500m"`, `"0.5"`, "[]", "{}", "123456789012345678901234567890"}
 	res := runPython(t, nil, nil, byteValues, cpuValues)
 	check := func(kind, v string, goErr error, got string, py pyAnswer) bool {
