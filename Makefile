@@ -18,10 +18,22 @@ test: deps lint
 	$(GO) test -count=1 ./...
 	$(MAKE) chart-test
 
-lint:
+# gofmt, go vet, go.mod tidy, staticcheck (built from its module, cached
+# after the first run) and the OpenAPI spec with Redocly CLI (pinned in
+# tools/openapi, installed from the npm registry).
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+lint: openapi-lint
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) mod tidy -diff
+	$(GO) run $(STATICCHECK) ./...
+
+.PHONY: openapi-lint
+openapi-lint:
+	cd tools/openapi && npm ci --no-audit --no-fund --loglevel=error
+	cd api && ../tools/openapi/node_modules/.bin/redocly lint openapi.yaml --config redocly.yaml --format=summary
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

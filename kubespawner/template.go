@@ -2,6 +2,7 @@ package kubespawner
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -312,9 +313,34 @@ func (fc *formatCheck) render(parts []formatPart) string {
 			b.WriteString(p.literal)
 			continue
 		}
-		b.WriteString(fc.standIn(p.field.name))
+		b.WriteString(fc.formatStandIn(p.field))
 	}
 	return b.String()
+}
+
+// formatStandIn formats a nested field's stand-in value the way Python formats
+// the real one: its conversion, then its own format spec (which holds no
+// fields: Python allows one level of nesting). The outer spec is checked on
+// this text, so "{username:^{userid:%}}" fails as in Python: userid formatted
+// with '%' gives "100.000000%", and '%' is no format code for a string.
+func (fc *formatCheck) formatStandIn(f *formatField) string {
+	v, typ := fc.standIn(f.name), fc.typeOf(f.name)
+	switch f.conv {
+	case 'r', 'a':
+		if typ == "str" {
+			v = pyRepr(v)
+		}
+		typ = "str"
+	case 's':
+		typ = "str"
+	}
+	if f.rest != "" || checkSpec(f.spec, typ) != "" {
+		return v // the check of the nested field itself reports the problem
+	}
+	if typ == "int" {
+		return applyIntSpec(v, f.spec)
+	}
+	return applyStrSpec(v, f.spec)
 }
 
 func defaultStandIn(name string) string {
@@ -868,4 +894,166 @@ func pyRepr(s string) string {
 		return "\"" + s + "\""
 	}
 	return "'" + strings.ReplaceAll(s, "'", "\\'") + "'"
+}
+
+// applyIntSpec formats the integer written in digits (a stand-in, so never
+// negative) with a valid int format spec, as Python's int.__format__ does:
+// fill, alignment ('=' by default with '0'), sign, '#', width, grouping,
+// precision and the presentation types b c d o x X n e E f F g G %.
+func applyIntSpec(digits, spec string) string {
+	n, _ := strconv.ParseInt(digits, 10, 64)
+	r := []rune(spec)
+	fill, align, pos := ' ', rune(0), 0
+	isAlign := func(c rune) bool { return c == '<' || c == '>' || c == '=' || c == '^' }
+	fillSet := false
+	if len(r) >= 2 && isAlign(r[1]) {
+		fill, align, pos, fillSet = r[0], r[1], 2, true
+	} else if len(r) >= 1 && isAlign(r[0]) {
+		align, pos = r[0], 1
+	}
+	sign := '-'
+	if pos < len(r) && (r[pos] == '+' || r[pos] == '-' || r[pos] == ' ') {
+		sign = r[pos]
+		pos++
+	}
+	if pos < len(r) && r[pos] == 'z' {
+		pos++
+	}
+	alternate := false
+	if pos < len(r) && r[pos] == '#' {
+		alternate = true
+		pos++
+	}
+	if !fillSet && pos < len(r) && r[pos] == '0' {
+		fill = '0'
+		if align == 0 {
+			align = '='
+		}
+		pos++
+	}
+	width := 0
+	for pos < len(r) && unicode.IsDigit(r[pos]) {
+		width = width*10 + digitValue(r[pos])
+		pos++
+	}
+	group := rune(0)
+	for pos < len(r) && (r[pos] == ',' || r[pos] == '_') {
+		group = r[pos]
+		pos++
+	}
+	precision := -1
+	if pos < len(r) && r[pos] == '.' {
+		pos++
+		precision = 0
+		for pos < len(r) && unicode.IsDigit(r[pos]) {
+			precision = precision*10 + digitValue(r[pos])
+			pos++
+		}
+	}
+	typeChar := 'd'
+	if pos < len(r) {
+		typeChar = r[pos]
+	}
+	prefix, body := "", ""
+	switch typeChar {
+	case 'b', 'o', 'x', 'X':
+		base := map[rune]int{'b': 2, 'o': 8, 'x': 16, 'X': 16}[typeChar]
+		body = strconv.FormatInt(n, base)
+		if typeChar == 'X' {
+			body = strings.ToUpper(body)
+		}
+		if alternate {
+			prefix = "0" + string(typeChar)
+		}
+		body = groupDigits(body, group, 4)
+	case 'c':
+		return padField(string(rune(n)), fill, align, '<', width)
+	case 'd', 'n':
+		body = groupDigits(strconv.FormatInt(n, 10), group, 3)
+	default: // e E f F g G %, on float(n)
+		if precision < 0 {
+			precision = 6
+		}
+		f := float64(n)
+		switch typeChar {
+		case '%':
+			body = strconv.FormatFloat(f*100, 'f', precision, 64) + "%"
+		case 'g', 'G':
+			if precision == 0 {
+				precision = 1
+			}
+			body = strconv.FormatFloat(f, 'g', precision, 64)
+			if alternate && !strings.ContainsAny(body, ".e") {
+				if digits := len(strings.TrimLeft(body, "-")); digits < precision {
+					body += "." + strings.Repeat("0", precision-digits)
+				} else {
+					body += "."
+				}
+			}
+			if typeChar == 'G' {
+				body = strings.ToUpper(body)
+			}
+		default:
+			body = strconv.FormatFloat(f, byte(unicode.ToLower(typeChar)), precision, 64)
+			if alternate && precision == 0 {
+				body += "."
+			}
+			if typeChar == 'E' || typeChar == 'F' {
+				body = strings.ToUpper(body)
+			}
+		}
+		if group != 0 {
+			intPart, rest, _ := strings.Cut(body, ".")
+			if rest != "" {
+				rest = "." + rest
+			}
+			body = groupDigits(intPart, group, 3) + rest
+		}
+	}
+	if sign == '+' || sign == ' ' {
+		prefix = string(sign) + prefix
+	}
+	if align == '=' {
+		pad := width - utf8.RuneCountInString(prefix+body)
+		if pad > 0 {
+			return prefix + strings.Repeat(string(fill), pad) + body
+		}
+		return prefix + body
+	}
+	return padField(prefix+body, fill, align, '>', width)
+}
+
+// groupDigits inserts sep (',' or '_', or nothing for 0) every `every` digits
+// from the right.
+func groupDigits(s string, sep rune, every int) string {
+	if sep == 0 || len(s) <= every {
+		return s
+	}
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%every == 0 {
+			b.WriteRune(sep)
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// padField pads s to width with fill, aligned left, right or centred (align
+// 0 means def).
+func padField(s string, fill, align, def rune, width int) string {
+	if align == 0 {
+		align = def
+	}
+	pad := width - utf8.RuneCountInString(s)
+	if pad <= 0 {
+		return s
+	}
+	switch align {
+	case '<':
+		return s + strings.Repeat(string(fill), pad)
+	case '^':
+		return strings.Repeat(string(fill), pad/2) + s + strings.Repeat(string(fill), pad-pad/2)
+	}
+	return strings.Repeat(string(fill), pad) + s
 }

@@ -29,6 +29,11 @@ func TestCheckFormatLikePython(t *testing.T) {
 		{"{userid:d}", ""},
 		{"{userid:>5}", ""},
 		{"{username:>{userid}}", ""},
+		// A nested field's own spec shapes the outer spec: userid formatted
+		// with '%' is "100.000000%", and '%' is no code for a string.
+		{"{username:^{userid:%}}", "unknown format code '%' for a string"},
+		{"{username:>{userid:x}}", ""},
+		{"{userid:{userid:e}}", "not a valid format spec"},
 		{"{ username }", ""},
 		{"{a]}", ""},
 		{"{", "single '{'"},

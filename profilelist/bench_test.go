@@ -2,6 +2,7 @@ package profilelist
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/jupyterhub/hubprofiles/internal/corpus"
+	"github.com/jupyterhub/hubprofiles/model"
 )
 
 // The largest list of the corpus: 26 kB of JSON, one option with 20 choices.
@@ -105,4 +107,45 @@ func BenchmarkRender(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkBigHub runs validate, import and render on a 500-profile list made
+// of the corpus's real profiles (corpus.BigList), ten times the largest sane
+// hub, to show that none of them grows faster than the list.
+func BenchmarkBigHub(b *testing.B) {
+	for _, n := range []int{50, 500} {
+		data := corpus.BigList(b, n)
+		src, err := Parse(data, DefaultLimits)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("parse/%d", n), func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				if _, err := Parse(data, DefaultLimits); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("validate/%d", n), func(b *testing.B) {
+			for b.Loop() {
+				Validate(src.List, Options{})
+			}
+		})
+		var c *model.Catalog
+		b.Run(fmt.Sprintf("import/%d", n), func(b *testing.B) {
+			for b.Loop() {
+				if c, err = Import(src.List, ImportOptions{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("render/%d", n), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := RenderJSON(c); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

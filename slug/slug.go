@@ -10,16 +10,17 @@
 package slug
 
 import (
+	_ "embed"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/mozillazg/go-unidecode"
 	"golang.org/x/text/unicode/norm"
 )
 
 // Make returns the slug python-slugify 8.0.4 slugify(s) produces with default
-// arguments (transliterating with Unidecode), so that hubprofiles can write
+// arguments, transliterating with text-unidecode as the hub image does, so that hubprofiles can write
 // explicitly the slug KubeSpawner would otherwise generate.
 //
 // The steps follow python-slugify's order, because the order is observable:
@@ -69,33 +70,40 @@ func replaceApostropheRuns(s, repl string) string {
 	return b.String()
 }
 
-// transliterate maps s to ASCII like Python's unidecode.unidecode.
-//
-// ASCII is copied here rather than passed to go-unidecode because that module
-// drops DEL (U+007F), which Python's Unidecode keeps (and slugify then turns
-// into a separator). For every non-ASCII code point go-unidecode v0.2.0 gives
-// Unidecode 1.3.6's string, except U+00BC-U+00BE (an extra trailing space,
-// which a slug cannot show); those never get here anyway, NFKD has already
-// decomposed them.
+// transliterate maps s to ASCII like text-unidecode's unidecode, which
+// python-slugify 8.0.4 uses when Unidecode is not installed — as in the hub
+// image of zero-to-jupyterhub, whose KubeSpawner generates the slugs users
+// have saved. Each code point U+0001..U+FFFF is replaced by its entry in
+// text-unidecode's table (possibly empty, or "[?] " for unknown ones); U+0000
+// stays; code points above U+FFFF are dropped, as text-unidecode drops what is
+// past its table.
 func transliterate(s string) string {
+	table := textUnidecode()
 	var b strings.Builder
-	start := -1 // start of the pending non-ASCII run, or -1
-	for i := 0; i < len(s); i++ {
-		if s[i] < utf8.RuneSelf {
-			if start >= 0 {
-				b.WriteString(unidecode.Unidecode(s[start:i]))
-				start = -1
-			}
-			b.WriteByte(s[i])
-		} else if start < 0 {
-			start = i
+	for _, r := range s {
+		switch {
+		case r == 0:
+			b.WriteByte(0)
+		case int(r) <= len(table):
+			b.WriteString(table[r-1])
 		}
-	}
-	if start >= 0 {
-		b.WriteString(unidecode.Unidecode(s[start:]))
 	}
 	return b.String()
 }
+
+// textUnidecodeData is text-unidecode 1.3's data.bin, byte for byte (Debian's
+// python3-text-unidecode, /usr/lib/python3/dist-packages/text_unidecode/;
+// licence: Artistic or GPL-1 or GPL-2+, see text_unidecode.LICENSE): the
+// replacement of each code point from U+0001, separated by NUL bytes.
+// TestTableIsDebians checks that it still equals the installed file.
+//
+//go:embed text_unidecode.bin
+var textUnidecodeData string
+
+// textUnidecode splits the table once, on first use.
+var textUnidecode = sync.OnceValue(func() []string {
+	return strings.Split(textUnidecodeData, "\x00")
+})
 
 // maxEntityName is the length of the longest name in htmlEntities.
 const maxEntityName = 8

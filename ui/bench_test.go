@@ -1,9 +1,14 @@
 package ui_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/jupyterhub/hubprofiles/edit"
+	"github.com/jupyterhub/hubprofiles/internal/corpus"
+	"github.com/jupyterhub/hubprofiles/profilelist"
 )
 
 // BenchmarkPages measures the server-side render time of each page (the
@@ -37,6 +42,42 @@ func BenchmarkPages(b *testing.B) {
 				if w.Code != http.StatusOK {
 					b.Fatalf("GET %s: %d", page.path, w.Code)
 				}
+			}
+		})
+	}
+}
+
+// BenchmarkPagesBigHub is BenchmarkPages with a 500-profile list built from
+// the corpus's real profiles (corpus.BigList): ten times the largest sane hub.
+func BenchmarkPagesBigHub(b *testing.B) {
+	c := newTestServer(b)
+	src, err := profilelist.Parse(corpus.BigList(b, 500), profilelist.DefaultLimits)
+	if err != nil {
+		b.Fatal(err)
+	}
+	res, err := c.edit.Import(context.Background(), src, edit.Change{Base: edit.NoBase, Author: "alice", Message: "500 profiles"})
+	if err != nil {
+		b.Fatalf("importing 500 profiles: %v", err)
+	}
+	h := c.srv.Handler()
+	for _, page := range []struct{ name, path string }{
+		{"dashboard", ""},
+		{"images", "images"},
+		{"profiles", "profiles"},
+		{"profile-editor", "profiles/" + largestProfile(res.Catalog)},
+		{"history", "history"},
+		{"preview", "preview"},
+	} {
+		b.Run(page.name, func(b *testing.B) {
+			req := httptest.NewRequest(http.MethodGet, prefix+page.path, nil)
+			b.ReportAllocs()
+			for b.Loop() {
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, req)
+				if w.Code != http.StatusOK {
+					b.Fatalf("GET %s: %d", page.path, w.Code)
+				}
+				b.SetBytes(int64(w.Body.Len()))
 			}
 		})
 	}
