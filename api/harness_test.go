@@ -170,6 +170,7 @@ func (c *client) try(method, path string, body any, hdr ...string) (*response, e
 		return nil, err
 	}
 	out := &response{Path: path, Status: res.StatusCode, Header: res.Header, Body: data}
+	checkAgainstSpec(c.t, method, path, res.StatusCode, res.Header, data)
 	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") && len(data) > 0 {
 		if err := json.Unmarshal(data, &out.JSON); err != nil {
 			return nil, fmt.Errorf("the body is not JSON (%v): %s", err, data)
@@ -395,3 +396,4 @@ func etag(t *testing.T, r *response) string {
 	}
 	return e
 }
+

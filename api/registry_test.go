@@ -40,7 +40,10 @@ func TestImageChecksAgainstARealRegistry(t *testing.T) {
 	}
 	t.Cleanup(func() { s.Close() })
 	ed := edit.New(s, &infra.Config{}, log)
-	checker, err := registry.New(registry.Options{Hosts: []registry.Host{{Name: host, Insecure: true}}, Timeout: 3 * time.Second})
+	// A registry that is down, listed like an on-premise one (an unlisted
+	// loopback address would be refused before any connection).
+	stopped := testregistry.Stopped(t)
+	checker, err := registry.New(registry.Options{Hosts: []registry.Host{{Name: host, Insecure: true}, {Name: stopped, Insecure: true}}, Timeout: 3 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +97,7 @@ func TestImageChecksAgainstARealRegistry(t *testing.T) {
 		t.Fatalf("existing image: %d %v", code, m)
 	}
 	// An unreachable registry: saved, with the answer in the response.
-	code, m = call("POST", "/images", `{"slug":"far","display_name":"Far","ref":"`+testregistry.Stopped(t)+`/x/y:1"}`)
+	code, m = call("POST", "/images", `{"slug":"far","display_name":"Far","ref":"`+stopped+`/x/y:1"}`)
 	if code != 201 || m["check"].(map[string]any)["status"] != "unreachable" {
 		t.Fatalf("unreachable registry: %d %v", code, m)
 	}
