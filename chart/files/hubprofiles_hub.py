@@ -757,7 +757,7 @@ def unavailable_option(profiles, user_options):
                 except re.error:
                     matched = True  # hubprofiles refuses such a list; KubeSpawner decides
                 if not matched:
-                    why = unlisted.get("validation_regex_error")
+                    why = unlisted.get("validation_message")
                     return "Your own value %r for the %s is not accepted%s." % (
                         own,
                         label,
