@@ -21,7 +21,7 @@ upstream.load()  # before anything imports Debian's JupyterHub 3.0
 from tornado.web import HTTPError  # noqa: E402
 from traitlets.config import Config  # noqa: E402
 
-from hubprofiles_testing import REF, Sidecar, Stub, TempDir, binary, hubprofiles_hub  # noqa: E402
+from hubprofiles_testing import REF, Sidecar, Stub, TempDir, binary, free_port, hubprofiles_hub  # noqa: E402
 
 # The hub's base config (z2jh's singleuser.image and singleuser.defaultUrl).
 BASE_IMAGE = "hub-config/base:1"
@@ -330,6 +330,21 @@ class SpawnFormTests(Base):
         self.assertEqual(await upstream.render_spawn_page_5_5(self.spawner(c)), good)
         self.assertEqual(await self.got(upstream.user_spawn_5_5, self.spawner(c), {"profile": "choose", "env": "r"}), (REF["r"], "/lab"))
         self.assertEqual(await self.got(upstream.user_spawn_4, self.spawner(c), {"profile": "plain"}), LAB)
+
+    async def test_hub_restarted_while_the_sidecar_is_down_the_disk_cache(self):
+        tmp = TempDir()
+        self.addCleanup(tmp.cleanup)
+        cache = os.path.join(tmp.path, "hubprofiles-profile-list.json")
+        c = self.config(cache_path=cache)
+        good = await upstream.render_spawn_page_5_5(self.spawner(c))
+        await upstream.user_spawn_5_5(self.spawner(c), {})  # the defaults reach their cache too
+
+        down = "http://127.0.0.1:%d/services/hubprofiles/profile_list" % free_port()
+        c = self.config(down, cache_path=cache)  # a new hub process: nothing in memory
+        self.assertEqual(await upstream.render_spawn_page_5_5(self.spawner(c)), good)
+        self.assertEqual(await self.got(upstream.user_spawn_5_5, self.spawner(c), {"profile": "plain"}), LAB)
+        self.assertEqual(c.KubeSpawner.profile_list.source, "cache")
+        self.assertEqual(c.KubeSpawner.auth_state_hook.client.source, "cache")
 
     async def test_sidecar_hung_costs_one_timeout_then_nothing(self):
         c, (lists, defaults), good = await self.outage("hang")
