@@ -356,6 +356,20 @@ class BreakerTests(Base):
             self.assertEqual(await client(), SERVED)
         self.assertEqual(len(stub.requests), 2)
 
+    async def test_nothing_published_does_not_open_the_breaker(self):
+        side = self.sidecar(dev=False)
+        client = self.client(side.url, retry_interval=60, fallback=[{"display_name": "Fallback"}])
+        self.assertEqual(names(await client(fake_spawner())), ["Fallback"])
+        self.assertEqual(client.state, "nothing published")
+        self.assertIsNone(client.retry_at)
+        # The first publication reaches the next call, not one interval later
+        # (the server picks a CLI import up within its poll interval).
+        side.import_publish([{"display_name": "Published", "slug": "published"}])
+        deadline = time.monotonic() + 10
+        while names(await client(fake_spawner())) != ["Published"] and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
+        self.assertEqual((client.state, client.source), ("ok", "hubprofiles"))
+
     async def test_retry_interval_0_asks_at_every_call(self):
         side = self.sidecar()
         stub = self.stub(side.url)

@@ -269,8 +269,8 @@ class FeedClient:
         <token>``: for a hub that reads the sidecar's public listener from
         elsewhere. The feed listener in the same pod needs none.
     :param retry_interval: seconds of the circuit breaker. After a failed
-        request (no answer, a timeout, an error status, an unusable body)
-        calls do not wait for the sidecar for this long: they serve the
+        request (no answer, a timeout, an error status other than 503
+        nothing published, an unusable body) calls do not wait for the sidecar for this long: they serve the
         last good answer at once. The first call after the interval starts
         one request in the background (and waits for it only when there is
         nothing at all to serve); until one succeeds, a failing sidecar
@@ -512,8 +512,13 @@ class FeedClient:
         self._retry_at = None
 
     def _failed(self, state, detail):
-        """Record a failure, open the breaker; warn only when the state changes."""
-        if self.retry_interval > 0:
+        """Record a failure, open the breaker; warn only when the state changes.
+
+        "Nothing published" does not open the breaker: it is a quick, sure
+        answer, and the first publication should reach the form at once.
+        """
+        breaks = self.retry_interval > 0 and state != STATE_NOTHING_PUBLISHED
+        if breaks:
             self._retry_at = time.monotonic() + self.retry_interval
         if state == self.state:
             self.log.debug("hubprofiles: still %s: %s", state, detail)
@@ -525,7 +530,7 @@ class FeedClient:
             serving = "the fallback %s" % self.noun
         else:
             serving = self.without_data
-        if self.retry_interval > 0:
+        if breaks:
             serving += " without waiting for it; asking again every %g s" % self.retry_interval
         self.log.warning(
             "hubprofiles: cannot use %s (%s: %s); serving %s", self.url, state, detail, serving
