@@ -1049,7 +1049,7 @@ def _spawning(spawner):
     """Whether JupyterHub is starting ``spawner`` right now.
 
     ``User.spawn`` sets the spawner's ``_start_pending`` before it runs
-    the hooks and ``start`` and clears it after (JupyterHub 0.9 to 5.5); it
+    the hooks and ``start`` and clears it after (JupyterHub 3.0 and 5.5.0, read); it
     is False while the spawn form is rendered. A private attribute, but the
     only sign of it a hook or a profile_list callable gets.
     """
