@@ -1,8 +1,10 @@
 // Package hub holds the tests of the hub-side Python module
 // (chart/files/hubprofiles_hub.py). They are written in Python (unittest)
 // and run with Debian's /usr/bin/python3, which has tornado and JupyterHub
-// 3.0; this Go test builds the hubprofiles binary and runs them, so that
-// `go test ./...` covers the module too. See hub/README.md.
+// 3.0 (test_hub_kubespawner.py loads the real KubeSpawner 7.1.0 and
+// JupyterHub 5.5.0 from ../shared/upstream); this Go test builds the
+// hubprofiles binary and runs them, so that `go test ./...` covers the
+// module too. See hub/README.md.
 package hub
 
 import (

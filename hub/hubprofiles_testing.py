@@ -168,27 +168,60 @@ def names(profiles):
     return [p["display_name"] for p in profiles]
 
 
+_feed_listen = None
+
+
+def feed_listen_supported():
+    """Whether the binary has the feed listener (`serve --feed-listen`).
+
+    The feeds the hub reads (profile_list, defaults, healthz, metrics) are
+    on a second, loopback-only listener that needs no login; a binary
+    without it serves them on the public listener. Asked once, from
+    `serve --help`.
+    """
+    global _feed_listen
+    if _feed_listen is None:
+        out = subprocess.run(
+            [binary(), "serve", "--help"], capture_output=True, text=True, env=clean_env(), timeout=30
+        )
+        _feed_listen = "feed-listen" in out.stdout + out.stderr
+    return _feed_listen
+
+
 class Sidecar:
-    """The real hubprofiles server on a free loopback port, prefix /.
+    """The real hubprofiles server on free loopback ports, prefix /.
 
     dev=True: `serve --dev` (an empty database starts with the example list
     published; the REST API needs no login). dev=False: plain `serve`, so an
     empty database serves 503 nothing-published.
+
+    `url`, `defaults_url` and the metrics are the feeds as the hub module
+    reads them: on the feed listener (its own free port) when the binary has
+    one, else on the public listener (`base`, which also serves the API).
     """
 
-    def __init__(self, data_dir, dev=True, port=None):
+    def __init__(self, data_dir, dev=True, port=None, feed_port=None):
         self.data_dir = str(data_dir)
         self.dev = dev
         self.port = port or free_port()
         self.base = "http://127.0.0.1:%d/" % self.port
-        self.url = self.base + "profile_list"
-        self.defaults_url = self.base + "defaults"
+        self.feed_port = None
+        self.feed_base = self.base
+        if feed_listen_supported():
+            self.feed_port = feed_port or free_port()
+            self.feed_base = "http://127.0.0.1:%d/" % self.feed_port
+        self.url = self.feed_base + "profile_list"
+        self.defaults_url = self.feed_base + "defaults"
         self.proc = None
         self.log_path = os.path.join(self.data_dir, "hubprofiles-%d.log" % self.port)
 
     def start(self, timeout=15):
         os.makedirs(self.data_dir, exist_ok=True)
         args = [binary(), "serve", "--listen", "127.0.0.1:%d" % self.port, "--prefix", "/", "--data-dir", self.data_dir]
+        if self.feed_port:
+            # Always a free port: the default (127.0.0.1:10102) would be
+            # shared by every sidecar the tests start at once.
+            args += ["--feed-listen", "127.0.0.1:%d" % self.feed_port]
         if self.dev:
             args.insert(2, "--dev")
         self._log = open(self.log_path, "ab")
@@ -199,7 +232,7 @@ class Sidecar:
             if self.proc.poll() is not None:
                 raise RuntimeError("hubprofiles exited with %s:\n%s" % (self.proc.returncode, self.log()))
             try:
-                if http_get(self.base + "healthz", timeout=1)[0] == 200:
+                if all(http_get(b + "healthz", timeout=1)[0] == 200 for b in {self.base, self.feed_base}):
                     return self
             except OSError:
                 pass
@@ -227,7 +260,7 @@ class Sidecar:
 
     def feed_counts(self, feed="profile_list"):
         """hubprofiles_<feed>_responses_total by status code, from /metrics."""
-        status, _, body = http_get(self.base + "metrics")
+        status, _, body = http_get(self.feed_base + "metrics")
         assert status == 200, status
         counts = {}
         pattern = r'^hubprofiles_%s_responses_total\{code="(\d+)"\} (\S+)$' % feed
@@ -307,7 +340,8 @@ class Stub:
 
     mode "proxy" forwards GETs to `target` and relays the answer; it also
     records every request's If-None-Match and every status it relays. The
-    other modes answer by themselves: "500", "invalid-json", "not-array",
+    other modes answer by themselves: "500", "503" (a sidecar whose
+    database is down, with no list in memory), "invalid-json", "not-array",
     "no-display-name", "empty-array" (no revision header), "empty-published"
     (with X-Hubprofiles-Revision), "bad-image" and "bad-default-url" (for the
     defaults feed), or "hang" (read the request, never answer, until stop()).
@@ -317,6 +351,7 @@ class Stub:
         self.target = target
         self.mode = "proxy"
         self.requests = []  # (If-None-Match, status relayed or answered)
+        self.headers = []  # every request's headers, as a dict
         self.release = threading.Event()
         stub = self
 
@@ -326,6 +361,7 @@ class Stub:
 
             def do_GET(self):
                 inm = self.headers.get("If-None-Match")
+                stub.headers.append(dict(self.headers.items()))
                 mode = stub.mode
                 if mode == "hang":
                     stub.requests.append((inm, None))
@@ -345,9 +381,10 @@ class Stub:
                         "bad-image": b'{"image": 5}',
                         "bad-default-url": b'{"default_url": "lab"}',
                         "empty-published": b"[]",
+                        "503": b'{"error": {"code": "database_unavailable", "message": "the database is down"}}',
                     }[mode]
-                    if mode == "500":
-                        status = 500
+                    if mode in ("500", "503"):
+                        status = int(mode)
                     if mode == "empty-published":  # as hubprofiles says it
                         keep["X-Hubprofiles-Revision"] = "99"
                 stub.requests.append((inm, status))

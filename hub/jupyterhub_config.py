@@ -19,8 +19,8 @@ profile list, in KubeSpawner's order, and nothing else:
 
 ``hubprofiles_hub.setup(c, ...)`` then configures it exactly as it would the
 real one (``c.KubeSpawner.profile_list``, ``options_form`` and
-``pre_spawn_hook``). A ``pre_spawn_hook`` of the hub's own is configured
-first, so the test sees that setup keeps it.
+``auth_state_hook``). A ``pre_spawn_hook`` of the hub's own is configured
+too, so the test sees that it still runs, after the defaults.
 
 The test passes everything that varies through the environment:
 
@@ -185,7 +185,7 @@ class KubeSpawner(LocalProcessSpawner):
 
 
 def previous_hook(spawner):
-    """The hub's own pre_spawn_hook, configured before setup(): it must still run."""
+    """The hub's own pre_spawn_hook: it must still run, and see the defaults."""
     spawner.environment["HUBPROFILES_TEST_PREVIOUS_HOOK"] = "ran after the defaults: image=%s" % spawner.image
 
 

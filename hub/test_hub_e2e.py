@@ -7,12 +7,14 @@ whose start() applies the chosen profile the way KubeSpawner does, then
 records the image and default_url the pod would get (and starts nothing).
 
 HubEndToEnd logs users in, reads /hub/spawn, publishes a new list, stops
-hubprofiles, and restarts the hub with hubprofiles still down.
+hubprofiles, posts a profile hidden from the user (refused with a clear
+message on the form), and restarts the hub with hubprofiles still down.
 DefaultsEndToEnd spawns: with no profiles at all, with profiles that do and
 do not override the hub-wide defaults, and with hubprofiles stopped (before
 and after a hub restart).
 """
 
+import html
 import http.cookiejar
 import json
 import os
@@ -234,6 +236,16 @@ class HubEndToEnd(unittest.TestCase):
         # announced once although four users' spawners called it.
         self.assertEqual(len(re.findall(r"hubprofiles: serving revision \d+", log)), 2, log)
         self.assertNotIn("/defaults", log, "nobody spawned: the defaults were never asked for")
+
+        # A profile hidden from bob's groups, posted anyway (as a script or
+        # the REST API could), while hubprofiles is down: the form again with
+        # a clear refusal from the cached list, not a 500.
+        status, _, page = users["bob"].post_spawn({"profile": "staff-only"})
+        self.assertEqual(status, 200, "the refusal is shown on the form:\n" + page[-2000:])
+        text = html.unescape(page)
+        self.assertIn("HTTP 400", text)
+        self.assertIn("There is no server profile 'staff-only' that you can start. You can start: fresh, gpu.", text)
+        self.assertNotIn("Unhandled error", text)
 
         # 4. The hub restarts while hubprofiles is still down: the disk cache.
         self.hub.stop()

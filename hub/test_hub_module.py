@@ -64,8 +64,8 @@ class Base(unittest.IsolatedAsyncioTestCase):
         handler.emit = self.records.append
         self.logger.addHandler(handler)
 
-    def sidecar(self, dev=True, data_dir=None, port=None):
-        s = Sidecar(data_dir or os.path.join(self.tmp.path, "data"), dev=dev, port=port)
+    def sidecar(self, dev=True, data_dir=None, port=None, feed_port=None):
+        s = Sidecar(data_dir or os.path.join(self.tmp.path, "data"), dev=dev, port=port, feed_port=feed_port)
         self.addCleanup(s.stop)
         return s.start()
 
@@ -74,12 +74,16 @@ class Base(unittest.IsolatedAsyncioTestCase):
         self.addCleanup(s.stop)
         return s
 
+    # The tests of what one request does turn the circuit breaker off, so
+    # that every call asks the sidecar; BreakerTests test it.
     def client(self, url, **kw):
         kw.setdefault("log", self.logger)
+        kw.setdefault("retry_interval", 0)
         return ProfileListClient(url, **kw)
 
     def defaults_client(self, url, **kw):
         kw.setdefault("log", self.logger)
+        kw.setdefault("retry_interval", 0)
         return DefaultsClient(url, **kw)
 
     def warnings(self):
@@ -182,7 +186,7 @@ class OutageTests(Base):
         self.assertIn("last good list", warnings[0])
 
         # Back on the same port and database: the same revision, so 304.
-        self.sidecar(data_dir=side.data_dir, port=side.port)
+        self.sidecar(data_dir=side.data_dir, port=side.port, feed_port=side.feed_port)
         self.assertEqual(await client(fake_spawner()), good)
         self.assertEqual((client.state, client.last_status), ("ok", 304))
         self.assertTrue(any("answers again" in m for m in self.infos()), self.infos())
@@ -245,6 +249,157 @@ class OutageTests(Base):
         self.assertIn("HTTP 500", self.warnings()[0])
         self.assertIn("not JSON", self.warnings()[1])
         self.assertEqual(client.last_status, 304, "the invalid answers must not replace the ETag")
+
+
+class BreakerTests(Base):
+    """The circuit breaker: after a failure, calls serve the last good list
+    without waiting, and one background request at a time asks again."""
+
+    async def wait_for(self, condition, what, timeout=20):
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                self.fail("%s did not happen within %s s" % (what, timeout))
+            await asyncio.sleep(0.02)
+
+    async def test_a_hung_sidecar_costs_one_timeout_per_interval_not_one_per_call(self):
+        side = self.sidecar()
+        stub = self.stub(side.url)
+        client = self.client(stub.url, timeout=0.5, retry_interval=60)
+        good = await client(fake_spawner())
+        self.assertEqual(len(stub.requests), 1)
+
+        stub.mode = "hang"
+        self.assertEqual(await client(fake_spawner()), good)  # waits for the timeout once
+        self.assertEqual((client.state, len(stub.requests)), ("unreachable", 2))
+        self.assertIsNotNone(client.retry_at)
+
+        # The breaker is open: 50 calls (many users opening the form) get the
+        # last good list, and none of them reaches the sidecar.
+        t0 = time.monotonic()
+        for _ in range(50):
+            self.assertEqual(await client(fake_spawner()), good)
+        elapsed = time.monotonic() - t0
+        self.assertEqual(len(stub.requests), 2, "no request while the breaker is open")
+        self.assertLess(elapsed, 0.5 * 50 / 2, "calls must not wait for the timeout")  # a sanity bound only
+        warnings = self.warnings()
+        self.assertEqual(len(warnings), 1, warnings)
+        self.assertIn("without waiting for it; asking again every 60 s", warnings[0])
+
+    async def test_after_the_interval_one_background_request_asks_again(self):
+        side = self.sidecar()
+        stub = self.stub(side.url)
+        client = self.client(stub.url, timeout=0.5, retry_interval=0.2)
+        good = await client(fake_spawner())
+        stub.mode = "hang"
+        await client(fake_spawner())
+        self.assertEqual(len(stub.requests), 2)
+
+        # The interval is over: calls still do not wait, and they share one
+        # request (in the background) however many they are.
+        due = client.retry_at
+        await self.wait_for(lambda: time.monotonic() >= due, "the end of the interval")
+        results = await asyncio.gather(*(client(fake_spawner()) for _ in range(10)))
+        self.assertEqual(results, [good] * 10)
+        await self.wait_for(lambda: len(stub.requests) == 3, "the background request")
+        self.assertEqual(client.state, "unreachable", "the background request is still hanging")
+
+        # The sidecar answers again: the next background request closes the
+        # breaker, and from then on calls wait for their request as before.
+        stub.mode = "proxy"
+        await self.wait_for(lambda: client.retry_at > due, "the timeout of the background request")
+        await self.wait_for(lambda: time.monotonic() >= client.retry_at, "the end of the next interval")
+        self.assertEqual(await client(fake_spawner()), good)
+        await self.wait_for(lambda: client.state == "ok", "the sidecar seen back")
+        self.assertIsNone(client.retry_at)
+        side.publish([{"display_name": "After the outage", "slug": "after"}])
+        self.assertEqual(names(await client(fake_spawner())), ["After the outage"])
+        self.assertTrue(any("answers again" in m for m in self.infos()), self.infos())
+
+    async def test_errors_open_the_breaker_too(self):
+        side = self.sidecar()
+        stub = self.stub(side.url)
+        for mode in ("500", "503"):
+            with self.subTest(mode=mode):
+                stub.mode = "proxy"
+                client = self.client(stub.url, retry_interval=60)
+                good = await client(fake_spawner())
+                stub.mode = mode
+                before = len(stub.requests)
+                for _ in range(5):
+                    self.assertEqual(await client(fake_spawner()), good)
+                self.assertEqual(len(stub.requests) - before, 1, "one request, then the breaker is open")
+                self.assertEqual(client.state, "http error")
+
+    async def test_with_nothing_to_serve_a_call_waits_only_for_the_request_of_its_interval(self):
+        stub = self.stub()
+        stub.mode = "hang"
+        client = self.client(stub.url, timeout=0.5, retry_interval=60)
+        with self.assertRaises(HTTPError) as cm:
+            await client(fake_spawner())
+        self.assertEqual(cm.exception.status_code, 503)
+        for _ in range(5):
+            t0 = time.monotonic()
+            with self.assertRaises(HTTPError):
+                await client(fake_spawner())
+            self.assertLess(time.monotonic() - t0, 0.5, "the breaker is open: no wait")
+        self.assertEqual(len(stub.requests), 1)
+
+    async def test_the_defaults_feed_has_the_same_breaker(self):
+        side = self.sidecar()
+        side.publish_catalog([], defaults=DEFAULTS)
+        stub = self.stub(side.defaults_url)
+        client = self.defaults_client(stub.url, timeout=0.5, retry_interval=60)
+        self.assertEqual(await client(), SERVED)
+        stub.mode = "hang"
+        for _ in range(10):
+            self.assertEqual(await client(), SERVED)
+        self.assertEqual(len(stub.requests), 2)
+
+    async def test_nothing_published_does_not_open_the_breaker(self):
+        side = self.sidecar(dev=False)
+        client = self.client(side.url, retry_interval=60, fallback=[{"display_name": "Fallback"}])
+        self.assertEqual(names(await client(fake_spawner())), ["Fallback"])
+        self.assertEqual(client.state, "nothing published")
+        self.assertIsNone(client.retry_at)
+        # The first publication reaches the next call, not one interval later
+        # (the server picks a CLI import up within its poll interval).
+        side.import_publish([{"display_name": "Published", "slug": "published"}])
+        deadline = time.monotonic() + 10
+        while names(await client(fake_spawner())) != ["Published"] and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
+        self.assertEqual((client.state, client.source), ("ok", "hubprofiles"))
+
+    async def test_retry_interval_0_asks_at_every_call(self):
+        side = self.sidecar()
+        stub = self.stub(side.url)
+        client = self.client(stub.url, retry_interval=0)
+        good = await client(fake_spawner())
+        stub.mode = "500"
+        for _ in range(3):
+            self.assertEqual(await client(fake_spawner()), good)
+        self.assertEqual(len(stub.requests), 4)
+        self.assertIsNone(client.retry_at)
+
+
+class TokenTests(Base):
+    async def test_a_token_is_sent_to_both_feeds(self):
+        from traitlets.config import Config
+
+        side = self.sidecar()
+        stub = self.stub(side.url)
+        c = Config()
+        client = hubprofiles_hub.setup(c, stub.url, token="s3cret-token", log=self.logger, retry_interval=0)
+        self.assertEqual(names(await client(fake_spawner())), DEV_NAMES)
+        self.assertEqual(stub.headers[-1].get("Authorization"), "token s3cret-token")
+        self.assertEqual(c.KubeSpawner.auth_state_hook.client.headers, {"Authorization": "token s3cret-token"})
+        self.assertNotIn("s3cret", repr(client))
+
+    async def test_without_a_token_no_authorization_is_sent(self):
+        side = self.sidecar()
+        stub = self.stub(side.url)
+        await self.client(stub.url)(fake_spawner())
+        self.assertNotIn("Authorization", stub.headers[-1])
 
 
 class RobustnessTests(Base):
@@ -600,7 +755,7 @@ class DefaultsFeedTests(Base):
         self.assertEqual(len(warnings), 1, warnings)
         self.assertIn("the last good defaults", warnings[0])
 
-        self.sidecar(data_dir=side.data_dir, port=side.port)
+        self.sidecar(data_dir=side.data_dir, port=side.port, feed_port=side.feed_port)
         self.assertEqual(await client(), SERVED)
         self.assertEqual((client.state, client.last_status), ("ok", 304))
 
@@ -691,15 +846,16 @@ class DefaultsFeedTests(Base):
 
 
 class DefaultsHookTests(Base):
-    """The pre_spawn_hook, followed by KubeSpawner's profile loading."""
+    """The defaults hook, followed by a profile's overrides (the order with
+    the real KubeSpawner and JupyterHub is in test_hub_kubespawner.py)."""
 
     async def asyncSetUp(self):
         self.side = self.sidecar()
         self.side.publish_catalog(DOC_PROFILES, defaults=DEFAULTS)
 
     async def spawn(self, hook, profiles, slug=None, choice=None):
-        """KubeSpawner's order: JupyterHub runs the hook, then start()
-        evaluates profile_list and applies the chosen profile and choice."""
+        """JupyterHub runs the hook, then KubeSpawner's start() evaluates
+        profile_list and applies the chosen profile and choice."""
         spawner = fake_spawner()
         await hook(spawner)
         apply_profile(spawner, await profiles(spawner), slug, choice)
@@ -795,7 +951,7 @@ class DefaultsHookTests(Base):
 
 
 class SetupTests(Base):
-    """setup(): profile_list, options_form and the chained pre_spawn_hook."""
+    """setup(): profile_list, options_form and the chained auth_state_hook."""
 
     def config(self):
         from traitlets.config import Config
@@ -807,43 +963,54 @@ class SetupTests(Base):
         client = hubprofiles_hub.setup(
             c, "http://127.0.0.1:9/services/hubprofiles/profile_list", timeout=0.5, filter_groups=False,
             cache_path=os.path.join(self.tmp.path, "list.json"), headers={"X-Test": "1"}, log=self.logger,
+            retry_interval=7,
         )
         self.assertIs(c.KubeSpawner.profile_list, client)
-        self.assertEqual((client.timeout, client.filter_groups), (0.5, False))
+        self.assertEqual((client.timeout, client.filter_groups, client.retry_interval), (0.5, False, 7))
         self.assertIsInstance(c.KubeSpawner.options_form, hubprofiles_hub.SpawnForm)
         self.assertIs(c.KubeSpawner.options_form.client, client)
-        hook = c.KubeSpawner.pre_spawn_hook
+        hook = c.KubeSpawner.auth_state_hook
         self.assertIsInstance(hook, DefaultsHook)
         self.assertIsNone(hook.previous)
+        self.assertNotIn("pre_spawn_hook", c.KubeSpawner, "the pre_spawn_hook is the hub's own")
         defaults = hook.client
         self.assertEqual(defaults.url, "http://127.0.0.1:9/services/hubprofiles/defaults")
         self.assertEqual(defaults.cache_path, os.path.join(self.tmp.path, "list.defaults.json"))
         self.assertEqual((defaults.timeout, defaults.headers, defaults.log), (0.5, {"X-Test": "1"}, self.logger))
+        self.assertEqual(defaults.retry_interval, 7)
+
+    def test_the_default_url_is_the_feed_listener_in_the_pod(self):
+        c = self.config()
+        client = hubprofiles_hub.setup(c)
+        self.assertEqual(client.url, "http://127.0.0.1:10102/services/hubprofiles/profile_list")
+        self.assertEqual(client.retry_interval, 30)
+        self.assertEqual(c.KubeSpawner.auth_state_hook.client.url, "http://127.0.0.1:10102/services/hubprofiles/defaults")
+        self.assertEqual(client.headers, {}, "the feed listener needs no token")
 
     def test_setup_keeps_an_existing_hook(self):
-        def spawner_hook(spawner):
+        def spawner_hook(spawner, auth_state):
             pass
 
-        def kube_hook(spawner):
+        def kube_hook(spawner, auth_state):
             pass
 
         c = self.config()
-        c.Spawner.pre_spawn_hook = spawner_hook
+        c.Spawner.auth_state_hook = spawner_hook
         hubprofiles_hub.setup(c, "http://127.0.0.1:9/profile_list")
-        self.assertIs(c.KubeSpawner.pre_spawn_hook.previous, spawner_hook)
+        self.assertIs(c.KubeSpawner.auth_state_hook.previous, spawner_hook)
 
         c = self.config()
-        c.Spawner.pre_spawn_hook = spawner_hook
-        c.KubeSpawner.pre_spawn_hook = kube_hook  # the one KubeSpawner uses
+        c.Spawner.auth_state_hook = spawner_hook
+        c.KubeSpawner.auth_state_hook = kube_hook  # the one KubeSpawner uses
         hubprofiles_hub.setup(c, "http://127.0.0.1:9/profile_list")
-        self.assertIs(c.KubeSpawner.pre_spawn_hook.previous, kube_hook)
+        self.assertIs(c.KubeSpawner.auth_state_hook.previous, kube_hook)
         hubprofiles_hub.setup(c, "http://127.0.0.1:9/profile_list")  # twice: not chained to itself
-        self.assertIs(c.KubeSpawner.pre_spawn_hook.previous, kube_hook)
+        self.assertIs(c.KubeSpawner.auth_state_hook.previous, kube_hook)
 
     def test_setup_options(self):
         c = self.config()
         hubprofiles_hub.setup(c, "http://127.0.0.1:9/profile_list", defaults_url=False, skip_empty_form=False)
-        self.assertNotIn("pre_spawn_hook", c.KubeSpawner)
+        self.assertNotIn("auth_state_hook", c.KubeSpawner)
         self.assertNotIn("options_form", c.KubeSpawner)
 
         c = self.config()
@@ -853,15 +1020,18 @@ class SetupTests(Base):
             defaults_cache_path=os.path.join(self.tmp.path, "d.json"), defaults_fallback={"default_url": "/lab"},
         )
         self.assertNotIn("options_form", c.KubeSpawner, "an options_form of the hub's own is left alone")
-        defaults = c.KubeSpawner.pre_spawn_hook.client
+        defaults = c.KubeSpawner.auth_state_hook.client
         self.assertEqual(defaults.url, "http://127.0.0.1:9/elsewhere")
         self.assertEqual(defaults.cache_path, os.path.join(self.tmp.path, "d.json"))
         self.assertEqual(defaults._fallback, {"default_url": "/lab"})
 
         c = self.config()
         hubprofiles_hub.setup(c, "http://127.0.0.1:9/feed", log=self.logger)
-        self.assertNotIn("pre_spawn_hook", c.KubeSpawner)
+        self.assertNotIn("auth_state_hook", c.KubeSpawner)
         self.assertIn("cannot tell the defaults URL", self.warnings()[0])
+
+        with self.assertRaisesRegex(ValueError, "retry_interval"):
+            hubprofiles_hub.setup(self.config(), retry_interval=-1)
 
     def test_defaults_url_for(self):
         f = hubprofiles_hub.defaults_url_for

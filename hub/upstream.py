@@ -186,3 +186,97 @@ async def spawn_5_5(spawner, user_options):
         await result
     await spawner.load_user_options()
     return spawner
+
+
+# The steps of JupyterHub's User.spawn that touch the spawner before
+# KubeSpawner's start(), in the order of each version's source. test_hub_
+# kubespawner.py checks USER_SPAWN_5_5 against the real user.py of 5.5.0
+# (and the JupyterHub 3 order against Debian's), so the replica below cannot
+# drift from the code it stands for.
+USER_SPAWN_5_5 = (
+    "_start_pending = True",
+    "run_auth_state_hook",
+    "apply_group_overrides",
+    "_run_apply_user_options",
+    "run_pre_spawn_hook",
+    "spawner.start()",
+)
+USER_SPAWN_4 = (
+    "_start_pending = True",
+    "run_auth_state_hook",
+    "run_pre_spawn_hook",
+    "spawner.start()",
+)
+
+
+def user_spawn_order(source):
+    """The steps of USER_SPAWN_5_5 found in ``source`` (a ``User.spawn``),
+    in the order they first appear."""
+    found = [(source.find(step), step) for step in USER_SPAWN_5_5 if step in source]
+    return tuple(step for _, step in sorted(found))
+
+
+def user_spawn_source(user_py=None):
+    """The source of ``User.spawn`` in a JupyterHub ``user.py``, read
+    without importing it (default: the real JupyterHub 5.5.0)."""
+    import ast
+
+    path = Path(user_py or UPSTREAM / "jupyterhub-5.5.0" / "jupyterhub" / "user.py")
+    text = path.read_text()
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.ClassDef) and node.name == "User":
+            for item in node.body:
+                if isinstance(item, ast.AsyncFunctionDef) and item.name == "spawn":
+                    return ast.get_source_segment(text, item)
+    raise RuntimeError("no User.spawn in %s" % path)
+
+
+async def user_spawn_5_5(spawner, user_options, auth_state=None):
+    """All that JupyterHub 5.5's ``User.spawn`` does to the spawner before
+    ``start()``, and KubeSpawner's ``load_user_options`` (the first step of
+    its ``_start``): ``spawn_5_5`` plus the two steps it leaves out,
+    ``_start_pending`` (set for the whole spawn, cleared after it) and the
+    ``auth_state_hook`` (run before the group overrides). Returns the spawner.
+    """
+    import inspect
+
+    spawner.user_options = dict(user_options or {})
+    spawner._start_pending = True
+    try:
+        await spawner.run_auth_state_hook(auth_state)
+        await spawner.apply_group_overrides()
+        await spawner._run_apply_user_options(spawner.user_options)
+        result = spawner.run_pre_spawn_hook()
+        if inspect.isawaitable(result):
+            await result
+        await spawner.load_user_options()
+    finally:
+        spawner._start_pending = False
+    return spawner
+
+
+async def user_spawn_4(spawner, user_options, auth_state=None):
+    """The same in JupyterHub 4's (and 3's) order: no group overrides and no
+    ``apply_user_options``; the ``auth_state_hook``, the ``pre_spawn_hook``,
+    then ``start()``. Returns the spawner."""
+    import inspect
+
+    spawner.user_options = dict(user_options or {})
+    spawner._start_pending = True
+    try:
+        await spawner.run_auth_state_hook(auth_state)
+        result = spawner.run_pre_spawn_hook()
+        if inspect.isawaitable(result):
+            await result
+        await spawner.load_user_options()
+    finally:
+        spawner._start_pending = False
+    return spawner
+
+
+async def render_spawn_page_5_5(spawner, auth_state=None):
+    """What JupyterHub 5.5's spawn page (handlers/pages.py) does before it
+    shows the form: the ``auth_state_hook``, then the spawner's own
+    ``get_options_form()``. Returns the form's HTML."""
+    await spawner.run_auth_state_hook(auth_state)
+    return await spawner.get_options_form()

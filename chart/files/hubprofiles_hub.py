@@ -3,10 +3,10 @@
 This module gives ``c.KubeSpawner.profile_list`` an async callable that fetches
 the live profile list from hubprofiles (``GET .../profile_list``), so that an
 edit published in hubprofiles reaches the spawn form without a hub restart. It
-also installs a ``pre_spawn_hook`` that applies the hub-wide defaults
-(``GET .../defaults``: the image and the interface, ``default_url``) to every
-server before KubeSpawner applies the chosen profile, so that a profile's own
-``kubespawner_override`` still wins.
+also installs an ``auth_state_hook`` that sets the hub-wide defaults
+(``GET .../defaults``: the image and the interface, ``default_url``) as the
+base of every spawn, before group overrides, ``apply_user_options``, the
+``pre_spawn_hook`` and the chosen profile, which all still win.
 
 It needs only the standard library and tornado (JupyterHub ships tornado), and
 runs on Python 3.9 or newer. Use it from ``jupyterhub_config.py`` (or a z2jh
@@ -15,7 +15,7 @@ runs on Python 3.9 or newer. Use it from ``jupyterhub_config.py`` (or a z2jh
     import hubprofiles_hub
     hubprofiles_hub.setup(
         c,
-        "http://127.0.0.1:10101/services/hubprofiles/profile_list",
+        "http://127.0.0.1:10102/services/hubprofiles/profile_list",
         cache_path="/srv/jupyterhub/hubprofiles-cache.json",
     )
 
@@ -32,6 +32,9 @@ Both feeds are fetched the same way (:class:`FeedClient`):
   invalid JSON, ...): one warning per change of state (not per call), and the
   call serves the last good answer: from memory, else from ``cache_path``
   (read at cold start), else ``fallback``.
+* A circuit breaker: for ``retry_interval`` seconds after a failure, calls
+  do not wait for the sidecar; one background request at a time asks again.
+  A hung sidecar costs one timeout, not one per spawn.
 * Results are deep copies (KubeSpawner mutates what it gets).
 
 The profile list (:class:`ProfileListClient`), called by KubeSpawner at every
@@ -45,11 +48,14 @@ render of the spawn form and again at every spawn:
   ``[]`` then would silently spawn with no profile.
 * The list is filtered by ``allowed_groups`` for the spawner's user; see
   :func:`filter_profile_list`. If nothing is left, it raises ``HTTPError(403)``.
+* At spawn time, options that pick a profile, choice or value the user may
+  not use (or that does not exist) are refused with ``HTTPError(400)``
+  naming them, not left to fail in KubeSpawner with a ``KeyError``.
 
 The defaults (:class:`DefaultsClient`, applied by :class:`DefaultsHook`): a
 JSON object ``{"image": ..., "default_url": ...}``, each key only when set. The
 hook sets ``spawner.image`` and ``spawner.default_url`` from it before
-KubeSpawner loads the chosen profile. With no defaults at all it does nothing:
+anything else of the spawn. With no defaults at all it does nothing:
 the hub's own config applies, and a spawn is never blocked.
 """
 
@@ -60,6 +66,7 @@ import inspect
 import json
 import logging
 import os
+import re
 import tempfile
 import time
 import urllib.parse
@@ -68,6 +75,7 @@ from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.web import HTTPError
 
 __all__ = [
+    "DEFAULT_URL",
     "DefaultsClient",
     "DefaultsHook",
     "FeedClient",
@@ -76,6 +84,7 @@ __all__ = [
     "defaults_url_for",
     "filter_profile_list",
     "setup",
+    "unavailable_option",
     "validate_defaults",
     "validate_profile_list",
 ]
@@ -94,6 +103,15 @@ STATE_INVALID = "invalid"  # 200 with a body that is not usable
 STATE_ERROR = "error"  # anything unexpected while fetching
 
 CACHE_FORMAT = 1
+
+#: The feed of the sidecar in the same pod: its feed listener on the pod's
+#: loopback, which answers without a login (the public listener does not).
+DEFAULT_URL = "http://127.0.0.1:10102/services/hubprofiles/profile_list"
+
+#: Seconds during which a feed that just failed is not waited for (the
+#: circuit breaker): calls serve the last good answer at once, and one
+#: request at a time asks the sidecar again in the background.
+DEFAULT_RETRY_INTERVAL = 30.0
 
 #: The keys of the defaults that :class:`DefaultsHook` sets on the spawner
 #: (they are trait names of KubeSpawner). Other keys are ignored, so that a
@@ -246,7 +264,18 @@ class FeedClient:
         fallback. A value that is not usable raises ValueError here, at hub
         start; a file is read when it is first needed.
     :param log: a ``logging.Logger``; default ``JupyterHub.hubprofiles``.
-    :param headers: extra request headers, e.g. ``{"Authorization": "token ..."}``.
+    :param headers: extra request headers.
+    :param token: a hubprofiles API token, sent as ``Authorization: token
+        <token>``: for a hub that reads the sidecar's public listener from
+        elsewhere. The feed listener in the same pod needs none.
+    :param retry_interval: seconds of the circuit breaker. After a failed
+        request (no answer, a timeout, an error status other than 503
+        nothing published, an unusable body) calls do not wait for the sidecar for this long: they serve the
+        last good answer at once. The first call after the interval starts
+        one request in the background (and waits for it only when there is
+        nothing at all to serve); until one succeeds, a failing sidecar
+        gets one request per interval. ``0`` turns the breaker off: every
+        call waits for its own request, as before.
 
     One client serves the whole hub: copying it (traitlets deep-copies config
     values onto each spawner) returns the same object.
@@ -274,12 +303,31 @@ class FeedClient:
     #: the info line for a new answer: revision, summary, URL
     announce = "hubprofiles: serving revision %s (%s) from %s"
 
-    def __init__(self, url, *, timeout=2.0, cache_path=None, fallback=None, log=None, headers=None):
+    def __init__(
+        self,
+        url,
+        *,
+        timeout=2.0,
+        cache_path=None,
+        fallback=None,
+        log=None,
+        headers=None,
+        token=None,
+        retry_interval=DEFAULT_RETRY_INTERVAL,
+    ):
         self.url = url
         self.timeout = float(timeout)
+        self.retry_interval = float(retry_interval)
+        if self.retry_interval < 0:
+            raise ValueError("hubprofiles retry_interval must be 0 (no circuit breaker) or more, not %r" % retry_interval)
         self.cache_path = os.fspath(cache_path) if cache_path else None
         self.log = log or logging.getLogger(DEFAULT_LOGGER)
         self.headers = dict(headers or {})
+        if token:
+            self.headers["Authorization"] = "token %s" % token
+        # The circuit breaker: None while the feed answers; after a failure,
+        # the monotonic time from which one request may ask again.
+        self._retry_at = None
 
         self.state = None
         self.etag = None
@@ -315,6 +363,12 @@ class FeedClient:
     def __repr__(self):
         return "<%s %s state=%s revision=%s>" % (type(self).__name__, self.url, self.state, self.revision)
 
+    @property
+    def retry_at(self):
+        """While the circuit breaker is open, the ``time.monotonic()`` from
+        which the next call asks the sidecar again; None while it is closed."""
+        return self._retry_at
+
     # -- what a subclass says about its feed --------------------------------
 
     def _problem(self, data, revision):
@@ -338,7 +392,15 @@ class FeedClient:
         back to the last good answer and to the fallback.
         """
         await self._cold_start()
-        await self._refresh()
+        if self._retry_at is None:
+            await self._refresh()
+        else:
+            # The breaker is open: the sidecar failed a moment ago. Serve what
+            # there is without waiting; once the interval is over, ask again
+            # with one request (shared, in the background).
+            probe = self._request() if time.monotonic() >= self._retry_at else None
+            if probe is not None and self._data is None and await self._load_fallback() is None:
+                await asyncio.shield(probe)  # nothing to serve: worth the wait
         data = self._data
         if data is None:
             data = await self._load_fallback()
@@ -361,12 +423,16 @@ class FeedClient:
         Concurrent calls (many users opening the form at once) share one
         request; a caller that is cancelled does not cancel it for the others.
         """
+        await asyncio.shield(self._request())
+
+    def _request(self):
+        """The request in flight, started if there is none: one at a time."""
         loop = asyncio.get_running_loop()
         task = self._inflight
         if task is None or task.done() or task.get_loop() is not loop:
             task = loop.create_task(self._fetch_safely())
             self._inflight = task
-        await asyncio.shield(task)
+        return task
 
     async def _fetch_safely(self):
         try:
@@ -443,9 +509,17 @@ class FeedClient:
             self.log.info("hubprofiles: %s answers again (revision %s)", self.url, self.revision or "?")
         self.state = STATE_OK
         self.source = "hubprofiles"
+        self._retry_at = None
 
     def _failed(self, state, detail):
-        """Record a failure; warn only when the state changes."""
+        """Record a failure, open the breaker; warn only when the state changes.
+
+        "Nothing published" does not open the breaker: it is a quick, sure
+        answer, and the first publication should reach the form at once.
+        """
+        breaks = self.retry_interval > 0 and state != STATE_NOTHING_PUBLISHED
+        if breaks:
+            self._retry_at = time.monotonic() + self.retry_interval
         if state == self.state:
             self.log.debug("hubprofiles: still %s: %s", state, detail)
             return
@@ -456,6 +530,8 @@ class FeedClient:
             serving = "the fallback %s" % self.noun
         else:
             serving = self.without_data
+        if breaks:
+            serving += " without waiting for it; asking again every %g s" % self.retry_interval
         self.log.warning(
             "hubprofiles: cannot use %s (%s: %s); serving %s", self.url, state, detail, serving
         )
@@ -572,12 +648,11 @@ class ProfileListClient(FeedClient):
         fallback=None,
         filter_groups=True,
         admins_see_all=True,
-        log=None,
-        headers=None,
+        **kwargs
     ):
         self.filter_groups = filter_groups
         self.admins_see_all = admins_see_all
-        super().__init__(url, timeout=timeout, cache_path=cache_path, fallback=fallback, log=log, headers=headers)
+        super().__init__(url, timeout=timeout, cache_path=cache_path, fallback=fallback, **kwargs)
 
     def _problem(self, data, revision):
         if data == [] and revision is None:
@@ -605,7 +680,16 @@ class ProfileListClient(FeedClient):
                 "list (%s) and there is no cached or fallback list. Try again in a minute; "
                 "tell a hub admin if this lasts." % (self.url, self.state or "not asked"),
             )
-        return self._for_user(profiles, spawner)
+        result = self._for_user(profiles, spawner)
+        if _spawning(spawner):
+            # KubeSpawner's load_user_options is asking, with the options of
+            # this spawn already in spawner.user_options. It would index the
+            # list with them and fail with a bare KeyError (a 500) on a
+            # choice that is hidden from the user or does not exist.
+            problem = unavailable_option(result, getattr(spawner, "user_options", None))
+            if problem:
+                raise HTTPError(400, "%s", problem)
+        return result
 
     def _for_user(self, profiles, spawner):
         """A deep copy of ``profiles``, filtered for ``spawner.user``."""
@@ -624,6 +708,78 @@ class ProfileListClient(FeedClient):
                 % (name, ", ".join(sorted(groups)) or "none"),
             )
         return result
+
+
+def unavailable_option(profiles, user_options):
+    """Why ``user_options`` pick something ``profiles`` does not offer, or None.
+
+    ``profiles`` is the list as the user may see it (filtered by group), and
+    ``user_options`` what a spawn asks for (from the form, or as JSON through
+    the REST API): ``{"profile": slug, "<option>": choice,
+    "<option>--unlisted-choice": value}``. A profile, a choice or a value of
+    one's own that is hidden from the user gets the same answer as one that
+    does not exist, so the message tells nothing about what others can use.
+    Only what KubeSpawner would trip over is checked; other keys are its
+    business (it ignores them).
+    """
+    if not profiles or not isinstance(user_options, dict) or not user_options:
+        return None
+    slug = user_options.get("profile")
+    if slug:
+        slugs = [p.get("slug") for p in profiles]
+        if not isinstance(slug, str):
+            return "The profile to start must be a string, not %s." % type(slug).__name__
+        matches = [p for p in profiles if p.get("slug") == slug]
+        if not matches:
+            if not all(isinstance(x, str) for x in slugs):
+                return None  # KubeSpawner makes the missing slugs; it decides
+            return "There is no server profile %r that you can start. You can start: %s." % (
+                slug,
+                ", ".join(slugs),
+            )
+        profile = matches[0]
+    else:
+        # As KubeSpawner: the default profile, else the first one.
+        profile = next((p for p in profiles if p.get("default")), profiles[0])
+    name = profile.get("display_name") or profile.get("slug")
+    options = profile.get("profile_options")
+    for key, option in (options.items() if isinstance(options, dict) else ()):
+        if not isinstance(option, dict):
+            continue
+        label = "option %r (%s) of the profile %r" % (key, option.get("display_name") or key, name)
+        own = user_options.get(key + "--unlisted-choice")
+        choice = user_options.get(key)
+        if own:
+            unlisted = option.get("unlisted_choice")
+            if not (isinstance(unlisted, dict) and unlisted.get("enabled")):
+                return "A value of your own for the %s is not available to you." % label
+            if not isinstance(own, str):
+                return "Your own value for the %s must be a string, not %s." % (label, type(own).__name__)
+            regex = unlisted.get("validation_regex")
+            if isinstance(regex, str) and regex:
+                try:
+                    matched = re.match(regex, own)
+                except re.error:
+                    matched = True  # hubprofiles refuses such a list; KubeSpawner decides
+                if not matched:
+                    why = unlisted.get("validation_message")
+                    return "Your own value %r for the %s is not accepted%s." % (
+                        own,
+                        label,
+                        ": %s" % why if isinstance(why, str) and why else "",
+                    )
+            continue
+        if not choice:
+            continue
+        choices = option.get("choices")
+        choices = choices if isinstance(choices, dict) else {}
+        if not isinstance(choice, str) or choice not in choices:
+            return "The choice %r of the %s is not available to you. You can pick: %s." % (
+                choice,
+                label,
+                ", ".join(choices) or "nothing but a value of your own",
+            )
+    return None
 
 
 class DefaultsClient(FeedClient):
@@ -648,8 +804,8 @@ class DefaultsClient(FeedClient):
     without_data = "nothing: servers start with the hub's own image and default_url until it answers"
     empty = {}
 
-    def __init__(self, url, *, timeout=2.0, cache_path=None, fallback=None, log=None, headers=None):
-        super().__init__(url, timeout=timeout, cache_path=cache_path, fallback=fallback, log=log, headers=headers)
+    def __init__(self, url, *, timeout=2.0, cache_path=None, fallback=None, **kwargs):
+        super().__init__(url, timeout=timeout, cache_path=cache_path, fallback=fallback, **kwargs)
         self._apply_problems = set()  # trait errors already logged
 
     def _problem(self, data, revision):
@@ -697,16 +853,30 @@ class DefaultsClient(FeedClient):
 
 
 class DefaultsHook:
-    """A ``pre_spawn_hook`` that applies the hub-wide defaults, then calls
-    the hook it replaces.
+    """The hook that sets the hub-wide defaults as a spawn's base values,
+    then calls the hook it replaces. :func:`setup` makes it the
+    ``auth_state_hook``.
 
-    JupyterHub calls ``pre_spawn_hook`` before ``Spawner.start``, and
-    KubeSpawner applies the chosen profile's (and choices')
-    ``kubespawner_override`` inside ``start``, so a profile that sets
-    ``image`` or ``default_url`` still wins over the defaults; a profile that
-    does not inherits them. ``previous`` (an existing hook, sync or async) is
-    called after the defaults are set, so it can still change them; its
-    errors propagate as they did before.
+    The defaults must be a base that everything else a spawn applies wins
+    over. JupyterHub's ``User.spawn`` runs, in this order: the
+    ``auth_state_hook``; then (5.1 and newer) the ``group_overrides`` and
+    ``apply_user_options``; then the ``pre_spawn_hook``; then
+    ``Spawner.start``, where KubeSpawner applies the chosen profile's and
+    choices' ``kubespawner_override``. The ``auth_state_hook`` is the one
+    place that comes before all of them in JupyterHub 3, 4 and 5: set there,
+    the defaults replace only the hub's configured ``image`` and
+    ``default_url``. (As a ``pre_spawn_hook`` they overwrote JupyterHub 5's
+    group overrides and ``apply_user_options``.)
+
+    JupyterHub 5 also runs the ``auth_state_hook`` before it renders the
+    spawn form; the hook then does nothing (the spawner is not starting, see
+    :func:`_spawning`), so the form does not wait for the defaults.
+
+    ``previous`` (an existing hook, sync or async) is called after the
+    defaults are set, with the same arguments, so it can still change them;
+    its errors propagate as they did before. The hook also works as a
+    ``pre_spawn_hook`` (called with the spawner alone), as in earlier
+    versions of this module.
 
     :param client: a :class:`DefaultsClient`.
     :param previous: the hook that was configured before, or None.
@@ -725,10 +895,11 @@ class DefaultsHook:
     def __repr__(self):
         return "<DefaultsHook %r previous=%r>" % (self.client, self.previous)
 
-    async def __call__(self, spawner):
-        await self.client.apply(spawner)
+    async def __call__(self, spawner, *args):
+        if getattr(spawner, "_start_pending", None) is not False:
+            await self.client.apply(spawner)
         if self.previous is not None:
-            result = self.previous(spawner)
+            result = self.previous(spawner, *args)
             if inspect.isawaitable(result):
                 await result
 
@@ -795,7 +966,7 @@ def defaults_url_for(url):
 
 def setup(
     c,
-    url,
+    url=DEFAULT_URL,
     *,
     defaults_url=None,
     defaults_cache_path=None,
@@ -807,26 +978,29 @@ def setup(
     and the hub-wide defaults.
 
     * ``c.KubeSpawner.profile_list`` becomes a :class:`ProfileListClient` of
-      ``url``; ``kwargs`` go to it.
+      ``url`` (by default :data:`DEFAULT_URL`, the feed listener of the
+      sidecar in the same pod); ``kwargs`` go to it (``timeout``,
+      ``cache_path``, ``fallback``, ``token``, ``retry_interval``, ...).
     * With ``skip_empty_form`` (the default), ``c.KubeSpawner.options_form``
       becomes a :class:`SpawnForm`, so that a hub with no profiles shows no
       form, unless ``options_form`` is configured already (then it is left
       alone).
-    * ``c.KubeSpawner.pre_spawn_hook`` becomes a :class:`DefaultsHook` of a
+    * ``c.KubeSpawner.auth_state_hook`` becomes a :class:`DefaultsHook` of a
       :class:`DefaultsClient` of ``defaults_url``, which calls the hook
-      configured before (``c.KubeSpawner.pre_spawn_hook``, else
-      ``c.Spawner.pre_spawn_hook``) after applying the defaults. Call
-      ``setup`` after assigning your own hook; a hook assigned later replaces
-      this one. ``defaults_url=None`` derives it from ``url`` (see
+      configured before (``c.KubeSpawner.auth_state_hook``, else
+      ``c.Spawner.auth_state_hook``) after applying the defaults. Call
+      ``setup`` after assigning your own ``auth_state_hook``; one assigned
+      later replaces this one. ``pre_spawn_hook`` is left alone.
+      ``defaults_url=None`` derives it from ``url`` (see
       :func:`defaults_url_for`); ``defaults_url=False`` installs no hook.
-      The client shares ``timeout``, ``log`` and ``headers`` with the list's;
-      its cache is ``defaults_cache_path``, by default next to ``cache_path``
-      (``x.json`` gives ``x.defaults.json``); ``defaults_fallback`` is its
-      fallback.
+      The client shares ``timeout``, ``log``, ``headers`` (and the token)
+      and ``retry_interval`` with the list's; its cache is
+      ``defaults_cache_path``, by default next to ``cache_path`` (``x.json``
+      gives ``x.defaults.json``); ``defaults_fallback`` is its fallback.
 
     ``c`` is the config object of ``jupyterhub_config.py``. Returns the
     :class:`ProfileListClient`; the :class:`DefaultsHook` is
-    ``c.KubeSpawner.pre_spawn_hook`` and its client is ``.client``.
+    ``c.KubeSpawner.auth_state_hook`` and its client is ``.client``.
     """
     client = ProfileListClient(url, **kwargs)
     c.KubeSpawner.profile_list = client
@@ -852,12 +1026,13 @@ def setup(
             cache_path=defaults_cache_path,
             fallback=defaults_fallback,
             log=client.log,
-            headers=client.headers,
+            headers=client.headers,  # with the token's Authorization, if any
+            retry_interval=client.retry_interval,
         )
-        previous = _configured(c, "pre_spawn_hook")
+        previous = _configured(c, "auth_state_hook")
         if isinstance(previous, DefaultsHook):  # setup() called twice
             previous = previous.previous
-        c.KubeSpawner.pre_spawn_hook = DefaultsHook(defaults, previous)
+        c.KubeSpawner.auth_state_hook = DefaultsHook(defaults, previous)
     return client
 
 
@@ -868,6 +1043,17 @@ def _configured(c, name):
         if section in c and name in c[section]:
             return c[section][name]
     return None
+
+
+def _spawning(spawner):
+    """Whether JupyterHub is starting ``spawner`` right now.
+
+    ``User.spawn`` sets the spawner's ``_start_pending`` before it runs
+    the hooks and ``start`` and clears it after (JupyterHub 3.0 and 5.5.0, read); it
+    is False while the spawn form is rendered. A private attribute, but the
+    only sign of it a hook or a profile_list callable gets.
+    """
+    return getattr(spawner, "_start_pending", None) is True
 
 
 def _spawner_name(spawner):
