@@ -396,4 +396,3 @@ func etag(t *testing.T, r *response) string {
 	}
 	return e
 }
-
