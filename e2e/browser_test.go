@@ -30,6 +30,7 @@ import (
 	"github.com/jupyterhub/hubprofiles/auth"
 	"github.com/jupyterhub/hubprofiles/edit"
 	"github.com/jupyterhub/hubprofiles/infra"
+	"github.com/jupyterhub/hubprofiles/internal/browser"
 	"github.com/jupyterhub/hubprofiles/internal/testhub"
 	"github.com/jupyterhub/hubprofiles/internal/testregistry"
 	"github.com/jupyterhub/hubprofiles/profilelist"
@@ -39,8 +40,7 @@ import (
 )
 
 const (
-	prefix   = "/services/hubprofiles/"
-	chromium = "/usr/bin/chromium"
+	prefix = "/services/hubprofiles/"
 	// The desktop window of the journey, and the narrow one of step 9.
 	width, height = 1280, 900
 	narrow        = 420
@@ -175,28 +175,10 @@ func startEnv(t *testing.T) *env {
 	return &env{hub: hub, reg: reg, ed: ed, home: hub.PublicURL + prefix, seedRev: seed.Revision.ID, seedRefs: refs}
 }
 
-// startBrowser starts headless Chromium with the journey's flags.
+// startBrowser starts headless Chromium with the journey's window size.
 func startBrowser(t *testing.T) context.Context {
 	t.Helper()
-	if _, err := os.Stat(chromium); err != nil {
-		t.Fatalf("Chromium is not installed (%v): apt-get install -y --no-install-recommends chromium (or scripts/install-deps)", err)
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium),
-		chromedp.Flag("headless", true), chromedp.Flag("no-sandbox", true), chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true), chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.WindowSize(width, height),
-	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelA)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(cancel)
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height)); err != nil {
-		t.Fatalf("starting Chromium: %v", err)
-	}
-	return ctx
+	return browser.Start(t, width, height)
 }
 
 // byID selects an element by an id that is not a CSS identifier (the

@@ -3,13 +3,15 @@ package kubespawner
 // Differential tests of the ports in this package against the real engines
 // they reproduce: CPython's re and str.format_map and JupyterHub 5.5.0's
 // ByteSpecification (Debian's /usr/bin/python3, with JupyterHub from
-// ../shared/upstream), and the JavaScript RegExp v-flag parser (Node, V8).
+// ../shared/upstream), and the JavaScript RegExp v-flag parser of Debian's
+// Chromium.
 // Inputs are the corpus's own values, mutations of them, and random inputs
 // from a fixed seed, so a failure is reproducible. Every disagreement fails
 // the test, except the deliberate differences listed in each test.
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -18,7 +20,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/chromedp/chromedp"
+
+	"github.com/jupyterhub/hubprofiles/internal/browser"
 	"github.com/jupyterhub/hubprofiles/internal/corpus"
 )
 
@@ -77,14 +83,9 @@ json.dump({
 }, sys.stdout)
 `
 
-// nodeEngine compiles each pattern as a browser compiles a pattern attribute:
-// a JavaScript RegExp with the v flag.
-const nodeEngine = `
-const fs = require("fs");
-const rxs = JSON.parse(fs.readFileSync(0, "utf8"));
-const out = rxs.map((rx) => { try { new RegExp(rx, "v"); return null; } catch (e) { return String(e.message); } });
-process.stdout.write(JSON.stringify({version: process.version, results: out}));
-`
+// browserEngine compiles each pattern in JSON-array RXS as a browser compiles
+// a pattern attribute: a JavaScript RegExp with the v flag.
+const browserEngine = `(() => RXS.map((rx) => { try { new RegExp(rx, "v"); return null; } catch (e) { return String(e.message); } }))()`
 
 type pyAnswer struct {
 	OK  *string `json:"ok"`
@@ -242,13 +243,10 @@ func TestPythonRegexMatchesCPython(t *testing.T) {
 	t.Logf("compared %d patterns (%d from the corpus): %d mismatches", len(inputs), len(corpusRx), mismatches)
 }
 
-// TestJSRegexMatchesV8 compares checkJSRegex with V8's RegExp(rx, "v").
-//
-// Node 20's V8 predates two additions that browsers of 2024+ and this port
-// accept: group modifiers ((?i:...), ES2025) and duplicate named groups in
-// different alternatives (ES2025). Patterns using them are left out; the
-// validator warns about modifiers for older browsers.
-func TestJSRegexMatchesV8(t *testing.T) {
+// TestJSRegexMatchesChromium compares checkJSRegex with the browser itself:
+// Debian's Chromium, which users' spawn forms run in, compiling each pattern
+// with RegExp(rx, "v").
+func TestJSRegexMatchesChromium(t *testing.T) {
 	rng := rand.New(rand.NewPCG(15, 3))
 	corpusRx := corpusStrings(t, "validation_regex")
 	inputs := append([]string(nil), corpusRx...)
@@ -258,36 +256,37 @@ func TestJSRegexMatchesV8(t *testing.T) {
 	for i := 0; i < 6000; i++ {
 		inputs = append(inputs, randomFrom(rng, regexPieces, 8))
 	}
-	var kept []string
-	for _, rx := range inputs {
-		var facts regexFacts
-		_ = checkJSRegex(rx, &facts)
-		if facts.modifiers || strings.Count(rx, "<n>") > 1 {
-			continue
-		}
-		kept = append(kept, rx)
+	list, err := json.Marshal(inputs)
+	if err != nil {
+		t.Fatal(err)
 	}
-	var res struct {
-		Version string    `json:"version"`
-		Results []*string `json:"results"`
+	ctx := browser.Start(t, 800, 600)
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	version, err := chromedp.Run(ctx, chromedp.Evaluate[string](`navigator.userAgent`))
+	if err != nil {
+		t.Fatalf("Chromium: %v", err)
 	}
-	runEngine(t, "/usr/bin/node", []string{"-e", nodeEngine}, kept, &res)
-	if len(res.Results) != len(kept) {
-		t.Fatalf("node answered %d of %d", len(res.Results), len(kept))
+	results, err := chromedp.Run(ctx, chromedp.Evaluate[[]*string](strings.Replace(browserEngine, "RXS", string(list), 1)))
+	if err != nil {
+		t.Fatalf("Chromium: %v", err)
+	}
+	if len(results) != len(inputs) {
+		t.Fatalf("Chromium answered %d of %d", len(results), len(inputs))
 	}
 	mismatches := 0
-	for i, rx := range kept {
+	for i, rx := range inputs {
 		var facts regexFacts
 		goErr := checkJSRegex(rx, &facts)
-		js := res.Results[i]
+		js := results[i]
 		if (goErr == nil) != (js == nil) {
 			mismatches++
 			if mismatches <= 15 {
-				t.Errorf("regex %q: Go says %v, V8 (Node %s) says %v", rx, errText(goErr), res.Version, strText(js))
+				t.Errorf("regex %q: Go says %v, Chromium says %v", rx, errText(goErr), strText(js))
 			}
 		}
 	}
-	t.Logf("compared %d patterns with Node %s (%d left out for ES2025 syntax): %d mismatches", len(kept), res.Version, len(inputs)-len(kept), mismatches)
+	t.Logf("compared %d patterns with %s: %d mismatches", len(inputs), version, mismatches)
 }
 
 var formatPieces = []string{
