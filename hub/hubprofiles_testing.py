@@ -176,19 +176,25 @@ class Sidecar:
     empty database serves 503 nothing-published.
     """
 
-    def __init__(self, data_dir, dev=True, port=None):
+    def __init__(self, data_dir, dev=True, port=None, feed_port=None):
         self.data_dir = str(data_dir)
         self.dev = dev
         self.port = port or free_port()
         self.base = "http://127.0.0.1:%d/" % self.port
-        self.url = self.base + "profile_list"
-        self.defaults_url = self.base + "defaults"
+        # The hub reads the feeds on the feed listener (no login), as the
+        # chart's module does on 127.0.0.1:10102; the public listener wants
+        # a viewer for them outside dev mode.
+        self.feed_port = feed_port or free_port()
+        self.feed_base = "http://127.0.0.1:%d/" % self.feed_port
+        self.url = self.feed_base + "profile_list"
+        self.defaults_url = self.feed_base + "defaults"
         self.proc = None
         self.log_path = os.path.join(self.data_dir, "hubprofiles-%d.log" % self.port)
 
     def start(self, timeout=15):
         os.makedirs(self.data_dir, exist_ok=True)
-        args = [binary(), "serve", "--listen", "127.0.0.1:%d" % self.port, "--prefix", "/", "--data-dir", self.data_dir]
+        args = [binary(), "serve", "--listen", "127.0.0.1:%d" % self.port, "--feed-listen", "127.0.0.1:%d" % self.feed_port,
+                "--prefix", "/", "--data-dir", self.data_dir]
         if self.dev:
             args.insert(2, "--dev")
         self._log = open(self.log_path, "ab")
@@ -227,7 +233,7 @@ class Sidecar:
 
     def feed_counts(self, feed="profile_list"):
         """hubprofiles_<feed>_responses_total by status code, from /metrics."""
-        status, _, body = http_get(self.base + "metrics")
+        status, _, body = http_get(self.feed_base + "metrics")
         assert status == 200, status
         counts = {}
         pattern = r'^hubprofiles_%s_responses_total\{code="(\d+)"\} (\S+)$' % feed

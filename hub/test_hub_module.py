@@ -64,8 +64,8 @@ class Base(unittest.IsolatedAsyncioTestCase):
         handler.emit = self.records.append
         self.logger.addHandler(handler)
 
-    def sidecar(self, dev=True, data_dir=None, port=None):
-        s = Sidecar(data_dir or os.path.join(self.tmp.path, "data"), dev=dev, port=port)
+    def sidecar(self, dev=True, data_dir=None, port=None, feed_port=None):
+        s = Sidecar(data_dir or os.path.join(self.tmp.path, "data"), dev=dev, port=port, feed_port=feed_port)
         self.addCleanup(s.stop)
         return s.start()
 
@@ -182,7 +182,7 @@ class OutageTests(Base):
         self.assertIn("last good list", warnings[0])
 
         # Back on the same port and database: the same revision, so 304.
-        self.sidecar(data_dir=side.data_dir, port=side.port)
+        self.sidecar(data_dir=side.data_dir, port=side.port, feed_port=side.feed_port)
         self.assertEqual(await client(fake_spawner()), good)
         self.assertEqual((client.state, client.last_status), ("ok", 304))
         self.assertTrue(any("answers again" in m for m in self.infos()), self.infos())
@@ -600,7 +600,7 @@ class DefaultsFeedTests(Base):
         self.assertEqual(len(warnings), 1, warnings)
         self.assertIn("the last good defaults", warnings[0])
 
-        self.sidecar(data_dir=side.data_dir, port=side.port)
+        self.sidecar(data_dir=side.data_dir, port=side.port, feed_port=side.feed_port)
         self.assertEqual(await client(), SERVED)
         self.assertEqual((client.state, client.last_status), ("ok", 304))
 

@@ -138,9 +138,14 @@ func Connect(url string) (*Store, error) {
 // needs it once the database answers). It is safe to run again.
 func (s *Store) Migrate(ctx context.Context) error { return s.migrate(ctx) }
 
-// Ping checks that the database answers a query.
+// Ping checks that the database answers a query. On SQLite the query reads
+// the file (its schema), so that a locked or unreadable file fails it.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.db.WithContext(ctx).Exec("SELECT 1").Error; err != nil {
+	q := "SELECT 1"
+	if s.dialect == DialectSQLite {
+		q = "SELECT count(*) FROM sqlite_master"
+	}
+	if err := s.db.WithContext(ctx).Exec(q).Error; err != nil {
 		return fmt.Errorf("store: %s database: %w", s.dialect, err)
 	}
 	return nil
