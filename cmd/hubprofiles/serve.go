@@ -109,7 +109,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if feedAddr == "off" {
 		feedAddr = ""
 	}
-	if feedAddr != "" && feedAddr == addr {
+	if _, port, _ := net.SplitHostPort(feedAddr); feedAddr != "" && feedAddr == addr && port != "0" {
 		return &exitError{code: 2, msg: fmt.Sprintf("--feed-listen %q is also --listen: the feed listener serves without login, so it needs an address of its own", feedAddr)}
 	}
 	p := *prefix
