@@ -43,8 +43,8 @@ func (s *Server) start(ctx context.Context) {
 	}
 }
 
-// connect checks the database, prepares it if that has not succeeded yet,
-// and loads the live list. An error means the database is not usable; a
+// connect checks the database, prepares it (again after an outage: a
+// config change made meanwhile is recorded then), and loads the live list. An error means the database is not usable; a
 // live list that cannot be loaded from a database that answers is logged,
 // not an outage (writes can fix it).
 func (s *Server) connect(ctx context.Context) error {
@@ -53,12 +53,11 @@ func (s *Server) connect(ctx context.Context) error {
 	if err := s.opts.Editor.Store().Ping(ctx); err != nil {
 		return err
 	}
-	if !s.prepared.Load() && s.opts.Prepare != nil {
+	if s.opts.Prepare != nil {
 		if err := s.opts.Prepare(ctx); err != nil {
 			return err
 		}
 	}
-	s.prepared.Store(true)
 	if err := s.Refresh(ctx); err != nil {
 		if perr := s.opts.Editor.Store().Ping(ctx); perr != nil {
 			return perr

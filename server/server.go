@@ -56,8 +56,9 @@ type Options struct {
 	Log    *slog.Logger
 
 	// Prepare readies the database once it answers: migrations, recording
-	// the infrastructure config. New runs it; while it fails the server
-	// runs degraded and tries again, with backoff, until it succeeds. nil:
+	// the infrastructure config. New runs it, and so does every
+	// reconnection after an outage, so it must be idempotent; while it
+	// fails the server runs degraded and tries again, with backoff. nil:
 	// the store is ready.
 	Prepare func(ctx context.Context) error
 	// FeedCopy is the file that keeps the live feed on disk, rewritten at
@@ -80,9 +81,8 @@ type Server struct {
 	refresh sync.Mutex // one Refresh at a time, so an older list never replaces a newer one
 	metrics *metrics
 
-	db       atomic.Pointer[outage] // nil while the database answers
-	prepared atomic.Bool            // Prepare succeeded
-	kick     chan struct{}          // asks Watch to check the database now
+	db   atomic.Pointer[outage] // nil while the database answers
+	kick chan struct{}          // asks Watch to check the database now
 }
 
 // feed is what profile_list serves: the live revision's bytes.
