@@ -48,11 +48,16 @@ func (s *Server) start(ctx context.Context) {
 // live list that cannot be loaded from a database that answers is logged,
 // not an outage (writes can fix it).
 func (s *Server) connect(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
-	defer cancel()
-	if err := s.opts.Editor.Store().Ping(ctx); err != nil {
+	// A short first question: a database host that drops packets must not
+	// hold up the start (the listeners open after New) for long.
+	pctx, pcancel := context.WithTimeout(ctx, pingTimeout)
+	err := s.opts.Editor.Store().Ping(pctx)
+	pcancel()
+	if err != nil {
 		return err
 	}
+	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	defer cancel()
 	if s.opts.Prepare != nil {
 		if err := s.opts.Prepare(ctx); err != nil {
 			return err
