@@ -8,8 +8,11 @@ FUZZTIME ?= 30s
 run:
 	$(GO) run ./cmd/hubprofiles --dev
 
+# VERSION is what hubprofiles_build_info reports (default: git describe).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+
 build:
-	CGO_ENABLED=0 $(GO) build -o bin/hubprofiles ./cmd/hubprofiles
+	CGO_ENABLED=0 $(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/hubprofiles ./cmd/hubprofiles
 
 deps:
 	./scripts/install-deps

@@ -52,11 +52,14 @@ const matrixConfig = accessConfig + `nodeGroups:
 // routeSpecs classifies every route the server registers. A route missing
 // here fails TestAuthorizationMatrix, so a new route cannot escape it.
 var routeSpecs = map[string]routeSpec{
-	"GET /services/hubprofiles":                        {public, "/services/hubprofiles", nil, nil, http.StatusMovedPermanently, ""},
-	"GET /services/hubprofiles/":                       {page, "", nil, nil, 200, ""},
-	"GET /services/hubprofiles/profile_list":           {public, "profile_list", nil, nil, 200, ""},
+	"GET /services/hubprofiles":  {public, "/services/hubprofiles", nil, nil, http.StatusMovedPermanently, ""},
+	"GET /services/hubprofiles/": {page, "", nil, nil, 200, ""},
+	// The hub reads the feeds on the feed listener (server.FeedHandler,
+	// no login); on this, the public listener, they need a viewer.
+	"GET /services/hubprofiles/profile_list":           {read, "profile_list", nil, nil, 200, ""},
+	"GET /services/hubprofiles/defaults":               {read, "defaults", nil, nil, 200, ""},
 	"GET /services/hubprofiles/healthz":                {public, "healthz", nil, nil, 200, ""},
-	"GET /services/hubprofiles/metrics":                {public, "metrics", nil, nil, 200, ""},
+	"GET /services/hubprofiles/metrics":                {read, "metrics", nil, nil, 200, ""},
 	"GET /services/hubprofiles/api/v1/openapi.yaml":    {public, "api/v1/openapi.yaml", nil, nil, 200, ""},
 	"GET /services/hubprofiles/api/v1/me":              {read, "api/v1/me", nil, nil, 200, ""},
 	"GET /services/hubprofiles/api/v1/catalog":         {read, "api/v1/catalog", nil, nil, 200, ""},
@@ -113,7 +116,7 @@ func uiPage(path string) bool {
 	switch {
 	case !under || rest == "" || strings.HasPrefix(rest, "api/v1/"):
 		return false
-	case rest == "profile_list" || rest == "healthz" || rest == "metrics" || rest == "login" || rest == "oauth_callback" || rest == "logout":
+	case rest == "profile_list" || rest == "defaults" || rest == "healthz" || rest == "metrics" || rest == "login" || rest == "oauth_callback" || rest == "logout":
 		return false
 	}
 	return true
@@ -215,7 +218,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 }
 
-// TestProfileListRevisionNeedsViewer: the feed is public, ?revision= is not.
+// TestProfileListRevisionNeedsViewer: on the public listener the feed and
+// ?revision= need a viewer.
 func TestProfileListRevisionNeedsViewer(t *testing.T) {
 	c := newMatrixFixture(t)
 	for _, tc := range []struct {
@@ -224,7 +228,7 @@ func TestProfileListRevisionNeedsViewer(t *testing.T) {
 		rev    string
 	}{
 		{"anonymous", http.StatusUnauthorized, ""},
-		{"nobody", http.StatusUnauthorized, ""},
+		{"nobody", http.StatusForbidden, ""},
 		{"viewer", http.StatusOK, "3"},
 		{"dev", http.StatusOK, "3"},
 	} {
@@ -232,19 +236,24 @@ func TestProfileListRevisionNeedsViewer(t *testing.T) {
 		if r.Status != tc.status || r.Header.Get("X-Hubprofiles-Revision") != tc.rev {
 			t.Errorf("%s: status %d revision %q, want %d %q", tc.who, r.Status, r.Header.Get("X-Hubprofiles-Revision"), tc.status, tc.rev)
 		}
-		if tc.status == http.StatusUnauthorized {
+		switch tc.status {
+		case http.StatusUnauthorized:
 			errorOf(t, r, http.StatusUnauthorized, "unauthorized")
+		case http.StatusForbidden:
+			errorOf(t, r, http.StatusForbidden, "forbidden")
 		}
-		// The plain feed is public for everyone.
-		if r := c.do(http.MethodGet, "profile_list", nil, "X-Test-As", tc.who); r.Status != http.StatusOK || r.Header.Get("X-Hubprofiles-Revision") != "2" {
-			t.Errorf("%s: profile_list %d revision %q, want 200 2", tc.who, r.Status, r.Header.Get("X-Hubprofiles-Revision"))
+		// The plain feed: the same people, the live revision.
+		r = c.do(http.MethodGet, "profile_list", nil, "X-Test-As", tc.who)
+		if want := map[int]string{http.StatusOK: "2"}[tc.status]; r.Status != tc.status || r.Header.Get("X-Hubprofiles-Revision") != want {
+			t.Errorf("%s: profile_list %d revision %q, want %d %q", tc.who, r.Status, r.Header.Get("X-Hubprofiles-Revision"), tc.status, want)
 		}
 	}
 }
 
 // TestAnonymous: with auth.Anonymous (a server outside dev mode before
-// JupyterHub login exists) the API answers 401 to reads and writes, and
-// KubeSpawner still gets its list.
+// JupyterHub login exists) the public listener answers 401 to everything
+// but healthz and the API description; KubeSpawner reads its list on the
+// feed listener (server's tests).
 func TestAnonymous(t *testing.T) {
 	c := newTestServer(t, as(auth.Anonymous{}))
 	ctx := context.Background()
@@ -273,6 +282,9 @@ func TestAnonymous(t *testing.T) {
 		{http.MethodPost, "api/v1/revisions/1/publish", nil},
 		{http.MethodPut, "api/v1/catalog", `{"schema_version": 1}`},
 		{http.MethodGet, "profile_list?revision=1", nil},
+		{http.MethodGet, "profile_list", nil},
+		{http.MethodGet, "defaults", nil},
+		{http.MethodGet, "metrics", nil},
 	} {
 		errorOf(t, c.do(tc.method, tc.path, tc.body), http.StatusUnauthorized, "unauthorized")
 	}
@@ -281,11 +293,7 @@ func TestAnonymous(t *testing.T) {
 		t.Errorf("anonymous requests published")
 	}
 
-	pl := c.get("profile_list")
-	if pl.Header.Get("X-Hubprofiles-Revision") != "1" || len(pl.JSON.([]any)) != 2 {
-		t.Errorf("profile_list for anonymous: %s", pl.Body)
-	}
-	for _, p := range []string{"healthz", "metrics", "api/v1/openapi.yaml"} {
+	for _, p := range []string{"healthz", "api/v1/openapi.yaml"} {
 		c.get(p)
 	}
 	if r := c.do(http.MethodGet, "", nil); r.Status != http.StatusUnauthorized {

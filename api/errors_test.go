@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -299,8 +300,13 @@ func TestHubUnavailable(t *testing.T) {
 	if !strings.Contains(str(openAPIDoc(t), "components", "responses", "Error", "description"), "503") {
 		t.Errorf("openapi.yaml's Error response does not document 503")
 	}
-	if r := c.do(http.MethodGet, "profile_list", nil); r.Status != http.StatusOK {
-		t.Errorf("profile_list while the hub is down: %d, want 200", r.Status)
+	// On the public listener the feed needs to know who asks; the hub's
+	// own listener does not.
+	errorOf(t, c.do(http.MethodGet, "profile_list", nil), http.StatusServiceUnavailable, "service_unavailable")
+	rec := httptest.NewRecorder()
+	c.srv.FeedHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, prefix+"profile_list", nil))
+	if rec.Code != http.StatusOK {
+		t.Errorf("profile_list on the feed listener while the hub is down: %d, want 200", rec.Code)
 	}
 	if r := c.do(http.MethodGet, "profile_list?revision=head", nil); r.Status != http.StatusServiceUnavailable {
 		t.Errorf("profile_list?revision=head while the hub is down: %d, want 503", r.Status)
@@ -309,7 +315,8 @@ func TestHubUnavailable(t *testing.T) {
 }
 
 // TestInternalErrorsHideDetails: an unexpected failure (here the database
-// going away) is a 500 whose body says nothing about it; the log does.
+// going away) is a 500 whose body says nothing about it; the log does. A
+// write finds the database gone before it starts: 503, nothing saved.
 func TestInternalErrorsHideDetails(t *testing.T) {
 	c := newTestServer(t)
 	c.seed()
@@ -320,7 +327,6 @@ func TestInternalErrorsHideDetails(t *testing.T) {
 	}{
 		{http.MethodGet, "api/v1/images", nil},
 		{http.MethodGet, "api/v1/revisions", nil},
-		{http.MethodPost, "api/v1/images", map[string]any{"slug": "x", "ref": scipyRef}},
 	} {
 		r := c.do(tc.method, tc.path, tc.body)
 		errorOf(t, r, http.StatusInternalServerError, "internal")
@@ -332,6 +338,11 @@ func TestInternalErrorsHideDetails(t *testing.T) {
 	}
 	if !strings.Contains(c.logs.String(), "api request failed") {
 		t.Errorf("the failure was not logged:\n%s", c.logs.String())
+	}
+	r := c.do(http.MethodPost, "api/v1/images", map[string]any{"slug": "x", "ref": scipyRef})
+	e := errorOf(t, r, http.StatusServiceUnavailable, "database_unavailable")
+	if !strings.Contains(e.Error.Message, "nothing was saved") || strings.Contains(string(r.Body), "sql") {
+		t.Errorf("a write without a database: %s", r.Body)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -56,6 +57,7 @@ type env struct {
 	reg      *testregistry.Registry
 	ed       *edit.Editor
 	home     string // the dashboard as the browser reaches it, through the hub's proxy
+	feedURL  string // profile_list on the feed listener, as the hub's module reads it
 	seedRev  int64  // the revision published before the journey starts
 	seedRefs map[string]string
 }
@@ -172,7 +174,10 @@ func startEnv(t *testing.T) *env {
 	phase("hubprofiles")
 	h := srv.Handler()
 	handler.Store(&h)
-	return &env{hub: hub, reg: reg, ed: ed, home: hub.PublicURL + prefix, seedRev: seed.Revision.ID, seedRefs: refs}
+	feeds := httptest.NewServer(srv.FeedHandler())
+	t.Cleanup(feeds.Close)
+	return &env{hub: hub, reg: reg, ed: ed, home: hub.PublicURL + prefix, feedURL: feeds.URL + prefix + "profile_list",
+		seedRev: seed.Revision.ID, seedRefs: refs}
 }
 
 // startBrowser starts headless Chromium with the journey's window size.
@@ -327,11 +332,11 @@ func (e *env) api(t *testing.T, token, method, path, body string, headers ...str
 	return resp.StatusCode, resp.Header, b
 }
 
-// feed fetches profile_list as KubeSpawner does (no login, through the
-// proxy) and returns the profiles' slugs and the revision served.
+// feed fetches profile_list as the hub's module does (no login, on the
+// feed listener) and returns the profiles' slugs and the revision served.
 func (e *env) feed(t *testing.T) ([]string, string) {
 	t.Helper()
-	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get(e.home + "profile_list")
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get(e.feedURL)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,15 @@
 // Package server wires the HTTP surfaces together under the service prefix:
 // the profile_list feed KubeSpawner polls, health and metrics, and the REST
 // API. It holds the live list in memory so that the feed never waits on the
-// database.
+// database, and keeps a copy of it on disk for a start without one.
+//
+// There are two handlers: Handler, for the listener the hub's proxy routes
+// to, where the feeds and metrics need a viewer's login or API token; and
+// FeedHandler, for a listener on the pod's loopback, which serves only the
+// feeds, healthz and metrics, with no login, to the hub-side module.
+//
+// The server never stops because of the database: when it cannot be
+// reached, the server runs degraded (degraded.go) and reconnects by itself.
 package server
 
 import (
@@ -12,6 +20,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,15 +54,35 @@ type Options struct {
 	// registry checks off.
 	Images *registry.Checker
 	Log    *slog.Logger
+
+	// Prepare readies the database once it answers: migrations, recording
+	// the infrastructure config. New runs it, and so does every
+	// reconnection after an outage, so it must be idempotent; while it
+	// fails the server runs degraded and tries again, with backoff. nil:
+	// the store is ready.
+	Prepare func(ctx context.Context) error
+	// FeedCopy is the file that keeps the live feed on disk, rewritten at
+	// every publication and read at a start without a database. "": none.
+	FeedCopy string
+	// RetryMin and RetryMax bound the wait between reconnection attempts
+	// (default 1 s and 30 s).
+	RetryMin, RetryMax time.Duration
+	// Version is the release from -ldflags, for hubprofiles_build_info;
+	// "" takes the module version the binary was built with.
+	Version string
 }
 
 // Server is the HTTP side of hubprofiles.
 type Server struct {
 	opts    Options
-	echo    *echo.Echo
+	echo    *echo.Echo // the public listener
+	feeds   *echo.Echo // the hub's listener: feeds, healthz, metrics only
 	live    atomic.Pointer[feed]
 	refresh sync.Mutex // one Refresh at a time, so an older list never replaces a newer one
 	metrics *metrics
+
+	db   atomic.Pointer[outage] // nil while the database answers
+	kick chan struct{}          // asks Watch to check the database now
 }
 
 // feed is what profile_list serves: the live revision's bytes.
@@ -62,6 +92,9 @@ type feed struct {
 	etag     string
 	defaults []byte // the hub-wide defaults
 	defETag  string
+	// fromCopy is when the disk copy this feed was read from was written;
+	// zero when it came from the database.
+	fromCopy time.Time
 }
 
 func etagOf(b []byte) string {
@@ -69,30 +102,36 @@ func etagOf(b []byte) string {
 	return `"` + hex.EncodeToString(sum[:16]) + `"`
 }
 
-// New builds the server and loads the live list.
+// New builds the server and loads the live list: from the database, or,
+// when that cannot be reached, from the disk copy (the server then runs
+// degraded and Watch reconnects). Only a bad prefix or a broken template
+// fails it.
 func New(ctx context.Context, opts Options) (*Server, error) {
 	if !strings.HasPrefix(opts.Prefix, "/") || !strings.HasSuffix(opts.Prefix, "/") {
 		return nil, fmt.Errorf("the service prefix must start and end with /, not %q", opts.Prefix)
 	}
-	s := &Server{opts: opts, metrics: newMetrics()}
-	e := echo.New()
-	e.HideBanner, e.HidePort = true, true
-	e.HTTPErrorHandler = s.errorHandler
-	e.Use(middleware.Recover(), s.observe, securityHeaders)
-	s.echo = e
+	if opts.RetryMin <= 0 {
+		opts.RetryMin = time.Second
+	}
+	if opts.RetryMax < opts.RetryMin {
+		opts.RetryMax = max(30*time.Second, opts.RetryMin)
+	}
+	s := &Server{opts: opts, metrics: newMetrics(opts.Version), kick: make(chan struct{}, 1)}
+	s.echo, s.feeds = s.newEcho(), s.newEcho()
+	s.echo.Use(s.guardDatabase)
 
 	base := strings.TrimSuffix(opts.Prefix, "/")
-	g := e.Group(base)
-	// The feed and operations: this list plus api.Register is every URL.
-	g.GET("/profile_list", s.profileList)
-	g.GET("/defaults", s.defaults)
-	g.GET("/healthz", s.healthz)
-	g.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})))
+	g := s.echo.Group(base)
+	// The feeds and operations: these lists plus api.Register and
+	// ui.Register are every URL. On the public listener the feeds and
+	// metrics need a viewer; healthz is open (the liveness probe).
+	s.feedRoutes(g, s.requireViewer)
+	s.feedRoutes(s.feeds.Group(base))
 	if login, ok := opts.Identify.(interface{ Register(*echo.Group) }); ok {
 		login.Register(g) // login, oauth_callback, logout
 	}
 	if base != "" {
-		e.GET(base, func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, opts.Prefix) })
+		s.echo.GET(base, func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, opts.Prefix) })
 	}
 	if opts.Images != nil {
 		opts.Editor.SetImageChecker(opts.Images)
@@ -109,17 +148,62 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	}
 	pages.Register(g)
 
-	if err := s.Refresh(ctx); err != nil {
-		return nil, err
-	}
+	s.start(ctx)
 	return s, nil
 }
 
-// Handler is the root handler, for http.Server.
+func (s *Server) newEcho() *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.errorHandler
+	e.Use(middleware.Recover(), s.observe, securityHeaders)
+	return e
+}
+
+// feedRoutes mounts what the hub reads, healthz and metrics on g; guard
+// protects all but healthz.
+func (s *Server) feedRoutes(g *echo.Group, guard ...echo.MiddlewareFunc) {
+	g.GET("/profile_list", s.profileList, guard...)
+	g.GET("/defaults", s.defaults, guard...)
+	g.GET("/healthz", s.healthz)
+	g.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})), guard...)
+}
+
+// requireViewer lets through a logged-in user or API token of a viewer,
+// editor or hub admin; the public listener's feeds and metrics use it.
+func (s *Server) requireViewer(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		u, err := s.opts.Identify.Identify(c)
+		if errors.Is(err, auth.ErrHubUnavailable) {
+			return echo.NewHTTPError(http.StatusServiceUnavailable, "JupyterHub cannot be reached to check who you are")
+		}
+		if err != nil {
+			return err
+		}
+		if u == nil {
+			return echo.NewHTTPError(http.StatusUnauthorized, "log in, or send a JupyterHub API token (Authorization: token ...) of a hub admin or a member of a viewer or editor group; "+
+				"the hub's own module reads this on the feed listener (--feed-listen), which needs none")
+		}
+		if auth.RoleOf(u, s.opts.Editor.Config().Access) < auth.Viewer {
+			return echo.NewHTTPError(http.StatusForbidden, fmt.Sprintf("%s may not read hubprofiles: hub admins and the members of its viewer and editor groups may", u.Name))
+		}
+		return next(c)
+	}
+}
+
+// Handler is the public listener's handler (the one the hub's proxy routes
+// to), for http.Server.
 func (s *Server) Handler() http.Handler { return s.echo }
 
-// Routes lists every registered route, for tests that walk them.
+// FeedHandler serves profile_list, defaults, healthz and metrics with no
+// login, for a listener only the hub reaches (loopback in the hub pod).
+func (s *Server) FeedHandler() http.Handler { return s.feeds }
+
+// Routes lists every route of the public handler, for tests that walk them.
 func (s *Server) Routes() []*echo.Route { return s.echo.Routes() }
+
+// FeedRoutes lists every route of FeedHandler.
+func (s *Server) FeedRoutes() []*echo.Route { return s.feeds.Routes() }
 
 // Refresh reloads the live list from the store.
 func (s *Server) Refresh(ctx context.Context) error {
@@ -133,7 +217,7 @@ func (s *Server) Refresh(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("loading the live revision: %w", err)
 	}
-	if cur := s.live.Load(); cur != nil && cur.revision == p.RevisionID {
+	if cur := s.live.Load(); cur != nil && cur.revision == p.RevisionID && cur.fromCopy.IsZero() {
 		return nil
 	}
 	_, st, err := s.opts.Editor.Live(ctx)
@@ -145,33 +229,17 @@ func (s *Server) Refresh(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("rendering the defaults of revision %d: %w", r.ID, err)
 	}
-	s.live.Store(&feed{revision: r.ID, body: r.ProfileList, etag: etagOf(r.ProfileList), defaults: defaults, defETag: etagOf(defaults)})
+	f := &feed{revision: r.ID, body: r.ProfileList, etag: etagOf(r.ProfileList), defaults: defaults, defETag: etagOf(defaults)}
+	s.live.Store(f)
 	s.metrics.liveRevision.Set(float64(r.ID))
 	s.opts.Log.Info("serving live revision", "revision", r.ID)
+	s.writeCopy(f)
 	return nil
 }
 
-// Watch refreshes the live list every interval until ctx ends, so that a
-// publication by another process (hubprofiles import --publish on the same
-// database) is served without a restart.
-func (s *Server) Watch(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
-				s.opts.Log.Warn("refreshing the live list", "err", err)
-			}
-		}
-	}
-}
-
-// profileList serves the live list to KubeSpawner: no login, ETag and
-// If-None-Match, never cached without revalidation. ?revision=N or head
-// (for previews) needs a logged-in viewer.
+// profileList serves the live list to KubeSpawner: ETag and If-None-Match,
+// never cached without revalidation. ?revision=N or head (for previews)
+// needs a logged-in viewer on either listener.
 func (s *Server) profileList(c echo.Context) error {
 	h := c.Response().Header()
 	h.Set("Cache-Control", "no-cache")
@@ -186,7 +254,7 @@ func (s *Server) profileList(c echo.Context) error {
 }
 
 // defaults serves the hub-wide defaults of the live revision, like
-// profile_list: no login, ETag, 304.
+// profile_list: ETag, 304.
 func (s *Server) defaults(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "no-cache")
 	f := s.live.Load()
@@ -258,23 +326,6 @@ func (s *Server) profileListAt(c echo.Context, rev string) error {
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, r.ProfileList)
 }
 
-// healthz answers 200 while the database answers; the feed itself keeps
-// serving from memory either way.
-func (s *Server) healthz(c echo.Context) error {
-	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
-	defer cancel()
-	body := map[string]any{"status": "ok"}
-	if f := s.live.Load(); f != nil {
-		body["live_revision"] = f.revision
-	}
-	if _, err := s.opts.Editor.Store().Count(ctx); err != nil {
-		s.opts.Log.Error("health check: database", "err", err)
-		body["status"] = "database unavailable"
-		return c.JSON(http.StatusServiceUnavailable, body)
-	}
-	return c.JSON(http.StatusOK, body)
-}
-
 // securityHeaders: a strict CSP (no inline script; htmx is served by us),
 // no framing, no sniffing, no referrer beyond our origin.
 func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
@@ -307,6 +358,7 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 
 type metrics struct {
 	registry     *prometheus.Registry
+	databaseUp   prometheus.Gauge
 	requests     *prometheus.CounterVec
 	duration     *prometheus.HistogramVec
 	feeds        map[string]*prometheus.CounterVec
@@ -314,9 +366,11 @@ type metrics struct {
 	images       *prometheus.GaugeVec
 }
 
-func newMetrics() *metrics {
+func newMetrics(version string) *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
+		databaseUp: prometheus.NewGauge(prometheus.GaugeOpts{Name: "hubprofiles_database_up",
+			Help: "1 while the database answers; 0 while the server runs degraded (feeds from memory, writes refused)."}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hubprofiles_http_requests_total",
 			Help: "HTTP requests by route and status."}, []string{"method", "route", "code"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "hubprofiles_http_request_duration_seconds",
@@ -332,9 +386,43 @@ func newMetrics() *metrics {
 		images: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hubprofiles_images",
 			Help: "Image references of the draft head and the live revision by the outcome of their last registry check."}, []string{"status"}),
 	}
+	v, rev, gov := buildInfo(version)
+	info := prometheus.NewGauge(prometheus.GaugeOpts{Name: "hubprofiles_build_info",
+		Help:        "Always 1; its labels say which build runs: the release, the VCS revision and the Go version.",
+		ConstLabels: prometheus.Labels{"version": v, "revision": rev, "goversion": gov}})
+	info.Set(1)
 	m.registry.MustRegister(m.requests, m.duration, m.feeds["profile_list"], m.feeds["defaults"], m.liveRevision, m.images,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		m.databaseUp, info, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// buildInfo is the release (version, from -ldflags, else the main
+// module's version), the VCS revision the binary was built from and the Go
+// version; "unknown" for what the binary does not record (a build with
+// -buildvcs=false has no revision).
+func buildInfo(version string) (v, rev, gov string) {
+	v, rev, gov = version, "unknown", runtime.Version()
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if v == "" && bi.Main.Version != "" {
+			v = bi.Main.Version
+		}
+		modified := false
+		for _, st := range bi.Settings {
+			switch st.Key {
+			case "vcs.revision":
+				rev = st.Value
+			case "vcs.modified":
+				modified = st.Value == "true"
+			}
+		}
+		if modified && rev != "unknown" {
+			rev += "-modified"
+		}
+	}
+	if v == "" {
+		v = "unknown"
+	}
+	return v, rev, gov
 }
 
 // observe counts and times every request, and logs all but the feed's

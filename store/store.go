@@ -18,6 +18,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/url"
@@ -79,14 +80,32 @@ type Store struct {
 // optionally prefixed with sqlite: or sqlite://; the file is created if
 // missing, its directory is not.
 func Open(ctx context.Context, url string) (*Store, error) {
+	s, err := Connect(url)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Connect returns a store on url without reaching the database: connections
+// are made on first use, and again after the database comes back. The server
+// uses it to start while the database is down; Migrate must succeed before
+// the store is used. Only a malformed url is an error here.
+func Connect(url string) (*Store, error) {
 	cfg := &gorm.Config{
 		Logger:                 logger.Discard, // errors are returned, and logged once by whoever handles them
 		SkipDefaultTransaction: true,           // the store opens its own transactions
 		NowFunc:                now,
+		DisableAutomaticPing:   true, // Migrate (or the first query) is where an unreachable database shows
 	}
 	var (
-		s   = &Store{}
-		dia gorm.Dialector
+		s    = &Store{}
+		dia  gorm.Dialector
+		pool *sqlitePool
 	)
 	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
 		s.dialect = DialectPostgres
@@ -97,20 +116,73 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		dia = sqlite.Open(dsn)
+		if pool, err = newSQLitePool(dsn); err != nil {
+			return nil, err
+		}
+		dia = &sqlite.Dialector{DSN: dsn, Conn: pool}
 		s.writeSlot = make(chan struct{}, 1)
 	}
 	db, err := gorm.Open(dia, cfg)
+	if pool != nil {
+		pool.memory.Close()
+		pool.memory = nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s database: %w", s.dialect, err)
 	}
 	s.db = db
-	if err := s.migrate(ctx); err != nil {
-		s.Close()
-		return nil, err
-	}
 	return s, nil
 }
+
+// Migrate brings the schema up to date (Open does it; a store from Connect
+// needs it once the database answers). It is safe to run again.
+func (s *Store) Migrate(ctx context.Context) error { return s.migrate(ctx) }
+
+// Ping checks that the database answers a query. On SQLite the query reads
+// the file (its schema), so that a locked or unreadable file fails it.
+func (s *Store) Ping(ctx context.Context) error {
+	q := "SELECT 1"
+	if s.dialect == DialectSQLite {
+		q = "SELECT count(*) FROM sqlite_master"
+	}
+	if err := s.db.WithContext(ctx).Exec(q).Error; err != nil {
+		return fmt.Errorf("store: %s database: %w", s.dialect, err)
+	}
+	return nil
+}
+
+// sqlitePool is the SQLite connection pool. gorm's SQLite dialector asks
+// the library's version when it opens, which opens the file; with the file
+// unreadable or locked, that would fail the start. The version is the
+// linked library's, the same for every file, so an in-memory database
+// answers that one question and the file is opened on first use.
+type sqlitePool struct {
+	*sql.DB
+	memory *sql.DB // answers sqlite_version() during gorm.Open only
+}
+
+func newSQLitePool(dsn string) (*sqlitePool, error) {
+	db, err := sql.Open(sqlite.DriverName, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open sqlite database: %w", err)
+	}
+	mem, err := sql.Open(sqlite.DriverName, ":memory:")
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: open sqlite database: %w", err)
+	}
+	return &sqlitePool{DB: db, memory: mem}, nil
+}
+
+func (p *sqlitePool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if p.memory != nil && query == "select sqlite_version()" {
+		return p.memory.QueryRowContext(ctx, query)
+	}
+	return p.DB.QueryRowContext(ctx, query, args...)
+}
+
+// GetDBConn lets gorm's DB() (and so Close) reach the real pool.
+func (p *sqlitePool) GetDBConn() (*sql.DB, error) { return p.DB, nil }
 
 // sqliteDSN turns a SQLite path into glebarez/go-sqlite's DSN with the
 // settings every connection needs (pragmas are per connection, so they go in

@@ -147,7 +147,7 @@ func e2eStart(t *testing.T, bin, dataDir string) *e2eServer {
 		t.Fatal(err)
 	}
 	defer logFile.Close()
-	cmd := exec.Command(bin, "serve", "--dev", "--listen", "127.0.0.1:0", "--data-dir", dataDir)
+	cmd := exec.Command(bin, "serve", "--dev", "--listen", "127.0.0.1:0", "--feed-listen", "127.0.0.1:0", "--data-dir", dataDir)
 	cmd.Env = e2eEnv()
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {

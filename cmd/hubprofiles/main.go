@@ -15,6 +15,11 @@ import (
 	"syscall"
 )
 
+// version is the release, set at build time with
+// -ldflags "-X main.version=v1.2.3"; empty, hubprofiles_build_info takes the
+// module version Go recorded.
+var version string
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -22,6 +22,7 @@ import (
 	"github.com/jupyterhub/hubprofiles/profilelist"
 	"github.com/jupyterhub/hubprofiles/registry"
 	"github.com/jupyterhub/hubprofiles/server"
+	"github.com/jupyterhub/hubprofiles/store"
 )
 
 // hubEnv is what JupyterHub tells a service it runs, through the
@@ -76,6 +77,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	var db dbFlags
 	db.register(fs)
 	listen := fs.String("listen", "", "address to listen on (default :10101, or 127.0.0.1:10101 with --dev; JUPYTERHUB_SERVICE_URL if set)")
+	feedListen := fs.String("feed-listen", defaultFeedListen, `address of the hub's listener: profile_list, defaults, healthz and metrics with no login; "off" for none`)
 	prefix := fs.String("prefix", "", "URL prefix of every route (default JUPYTERHUB_SERVICE_PREFIX, else /services/hubprofiles/, or / with --dev)")
 	hubURL := fs.String("hub-url", "", "the hub's public URL as browsers reach it, for the login redirect (default: relative to JUPYTERHUB_BASE_URL, right when the service is proxied by the hub)")
 	sessionKeyFile := fs.String("session-key-file", "", "file with the key that signs login cookies, created if absent (default: session.key in --data-dir); HUBPROFILES_SESSION_KEY gives the key itself")
@@ -108,6 +110,13 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if db.dev && !loopback(addr) {
 		return &exitError{code: 2, msg: fmt.Sprintf("--dev logs everyone in as an admin, so it only listens on loopback; %q is not", addr)}
 	}
+	feedAddr := *feedListen
+	if feedAddr == "off" {
+		feedAddr = ""
+	}
+	if _, port, _ := net.SplitHostPort(feedAddr); feedAddr != "" && feedAddr == addr && port != "0" {
+		return &exitError{code: 2, msg: fmt.Sprintf("--feed-listen %q is also --listen: the feed listener serves without login, so it needs an address of its own", feedAddr)}
+	}
 	p := *prefix
 	if p == "" {
 		p = hub.prefix
@@ -122,19 +131,36 @@ func runServe(ctx context.Context, e env, args []string) error {
 		p += "/"
 	}
 
-	s, ed, err := db.open(ctx, log)
+	// The database may be down: the server then starts degraded and
+	// prepares it (migrations, the config revision, dev's example) once it
+	// answers.
+	cfg, err := db.loadConfig()
 	if err != nil {
 		return err
 	}
+	s, err := store.Connect(db.url())
+	if err != nil {
+		return fmt.Errorf("opening the database: %w", err)
+	}
 	defer s.Close()
+	ed := edit.New(s, cfg, log)
+	prepare := func(ctx context.Context) error {
+		if err := s.Migrate(ctx); err != nil {
+			return err
+		}
+		if _, err := ed.SetConfig(ctx, ed.Config()); err != nil {
+			return fmt.Errorf("recording the infrastructure config: %w", err)
+		}
+		if db.dev {
+			return seedExample(ctx, ed, log)
+		}
+		return nil
+	}
 	var ident auth.Identifier = auth.Anonymous{}
 	switch {
 	case db.dev:
 		log.Warn("DEV MODE: everyone who reaches this server is logged in as the local admin " + auth.DevUser.Name + "; it listens on loopback only")
 		ident = auth.Dev{}
-		if err := seedExample(ctx, ed, log); err != nil {
-			return err
-		}
 	case hub.apiURL != "" && hub.apiToken != "":
 		key, err := auth.LoadOrCreateKey(e.getenv("HUBPROFILES_SESSION_KEY"), sessionKeyPath(*sessionKeyFile, db))
 		if err != nil {
@@ -148,14 +174,15 @@ func runServe(ctx context.Context, e env, args []string) error {
 		ident = auth.NewHub(cfg, key, p, log)
 		log.Info("JupyterHub login", "hub_api", hub.apiURL, "client_id", hub.clientID, "service", cfg.ServiceName, "session_lifetime", cfg.SessionLifetime)
 	default:
-		log.Warn("not running under JupyterHub (JUPYTERHUB_API_URL and JUPYTERHUB_API_TOKEN unset) and not --dev: only profile_list, healthz and metrics are served; the API and pages answer 401")
+		log.Warn("not running under JupyterHub (JUPYTERHUB_API_URL and JUPYTERHUB_API_TOKEN unset) and not --dev: nobody can log in; only the feed listener serves profile_list, defaults and metrics, and the public listener answers 401 but for healthz")
 	}
 
 	images, err := newChecker(ed.Config())
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(ctx, server.Options{Prefix: p, Editor: ed, Identify: ident, Images: images, Log: log})
+	srv, err := server.New(ctx, server.Options{Prefix: p, Editor: ed, Identify: ident, Images: images, Log: log,
+		Prepare: prepare, FeedCopy: filepath.Join(db.dir(), feedCopyFile), Version: version})
 	if err != nil {
 		return err
 	}
@@ -163,29 +190,61 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	servers := []*http.Server{{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}}
+	listeners := []net.Listener{ln}
+	if feedAddr != "" {
+		fln, err := net.Listen("tcp", feedAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("feed listener (--feed-listen): %w", err)
+		}
+		if !loopback(feedAddr) {
+			log.Warn("the feed listener serves profile_list, defaults and metrics without login on a non-loopback address: make sure only the hub can reach it", "feed_listen", fln.Addr().String())
+		}
+		servers = append(servers, &http.Server{Handler: srv.FeedHandler(), ReadHeaderTimeout: 10 * time.Second})
+		listeners = append(listeners, fln)
+	}
 	go srv.Watch(ctx, livePoll)
 	go srv.WatchImages(ctx, imagePoll)
 	if db.config != "" {
 		go watchConfig(ctx, db, ed, log)
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- httpSrv.Serve(ln) }()
-	log.Info("hubprofiles is ready", "listen", ln.Addr().String(), "prefix", p, "database", s.Dialect(), "url", fmt.Sprintf("http://%s%s", ln.Addr(), p))
+	errc := make(chan error, len(servers))
+	for i := range servers {
+		go func() { errc <- servers[i].Serve(listeners[i]) }()
+	}
+	attrs := []any{"listen", ln.Addr().String(), "prefix", p, "database", s.Dialect(), "url", fmt.Sprintf("http://%s%s", ln.Addr(), p)}
+	if len(listeners) > 1 {
+		attrs = append(attrs, "feed_listen", listeners[1].Addr().String(), "hub_feed_url", fmt.Sprintf("http://%s%sprofile_list", listeners[1].Addr(), p))
+	}
+	if degraded, _ := srv.Degraded(); degraded {
+		attrs = append(attrs, "degraded", true)
+	}
+	log.Info("hubprofiles is ready", attrs...)
 
+	var serveErr error
 	select {
-	case err := <-errc:
-		return err
+	case serveErr = <-errc:
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := httpSrv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+	for _, hs := range servers {
+		if err := hs.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) && serveErr == nil {
+			serveErr = err
+		}
 	}
-	return nil
+	return serveErr
 }
+
+// defaultFeedListen is where the hub-side module in the same pod reads the
+// feeds (the chart's and docs' URL: http://127.0.0.1:10102/services/hubprofiles/profile_list).
+const defaultFeedListen = "127.0.0.1:10102"
+
+// feedCopyFile, in --data-dir, keeps the live feed for a start while the
+// database is down.
+const feedCopyFile = "live-feed.json"
 
 // hubConfig maps the service environment to the OAuth settings.
 func hubConfig(hub hubEnv, publicURL, prefix string) auth.HubConfig {

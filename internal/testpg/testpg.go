@@ -49,6 +49,9 @@ type Server struct {
 	cmd  *exec.Cmd
 	done chan struct{} // closed when the server process has exited
 	err  error         // the process's exit status, set before done closes
+
+	bin, data string // for Resume
+	cred      *syscall.Credential
 }
 
 // URL is a postgres:// URL for database name on the server, as the superuser.
@@ -81,6 +84,51 @@ func Start(t testing.TB) string {
 		t.Fatalf("testpg: %v", err)
 	}
 	return srv.URL(name)
+}
+
+// StartServer is Start for tests that stop the server and start it again
+// (Halt, Resume): it returns the server too. It stops for good in t.Cleanup.
+func StartServer(t testing.TB) (*Server, string) {
+	t.Helper()
+	srv, err := startServer()
+	if err != nil {
+		t.Fatalf("testpg: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := srv.Stop(); err != nil {
+			t.Errorf("testpg: %v", err)
+		}
+	})
+	name, err := srv.CreateDatabase(context.Background())
+	if err != nil {
+		t.Fatalf("testpg: %v", err)
+	}
+	return srv, srv.URL(name)
+}
+
+// Halt stops the server process ("fast" shutdown: clients are disconnected)
+// and keeps its files and port, so that Resume can start it again.
+func (s *Server) Halt() error {
+	_ = s.cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case <-s.done:
+		return nil
+	case <-time.After(30 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.done
+		return fmt.Errorf("server did not stop within 30s; killed it\n%s", s.log())
+	}
+}
+
+// Resume starts a halted server again, on the same port, and waits until
+// it accepts connections.
+func (s *Server) Resume() error {
+	select {
+	case <-s.done:
+	default:
+		return errors.New("testpg: Resume: the server is running")
+	}
+	return s.launch()
 }
 
 // shared is the one server that Shared hands databases out of. It is package
@@ -378,16 +426,30 @@ func runServer(bin, dir, data string, cred *syscall.Credential) (*Server, error)
 	if err != nil {
 		return nil, err
 	}
-	logFile, err := os.Create(filepath.Join(dir, "server.log"))
-	if err != nil {
+	srv := &Server{dir: dir, port: port, bin: bin, data: data, cred: cred}
+	if err := srv.launch(); err != nil {
 		return nil, err
 	}
+	if err := srv.admin(context.Background(), "CREATE DATABASE "+templateDB+" STRATEGY FILE_COPY"); err != nil {
+		srv.Stop()
+		return nil, fmt.Errorf("create %s: %w", templateDB, err)
+	}
+	return srv, nil
+}
+
+// launch starts the postgres process on s.port and waits until it accepts
+// connections.
+func (s *Server) launch() error {
+	logFile, err := os.OpenFile(filepath.Join(s.dir, "server.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
 	defer logFile.Close() // the child has its own descriptor
-	cmd := exec.Command(filepath.Join(bin, "postgres"),
-		"-D", data,
-		"-p", strconv.Itoa(port),
+	cmd := exec.Command(filepath.Join(s.bin, "postgres"),
+		"-D", s.data,
+		"-p", strconv.Itoa(s.port),
 		"-c", "listen_addresses=127.0.0.1",
-		"-c", "unix_socket_directories="+dir,
+		"-c", "unix_socket_directories="+s.dir,
 		"-c", "fsync=off",
 		"-c", "synchronous_commit=off",
 		"-c", "full_page_writes=off",
@@ -395,47 +457,44 @@ func runServer(bin, dir, data string, cred *syscall.Credential) (*Server, error)
 		"-c", "shared_buffers=32MB",
 		"-c", "autovacuum=off",
 	)
-	cmd.Dir = dir
+	cmd.Dir = s.dir
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{
-		Credential: cred,
+		Credential: s.cred,
 		// If the test binary dies (a panic, a -timeout), take the server with
 		// it: SIGQUIT is PostgreSQL's immediate shutdown.
 		Pdeathsig: syscall.SIGQUIT,
 		Setpgid:   true,
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start postgres: %w", err)
+		return fmt.Errorf("start postgres: %w", err)
 	}
-	srv := &Server{dir: dir, port: port, cmd: cmd, done: make(chan struct{})}
+	done := make(chan struct{})
+	s.cmd, s.done = cmd, done
 	go func() {
-		srv.err = cmd.Wait()
-		close(srv.done)
+		s.err = cmd.Wait()
+		close(done)
 	}()
 
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		conn, err := pgx.Connect(ctx, srv.URL("postgres"))
+		conn, err := pgx.Connect(ctx, s.URL("postgres"))
 		cancel()
 		if err == nil {
 			conn.Close(context.Background())
-			if err := srv.admin(context.Background(), "CREATE DATABASE "+templateDB+" STRATEGY FILE_COPY"); err != nil {
-				srv.Stop()
-				return nil, fmt.Errorf("create %s: %w", templateDB, err)
-			}
-			return srv, nil
+			return nil
 		}
 		select {
-		case <-srv.done:
-			return nil, fmt.Errorf("postgres exited: %v\n%s", srv.err, srv.log())
+		case <-done:
+			return fmt.Errorf("postgres exited: %v\n%s", s.err, s.log())
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
 			_ = cmd.Process.Kill()
-			<-srv.done
-			return nil, fmt.Errorf("postgres did not accept connections within 60s: %v\n%s", err, srv.log())
+			<-done
+			return fmt.Errorf("postgres did not accept connections within 60s: %v\n%s", err, s.log())
 		}
 	}
 }
