@@ -206,6 +206,9 @@ const retries = 5
 
 // Commit applies ch to the head and appends the result as one revision.
 func (e *Editor) Commit(ctx context.Context, ch Change) (*Result, error) {
+	if fs := model.TooLong("/message", "the revision message", ch.Message, model.DefaultLimits.Message); fs != nil {
+		return nil, &ValidationError{Findings: fs}
+	}
 	e.write.Lock()
 	defer e.write.Unlock()
 	for attempt := 0; ; attempt++ {
@@ -247,6 +250,9 @@ func (e *Editor) commitOnce(ctx context.Context, ch Change) (*Result, error) {
 	rendered, err := ordered.Marshal(list)
 	if err != nil {
 		return nil, err
+	}
+	if fs := profilelist.CheckStored(doc, rendered, model.DefaultLimits); len(fs) > 0 {
+		return nil, &ValidationError{Findings: fs} // never store what cannot be read back
 	}
 	r, err := e.store.Append(ctx, store.NewRevision{
 		Base: base, Catalog: doc, ProfileList: rendered,
