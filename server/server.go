@@ -57,11 +57,12 @@ type Server struct {
 
 // feed is what profile_list serves: the live revision's bytes.
 type feed struct {
-	revision int64
-	body     []byte // the profile list
-	etag     string
-	defaults []byte // the hub-wide defaults
-	defETag  string
+	revision  int64
+	published int64  // the live publication's revision; not revision when that one is unreadable
+	body      []byte // the profile list
+	etag      string
+	defaults  []byte // the hub-wide defaults
+	defETag   string
 }
 
 func etagOf(b []byte) string {
@@ -133,19 +134,22 @@ func (s *Server) Refresh(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("loading the live revision: %w", err)
 	}
-	if cur := s.live.Load(); cur != nil && cur.revision == p.RevisionID {
+	if cur := s.live.Load(); cur != nil && cur.published == p.RevisionID {
 		return nil
 	}
 	_, st, err := s.opts.Editor.Live(ctx)
 	if err != nil {
 		return fmt.Errorf("loading the live revision: %w", err)
 	}
+	if st.Skipped != nil { // an unreadable live revision: serve the last readable one
+		s.opts.Log.Error("the live revision cannot be read; serving the newest readable publication", "err", st.Skipped, "serving", st.Revision.ID)
+	}
 	r := st.Revision
 	defaults, err := profilelist.RenderDefaults(st.Catalog)
 	if err != nil {
 		return fmt.Errorf("rendering the defaults of revision %d: %w", r.ID, err)
 	}
-	s.live.Store(&feed{revision: r.ID, body: r.ProfileList, etag: etagOf(r.ProfileList), defaults: defaults, defETag: etagOf(defaults)})
+	s.live.Store(&feed{revision: r.ID, published: p.RevisionID, body: r.ProfileList, etag: etagOf(r.ProfileList), defaults: defaults, defETag: etagOf(defaults)})
 	s.metrics.liveRevision.Set(float64(r.ID))
 	s.opts.Log.Info("serving live revision", "revision", r.ID)
 	return nil
