@@ -42,7 +42,7 @@ func New(e *edit.Editor, id auth.Identifier, images *registry.Checker, log *slog
 // Limits on request bodies, the same as the pages' (model.DefaultLimits).
 var (
 	maxJSONBody   = model.DefaultLimits.RequestBody // one profile or image, or a whole catalog
-	maxImportBody = model.DefaultLimits.ImportBody  // a file up to the parser's own limit
+	maxImportBody = model.DefaultLimits.FileBytes   // a file up to the parser's own limit
 )
 
 // Register mounts every route on g (the group for {prefix}api/v1). This

@@ -42,9 +42,12 @@ type Limits struct {
 	CatalogValues int
 	CatalogDepth  int
 
-	// Per request body, in bytes: JSON bodies and page forms, and imports
-	// (a file up to the parser's limit, plus room for a multipart envelope).
+	// Per request body, in bytes: JSON bodies and page forms; a file to
+	// import or validate (the parser's own limit, profilelist.DefaultLimits);
+	// and the import page's form, which carries such a file in a multipart
+	// envelope.
 	RequestBody int64
+	FileBytes   int64
 	ImportBody  int64
 }
 
@@ -76,6 +79,7 @@ var DefaultLimits = Limits{
 	CatalogDepth:  32,
 
 	RequestBody: 1 << 20,
+	FileBytes:   4 << 20,
 	ImportBody:  4<<20 + 64<<10,
 }
 
