@@ -179,7 +179,6 @@ func (e *Editor) Head(ctx context.Context) (*State, error) {
 	st, err := e.decode(r)
 	var bad *UnreadableError
 	if errors.As(err, &bad) {
-		e.log.Error("the newest revision cannot be read; the pages show the newest readable one, and the next change replaces it", "err", err)
 		return e.readableBefore(ctx, r.ID, bad)
 	}
 	return st, err
@@ -260,6 +259,7 @@ func (e *Editor) decode(r *store.Revision) (*State, error) {
 			clear(e.unreadable)
 		}
 		e.unreadable[r.ContentSHA256] = err
+		e.log.Error("a stored revision cannot be read; the pages and the feed use the newest readable one instead", "revision", r.ID, "err", err)
 		return nil, &UnreadableError{Revision: r.ID, Err: err}
 	}
 	if len(e.catalogs) >= maxCachedCatalogs {
