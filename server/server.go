@@ -53,6 +53,9 @@ type Server struct {
 	live    atomic.Pointer[feed]
 	refresh sync.Mutex // one Refresh at a time, so an older list never replaces a newer one
 	metrics *metrics
+
+	// unreadableLogged is the unreadable live revision last logged (under refresh).
+	unreadableLogged int64
 }
 
 // feed is what profile_list serves: the live revision's bytes.
@@ -138,6 +141,16 @@ func (s *Server) Refresh(ctx context.Context) error {
 		return nil
 	}
 	_, st, err := s.opts.Editor.Live(ctx)
+	var bad *edit.UnreadableError
+	if errors.As(err, &bad) && s.live.Load() == nil {
+		// Not one publication can be read: serve none (503, the hub keeps
+		// its fallback list) rather than refuse to start.
+		if s.unreadableLogged != bad.Revision { // once, not every poll
+			s.opts.Log.Error("no publication can be read; profile_list answers 503 until a readable revision is published", "err", err)
+			s.unreadableLogged = bad.Revision
+		}
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("loading the live revision: %w", err)
 	}

@@ -44,6 +44,7 @@ func (h *Handler) dashboard(c echo.Context) error {
 		d.Unreadable = append(d.Unreadable, fmt.Sprintf("The newest revision cannot be read: %v. These pages show %s; the next change you save replaces it.", head.Skipped, shown))
 	}
 	pub, live, err := h.edit.Live(ctx)
+	var bad *edit.UnreadableError
 	switch {
 	case err == nil:
 		if live.Skipped != nil {
@@ -56,6 +57,8 @@ func (h *Handler) dashboard(c echo.Context) error {
 				d.Unpublished = []string{"no change to the catalog (only new revisions with the same content)"}
 			}
 		}
+	case errors.As(err, &bad):
+		d.Unreadable = append(d.Unreadable, fmt.Sprintf("The live revision cannot be read: %v. No earlier publication can be read either, so profile_list answers 503 and the hub uses its fallback list until a readable revision is published.", bad))
 	case errors.Is(err, model.ErrNotFound):
 		if head.Revision != nil {
 			d.Unpublished = model.Summarize(&model.Catalog{}, head.Catalog)

@@ -116,7 +116,8 @@ func TestSecurityUnreadableRevisionDoesNotStopServe(t *testing.T) {
 		t.Fatalf("writing the unreadable revision: %v", err)
 	}
 
-	srv := e2eStart(t, e2eBuild(t), dir) // fails the test if serve does not start
+	bin := e2eBuild(t)
+	srv := e2eStart(t, bin, dir) // fails the test if serve does not start
 	get := func(path string) (int, string) {
 		t.Helper()
 		resp, err := srv.client.Get(srv.base + path)
@@ -147,4 +148,27 @@ func TestSecurityUnreadableRevisionDoesNotStopServe(t *testing.T) {
 			t.Errorf("export --revision %s: exit %d, want 1 naming revision %d and the limit, and no output\nstdout: %.200s\nstderr: %s", rev, code, bad.ID, out, errOut)
 		}
 	}
+
+	// A database whose only publication cannot be read: serve still
+	// starts, profile_list answers 503 (the hub keeps its fallback list),
+	// and the dashboard says why.
+	dir2 := t.TempDir()
+	s2, err := store.Open(ctx, filepath.Join(dir2, "hubprofiles.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s2.Append(ctx, store.NewRevision{Base: 0, Catalog: []byte(doc), ProfileList: []byte(`[]`),
+		Author: "old-version", Message: "written without limits", Publish: true})
+	s2.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv = e2eStart(t, bin, dir2)
+	if code, body := get("profile_list"); code != http.StatusServiceUnavailable {
+		t.Errorf("profile_list with no readable publication: %d %.200s, want 503", code, body)
+	}
+	if code, body := get(""); code != http.StatusOK || !strings.Contains(body, "Unreadable revision") || !strings.Contains(body, "fallback list") {
+		t.Errorf("dashboard with no readable publication: %d; want 200 saying so\n%.3000s", code, body)
+	}
+	srv.terminate(t)
 }
