@@ -13,6 +13,7 @@ import (
 
 	"github.com/jupyterhub/hubprofiles/auth"
 	"github.com/jupyterhub/hubprofiles/edit"
+	"github.com/jupyterhub/hubprofiles/model"
 	"github.com/jupyterhub/hubprofiles/registry"
 )
 
@@ -38,10 +39,10 @@ func New(e *edit.Editor, id auth.Identifier, images *registry.Checker, log *slog
 	return &Handler{edit: e, identify: id, images: images, log: log, published: published}
 }
 
-// Limits on request bodies.
-const (
-	maxJSONBody   = 1 << 20 // one profile or image, or a whole catalog
-	maxImportBody = 4 << 20 // the parser's own limit
+// Limits on request bodies, the same as the pages' (model.DefaultLimits).
+var (
+	maxJSONBody   = model.DefaultLimits.RequestBody // one profile or image, or a whole catalog
+	maxImportBody = model.DefaultLimits.FileBytes   // a file up to the parser's own limit
 )
 
 // Register mounts every route on g (the group for {prefix}api/v1). This

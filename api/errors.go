@@ -77,10 +77,13 @@ func (h *Handler) toAPIError(c echo.Context, err error) *Error {
 		iu     *model.InUseError
 		he     *echo.HTTPError
 		maxErr *http.MaxBytesError
+		bad    *edit.UnreadableError
 	)
 	switch {
 	case errors.As(err, &ae):
 		return ae
+	case errors.As(err, &bad):
+		return apiError(http.StatusConflict, "unreadable", "%s; nothing was changed", bad.Error())
 	case errors.As(err, &ve):
 		e := apiError(http.StatusUnprocessableEntity, "invalid", "%s; nothing was saved", ve.Error())
 		e.Fields = fields(ve.Findings)
@@ -150,7 +153,7 @@ func author(c echo.Context) string {
 
 func (h *Handler) bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		limit := int64(maxJSONBody)
+		limit := maxJSONBody
 		if strings.HasSuffix(c.Path(), "/import") || strings.HasSuffix(c.Path(), "/validate") {
 			limit = maxImportBody
 		}

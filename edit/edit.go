@@ -63,8 +63,9 @@ type Editor struct {
 	cfg    *infra.Config
 	images ImageChecker
 
-	cacheMu  sync.Mutex
-	catalogs map[string]*model.Catalog // by content hash
+	cacheMu    sync.Mutex
+	catalogs   map[string]*model.Catalog // by content hash
+	unreadable map[string]error          // by content hash: why it cannot be read
 
 	// write serialises this process's commits: a change without a base is
 	// then never refused because of another writer in the same server.
@@ -91,7 +92,7 @@ func New(s *store.Store, cfg *infra.Config, log *slog.Logger) *Editor {
 	if cfg == nil {
 		cfg = &infra.Config{}
 	}
-	return &Editor{store: s, cfg: cfg, log: log, catalogs: map[string]*model.Catalog{}}
+	return &Editor{store: s, cfg: cfg, log: log, catalogs: map[string]*model.Catalog{}, unreadable: map[string]error{}}
 }
 
 // Config is the infrastructure config in force.
@@ -109,14 +110,60 @@ func (e *Editor) Store() *store.Store { return e.store }
 type State struct {
 	Revision *store.Revision
 	Catalog  *model.Catalog
+	// Skipped is set when the revision asked for (the head, or the live
+	// one) cannot be read: Revision and Catalog are then the newest
+	// readable one before it, and a change based on this state is written
+	// on top of the unreadable head, replacing it.
+	Skipped *UnreadableError
 }
 
 // BaseID is the revision a change based on this state names.
 func (s *State) BaseID() int64 {
+	if s.Skipped != nil {
+		return s.Skipped.Revision
+	}
 	if s.Revision == nil {
 		return 0
 	}
 	return s.Revision.ID
+}
+
+// UnreadableError is a stored revision whose catalog this version cannot
+// read: written by an older version, or over the limits, or changed behind
+// the store's back. The writer never stores one (profilelist.CheckStored).
+type UnreadableError struct {
+	Revision int64
+	Err      error
+}
+
+func (e *UnreadableError) Error() string {
+	return fmt.Sprintf("revision %d holds a catalog this version cannot read: %v", e.Revision, e.Err)
+}
+
+func (e *UnreadableError) Unwrap() error { return e.Err }
+
+// readableBefore is the newest readable revision below id, for a State
+// whose own revision is unreadable.
+func (e *Editor) readableBefore(ctx context.Context, id int64, bad *UnreadableError) (*State, error) {
+	for before := id; before > 1; {
+		metas, err := e.store.List(ctx, before, 0)
+		if err != nil || len(metas) == 0 {
+			return nil, errors.Join(bad, err)
+		}
+		for _, m := range metas {
+			r, err := e.store.Get(ctx, m.ID)
+			if err != nil {
+				return nil, err
+			}
+			if st, err := e.decode(r); err == nil {
+				st.Skipped = bad
+				return st, nil
+			}
+		}
+		before = metas[len(metas)-1].ID
+	}
+	// Nothing before it is readable: go on from an empty catalog.
+	return &State{Catalog: &model.Catalog{NodeGroups: e.Config().NodeGroups}, Skipped: bad}, nil
 }
 
 // Head is the newest revision (the draft head), or an empty catalog with the
@@ -129,7 +176,12 @@ func (e *Editor) Head(ctx context.Context) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
-	return e.decode(r)
+	st, err := e.decode(r)
+	var bad *UnreadableError
+	if errors.As(err, &bad) {
+		return e.readableBefore(ctx, r.ID, bad)
+	}
+	return st, err
 }
 
 // At is revision id with its catalog.
@@ -145,6 +197,9 @@ func (e *Editor) At(ctx context.Context, id int64) (*State, error) {
 }
 
 // Live is the published revision, or ErrNotFound when nothing is published.
+// When the live revision cannot be read, it is the newest earlier
+// publication that can, with State.Skipped saying why (so the feed keeps
+// serving a list and the pages can say what is wrong).
 func (e *Editor) Live(ctx context.Context) (*store.Publication, *State, error) {
 	p, r, err := e.store.Live(ctx)
 	if errors.Is(err, store.ErrNotFound) {
@@ -154,7 +209,28 @@ func (e *Editor) Live(ctx context.Context) (*store.Publication, *State, error) {
 		return nil, nil, err
 	}
 	s, err := e.decode(r)
-	return p, s, err
+	var bad *UnreadableError
+	if !errors.As(err, &bad) {
+		return p, s, err
+	}
+	pubs, lerr := e.store.Publications(ctx, store.MaxListLimit)
+	if lerr != nil {
+		return nil, nil, errors.Join(err, lerr)
+	}
+	for i := range pubs {
+		if pubs[i].RevisionID == r.ID {
+			continue
+		}
+		old, gerr := e.store.Get(ctx, pubs[i].RevisionID)
+		if gerr != nil {
+			return nil, nil, gerr
+		}
+		if st, derr := e.decode(old); derr == nil {
+			st.Skipped = bad
+			return &pubs[i], st, nil
+		}
+	}
+	return nil, nil, err
 }
 
 // decode reads a revision's catalog. Revisions never change, so decoded
@@ -163,20 +239,33 @@ func (e *Editor) Live(ctx context.Context) (*store.Publication, *State, error) {
 func (e *Editor) decode(r *store.Revision) (*State, error) {
 	e.cacheMu.Lock()
 	c, ok := e.catalogs[r.ContentSHA256]
+	bad := e.unreadable[r.ContentSHA256]
 	e.cacheMu.Unlock()
 	if ok {
 		return &State{Revision: r, Catalog: c}, nil
 	}
+	if bad != nil {
+		return nil, &UnreadableError{Revision: r.ID, Err: bad}
+	}
 	src, err := profilelist.Parse(r.Catalog, profilelist.DefaultLimits)
-	if err != nil || src.Document == nil {
-		return nil, fmt.Errorf("revision %d holds an unreadable catalog: %v", r.ID, err)
+	if err == nil && src.Document == nil {
+		err = fmt.Errorf("it is a %s, not a hubprofiles document", src.Format)
 	}
 	e.cacheMu.Lock()
+	defer e.cacheMu.Unlock()
+	if err != nil {
+		// Remembered, so that a page or the feed does not parse it again.
+		if len(e.unreadable) >= maxCachedCatalogs {
+			clear(e.unreadable)
+		}
+		e.unreadable[r.ContentSHA256] = err
+		e.log.Error("a stored revision cannot be read; the pages and the feed use the newest readable one instead", "revision", r.ID, "err", err)
+		return nil, &UnreadableError{Revision: r.ID, Err: err}
+	}
 	if len(e.catalogs) >= maxCachedCatalogs {
 		clear(e.catalogs)
 	}
 	e.catalogs[r.ContentSHA256] = src.Document
-	e.cacheMu.Unlock()
 	return &State{Revision: r, Catalog: src.Document}, nil
 }
 
@@ -206,6 +295,9 @@ const retries = 5
 
 // Commit applies ch to the head and appends the result as one revision.
 func (e *Editor) Commit(ctx context.Context, ch Change) (*Result, error) {
+	if fs := model.TooLong("/message", "the revision message", ch.Message, model.DefaultLimits.Message); fs != nil {
+		return nil, &ValidationError{Findings: fs}
+	}
 	e.write.Lock()
 	defer e.write.Unlock()
 	for attempt := 0; ; attempt++ {
@@ -247,6 +339,9 @@ func (e *Editor) commitOnce(ctx context.Context, ch Change) (*Result, error) {
 	rendered, err := ordered.Marshal(list)
 	if err != nil {
 		return nil, err
+	}
+	if fs := profilelist.CheckStored(doc, rendered, model.DefaultLimits); len(fs) > 0 {
+		return nil, &ValidationError{Findings: fs} // never store what cannot be read back
 	}
 	r, err := e.store.Append(ctx, store.NewRevision{
 		Base: base, Catalog: doc, ProfileList: rendered,

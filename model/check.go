@@ -68,12 +68,16 @@ func CheckDefaultURL(u string) string {
 
 var imageSlug = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
-// Check reports what is inconsistent inside the catalog itself: duplicate
+// Check reports what is over the limits (DefaultLimits), then what is
+// inconsistent inside the catalog itself: duplicate
 // slugs and keys, references to images or node groups that do not exist, and
 // a value given both by a typed field and by the override or extra keys.
 // Paths point into the catalog document. What KubeSpawner would make of the
 // rendered list is package profilelist's business.
 func (c *Catalog) Check() []Finding {
+	if fs := c.CheckLimits(DefaultLimits); len(fs) > 0 {
+		return fs // nothing else is checked on a catalog over the limits
+	}
 	var fs []Finding
 	add := func(path, format string, args ...any) {
 		fs = append(fs, Finding{Severity: Error, Path: path, Message: fmt.Sprintf(format, args...)})

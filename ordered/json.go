@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -23,7 +24,17 @@ func (e *SyntaxError) Error() string {
 // DecodeJSON decodes one JSON document, keeping object key order. Objects and
 // arrays may nest at most maxDepth deep; a duplicate key in an object is an
 // error (Python would silently keep the last one).
+//
+// Text that YAML refuses is refused here too, with its position: bytes that
+// are not UTF-8 (encoding/json would silently turn them into U+FFFD) and
+// the NUL character (\u0000), which no profile list needs and which
+// truncates strings in C libraries and PostgreSQL text.
 func DecodeJSON(data []byte, maxDepth int) (any, error) {
+	if !utf8.Valid(data) {
+		off := invalidUTF8(data)
+		line, col := Position(data, off)
+		return nil, &SyntaxError{Line: line, Column: col, Msg: fmt.Sprintf("byte 0x%02x at offset %d is not UTF-8 text; save the file as UTF-8", data[off], off)}
+	}
 	d := &decoder{dec: json.NewDecoder(bytes.NewReader(data)), data: data, maxDepth: maxDepth}
 	d.dec.UseNumber()
 	v, err := d.value(0)
@@ -74,9 +85,41 @@ func (d *decoder) value(depth int) (any, error) {
 			return d.object(depth + 1)
 		}
 		return d.array(depth + 1)
+	case string:
+		if err := d.checkText(t); err != nil {
+			return nil, err
+		}
+		return t, nil
 	default:
-		return t, nil // nil, bool, string, json.Number
+		return t, nil // nil, bool, json.Number
 	}
+}
+
+// checkText refuses a string holding NUL (see DecodeJSON).
+func (d *decoder) checkText(s string) error {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		return d.errorf("a string contains \\u0000 (a NUL character), which is not allowed, after %q", truncate(s[:i], 40))
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "…" + s[len(s)-n:]
+}
+
+// invalidUTF8 is the offset of the first byte that is not UTF-8.
+func invalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return len(b)
 }
 
 func (d *decoder) object(depth int) (any, error) {
@@ -89,6 +132,9 @@ func (d *decoder) object(depth int) (any, error) {
 		key, ok := tok.(string)
 		if !ok {
 			return nil, d.errorf("object key must be a string")
+		}
+		if err := d.checkText(key); err != nil {
+			return nil, err
 		}
 		if m.Has(key) {
 			return nil, d.errorf("duplicate key %q", key)

@@ -20,7 +20,10 @@ type Limits struct {
 
 // DefaultLimits are far above any real profile list (the largest of the 65
 // production lists in the corpus is 26 kB, 12 levels deep, 1,500 values).
-var DefaultLimits = Limits{MaxBytes: 4 << 20, MaxDepth: 64, MaxNodes: 200_000}
+// The byte limit is model.DefaultLimits.FileBytes, the largest file the
+// pages, the API and the CLI accept; what a writer stores is kept to half
+// of each of these (model.DefaultLimits, CheckStored).
+var DefaultLimits = Limits{MaxBytes: int(model.DefaultLimits.FileBytes), MaxDepth: 64, MaxNodes: 200_000}
 
 // Format says what kind of document a source was.
 type Format string

@@ -36,6 +36,9 @@ type Options struct {
 // Errors are what makes KubeSpawner fail or misbehave; warnings are what works
 // but is inconsistent or likely wrong. Paths are JSON pointers into the list.
 func Validate(list any, opts Options) []model.Finding {
+	if fs := CheckListLimits(list, model.DefaultLimits); len(fs) > 0 {
+		return fs // over the limits: refused before any other (costlier) check
+	}
 	v := &validator{opts: opts}
 	items, ok := list.([]any)
 	if !ok {

@@ -83,15 +83,18 @@ type Server struct {
 
 	db   atomic.Pointer[outage] // nil while the database answers
 	kick chan struct{}          // asks Watch to check the database now
+	// unreadableLogged is the unreadable live revision last logged (under refresh).
+	unreadableLogged int64
 }
 
 // feed is what profile_list serves: the live revision's bytes.
 type feed struct {
-	revision int64
-	body     []byte // the profile list
-	etag     string
-	defaults []byte // the hub-wide defaults
-	defETag  string
+	revision  int64
+	published int64  // the live publication's revision; not revision when that one is unreadable
+	body      []byte // the profile list
+	etag      string
+	defaults  []byte // the hub-wide defaults
+	defETag   string
 	// fromCopy is when the disk copy this feed was read from was written;
 	// zero when it came from the database.
 	fromCopy time.Time
@@ -217,19 +220,32 @@ func (s *Server) Refresh(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("loading the live revision: %w", err)
 	}
-	if cur := s.live.Load(); cur != nil && cur.revision == p.RevisionID && cur.fromCopy.IsZero() {
+	if cur := s.live.Load(); cur != nil && cur.published == p.RevisionID && cur.fromCopy.IsZero() {
 		return nil
 	}
 	_, st, err := s.opts.Editor.Live(ctx)
+	var bad *edit.UnreadableError
+	if errors.As(err, &bad) && s.live.Load() == nil {
+		// Not one publication can be read: serve none (503, the hub keeps
+		// its fallback list) rather than refuse to start.
+		if s.unreadableLogged != bad.Revision { // once, not every poll
+			s.opts.Log.Error("no publication can be read; profile_list answers 503 until a readable revision is published", "err", err)
+			s.unreadableLogged = bad.Revision
+		}
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("loading the live revision: %w", err)
+	}
+	if st.Skipped != nil { // an unreadable live revision: serve the last readable one
+		s.opts.Log.Error("the live revision cannot be read; serving the newest readable publication", "err", st.Skipped, "serving", st.Revision.ID)
 	}
 	r := st.Revision
 	defaults, err := profilelist.RenderDefaults(st.Catalog)
 	if err != nil {
 		return fmt.Errorf("rendering the defaults of revision %d: %w", r.ID, err)
 	}
-	f := &feed{revision: r.ID, body: r.ProfileList, etag: etagOf(r.ProfileList), defaults: defaults, defETag: etagOf(defaults)}
+	f := &feed{revision: r.ID, published: p.RevisionID, body: r.ProfileList, etag: etagOf(r.ProfileList), defaults: defaults, defETag: etagOf(defaults)}
 	s.live.Store(f)
 	s.metrics.liveRevision.Set(float64(r.ID))
 	s.opts.Log.Info("serving live revision", "revision", r.ID)

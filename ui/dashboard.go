@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -23,6 +24,9 @@ type dashboardData struct {
 	Warnings    []model.Finding
 	Images      []imageRow // images whose last check found a problem
 	Recent      []historyRow
+	// Unreadable says which stored revisions this version cannot read
+	// (the head or the live one) and what is shown instead.
+	Unreadable []string
 }
 
 func (h *Handler) dashboard(c echo.Context) error {
@@ -32,9 +36,20 @@ func (h *Handler) dashboard(c echo.Context) error {
 		return h.fail(c, err)
 	}
 	d := dashboardData{Head: head.Revision}
+	if head.Skipped != nil {
+		shown := "an empty catalog (no earlier revision is readable)"
+		if head.Revision != nil {
+			shown = fmt.Sprintf("revision %d, the newest readable one", head.Revision.ID)
+		}
+		d.Unreadable = append(d.Unreadable, fmt.Sprintf("The newest revision cannot be read: %v. These pages show %s; the next change you save replaces it.", head.Skipped, shown))
+	}
 	pub, live, err := h.edit.Live(ctx)
+	var bad *edit.UnreadableError
 	switch {
 	case err == nil:
+		if live.Skipped != nil {
+			d.Unreadable = append(d.Unreadable, fmt.Sprintf("The live revision cannot be read: %v. profile_list serves revision %d, the newest readable publication, until a readable revision is published.", live.Skipped, live.Revision.ID))
+		}
 		d.Live, d.LiveBy = live.Revision, pub.Author
 		if head.Revision != nil && head.Revision.ID != live.Revision.ID {
 			d.Unpublished = model.Summarize(live.Catalog, head.Catalog)
@@ -42,6 +57,8 @@ func (h *Handler) dashboard(c echo.Context) error {
 				d.Unpublished = []string{"no change to the catalog (only new revisions with the same content)"}
 			}
 		}
+	case errors.As(err, &bad):
+		d.Unreadable = append(d.Unreadable, fmt.Sprintf("The live revision cannot be read: %v. No earlier publication can be read either, so profile_list answers 503 and the hub uses its fallback list until a readable revision is published.", bad))
 	case errors.Is(err, model.ErrNotFound):
 		if head.Revision != nil {
 			d.Unpublished = model.Summarize(&model.Catalog{}, head.Catalog)

@@ -49,19 +49,28 @@ func (h *Handler) history(c echo.Context, before int64, limit int) ([]historyRow
 	for _, r := range revs {
 		row := historyRow{Revision: r, Live: r.ID == liveID, Head: r.ID == headID}
 		row.WasLive = !row.Live && published[r.ID]
+		var bad *edit.UnreadableError
 		to, err := h.edit.At(ctx, r.ID)
+		if errors.As(err, &bad) { // listed, so that the history stays readable around it
+			row.Summary = []string{"this version cannot read this revision: " + bad.Err.Error()}
+			rows = append(rows, row)
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
 		from := &model.Catalog{}
 		if r.ParentID > 0 {
 			parent, err := h.edit.At(ctx, r.ParentID)
-			if err != nil {
+			if errors.As(err, &bad) {
+				row.Summary = []string{"the revision before it cannot be read; compared with an empty catalog:"}
+			} else if err != nil {
 				return nil, err
+			} else {
+				from = parent.Catalog
 			}
-			from = parent.Catalog
 		}
-		row.Summary = model.Summarize(from, to.Catalog)
+		row.Summary = append(row.Summary, model.Summarize(from, to.Catalog)...)
 		rows = append(rows, row)
 	}
 	return rows, nil

@@ -76,7 +76,8 @@ func (h *Handler) Register(g *echo.Group) {
 	static, _ := fs.Sub(files, "static")
 	g.GET("/static/*", echo.WrapHandler(http.StripPrefix(strings.TrimSuffix(h.prefix, "/")+"/static/", cacheStatic(http.FileServer(http.FS(static))))))
 
-	view, edits := h.guard(auth.Viewer), h.guard(auth.Editor)
+	// Every page route reads its body within the pages' limit first.
+	view, edits := chain(h.bodyLimit, h.guard(auth.Viewer)), chain(h.bodyLimit, h.guard(auth.Editor))
 	g.GET("/", h.dashboard, view)
 
 	g.GET("/images", h.imagesPage, view)
@@ -170,6 +171,9 @@ func (h *Handler) render(c echo.Context, status int, name, fragment string, p pa
 // (a swap would look for the posted form's fragment on another page).
 func (h *Handler) done(c echo.Context, path, flash string) error {
 	u := h.prefix + strings.TrimPrefix(path, "/")
+	if r := []rune(flash); len(r) > maxFlash { // the limits keep names short; this keeps the URL short regardless
+		flash = string(r[:maxFlash]) + "…"
+	}
 	if flash != "" {
 		sep := "?"
 		if strings.Contains(u, "?") {
@@ -184,13 +188,19 @@ func (h *Handler) done(c echo.Context, path, flash string) error {
 	return c.Redirect(http.StatusSeeOther, u)
 }
 
+// maxFlash bounds the message carried in a redirect's URL.
+const maxFlash = 300
+
 // fail maps an error of a write to a page: the same vocabulary as the API.
 func (h *Handler) fail(c echo.Context, err error) error {
 	var (
-		iu *model.InUseError
-		ve *edit.ValidationError
+		iu  *model.InUseError
+		ve  *edit.ValidationError
+		bad *edit.UnreadableError
 	)
 	switch {
+	case errors.As(err, &bad):
+		return h.message(c, http.StatusConflict, "Unreadable revision", bad.Error()+". Nothing was changed; the dashboard says which revision is shown instead.")
 	case errors.As(err, &iu):
 		return h.message(c, http.StatusConflict, "Still in use", iu.Error()+". Remove those uses first.")
 	case errors.Is(err, model.ErrNotFound):

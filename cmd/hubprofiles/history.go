@@ -106,11 +106,20 @@ func runExport(ctx context.Context, e env, args []string) error {
 		}
 		st, err = ed.At(ctx, id)
 	}
-	if errors.Is(err, model.ErrNotFound) {
+	var bad *edit.UnreadableError
+	if errors.Is(err, model.ErrNotFound) || errors.As(err, &bad) {
 		return &exitError{code: 1, msg: err.Error()}
 	}
 	if err != nil {
 		return err
+	}
+	if st.Skipped != nil && st.Revision == nil {
+		return &exitError{code: 1, msg: fmt.Sprintf("%v; no earlier revision is readable either", st.Skipped)}
+	}
+	if st.Skipped != nil {
+		// Never print an older revision in place of the one asked for.
+		return &exitError{code: 1, msg: fmt.Sprintf("%v; the newest readable one is revision %d: export it with --revision %d",
+			st.Skipped, st.Revision.ID, st.Revision.ID)}
 	}
 	out, err := profilelist.Exporters[format.value].Write(st.Catalog)
 	if err != nil {

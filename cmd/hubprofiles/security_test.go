@@ -1,136 +1,174 @@
 package main
 
-// Security tests of serve's listeners: the feed listener, which answers
-// with no login, binds only where it is told (loopback by default), and the
-// public one does not serve the feeds to anonymous requests.
+// Security tests of the command line (issue 11, items 5 and 8): the same
+// limits as the pages and the API, files read only up to the limit, and a
+// database holding a revision this version cannot read still served.
 
 import (
-	"bytes"
 	"context"
-	"net"
+	"fmt"
+	"io"
 	"net/http"
-	"regexp"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
-	"sync"
 	"testing"
-	"time"
+
+	"github.com/jupyterhub/hubprofiles/examples"
+	"github.com/jupyterhub/hubprofiles/model"
+	"github.com/jupyterhub/hubprofiles/profilelist"
+	"github.com/jupyterhub/hubprofiles/store"
 )
 
-// syncBuffer is the server's log, written by its goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-var readyLine = regexp.MustCompile(`msg="hubprofiles is ready".*`)
-
-// serveInProcess runs serve with args (outside dev mode, on an SQLite file
-// in a temporary directory) until the test ends, and returns its ready
-// log line and its log.
-func serveInProcess(t *testing.T, env map[string]string, args ...string) (string, *syncBuffer) {
+func hugeListFile(t *testing.T, n int) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	logs := &syncBuffer{}
-	done := make(chan error, 1)
-	args = append([]string{"serve", "--listen", "127.0.0.1:0", "--data-dir", t.TempDir()}, args...)
-	go func() { done <- run(ctx, args, func(k string) string { return env[k] }, &bytes.Buffer{}, logs) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v\n%s", err, logs.String())
+	var b strings.Builder
+	b.WriteString("[")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(",")
 		}
-	})
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if line := readyLine.FindString(logs.String()); line != "" {
-			return line, logs
-		}
-		select {
-		case err := <-done:
-			done <- err
-			t.Fatalf("serve exited before it was ready: %v\n%s", err, logs.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve not ready after 60 s:\n%s", logs.String())
-		}
+		fmt.Fprintf(&b, `{"display_name":"p%d","kubespawner_override":{"cpu_limit":1}}`, i)
 	}
+	b.WriteString("]")
+	return writeFile(t, "huge.json", b.String())
 }
 
-func attr(line, key string) string {
-	m := regexp.MustCompile(`\b` + key + `=(\S+)`).FindStringSubmatch(line)
-	if m == nil {
-		return ""
-	}
-	return m[1]
-}
+func TestSecurityHugeListIsRefusedByCLIImport(t *testing.T) {
+	dir := t.TempDir()
+	file := hugeListFile(t, 60_000)
+	want := fmt.Sprintf("the list is 60000 profiles; the limit is %d", model.DefaultLimits.Profiles)
 
-func status(t *testing.T, url string) int {
-	t.Helper()
-	res, err := (&http.Client{Timeout: 10 * time.Second}).Get(url)
+	code, out, errOut := runCmd(t, nil, "import", file, "--publish", "--data-dir", dir)
+	if code != 1 || !strings.Contains(out+errOut, want) || !strings.Contains(errOut, "nothing was imported") {
+		t.Errorf("import of 60,000 profiles: exit %d, want 1 saying %q\nstdout: %.500s\nstderr: %.500s", code, want, out, errOut)
+	}
+	s, err := store.Open(context.Background(), filepath.Join(dir, "hubprofiles.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	res.Body.Close()
-	return res.StatusCode
+	defer s.Close()
+	if n, err := s.Count(context.Background()); err != nil || n != 0 {
+		t.Errorf("%d revisions after a refused import (err %v), want 0", n, err)
+	}
+
+	for _, cmd := range []string{"validate", "normalize"} {
+		code, out, errOut = runCmd(t, nil, cmd, file)
+		if code == 0 || !strings.Contains(out+errOut, want) {
+			t.Errorf("%s of 60,000 profiles: exit %d, want an error saying %q\nstdout: %.500s\nstderr: %.500s", cmd, code, want, out, errOut)
+		}
+	}
 }
 
-// TestSecurityFeedListenerBindsOnlyWhereTold: the listener that serves the
-// feeds with no login binds the address it is given and nothing else; by
-// default a loopback address (the hub pod's own), and "off" binds none.
-func TestSecurityFeedListenerBindsOnlyWhereTold(t *testing.T) {
-	if !loopback(defaultFeedListen) {
-		t.Errorf("the default --feed-listen %q is not a loopback address", defaultFeedListen)
+// A file over the limit is refused after reading at most the limit: a
+// 1 GB (sparse) file must not be read whole.
+func TestSecurityHugeFileIsNotReadWhole(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "huge.yaml")
+	f, err := os.Create(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(1 << 30); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	code, out, errOut := runCmd(t, nil, "validate", name)
+	runtime.ReadMemStats(&after)
+	want := fmt.Sprintf("more than %d bytes", profilelist.DefaultLimits.MaxBytes)
+	if code != 2 || !strings.Contains(out+errOut, want) {
+		t.Errorf("validate of a 1 GB file: exit %d, want 2 saying %q\nstdout: %s\nstderr: %s", code, want, out, errOut)
+	}
+	read := after.TotalAlloc - before.TotalAlloc
+	t.Logf("validate of a 1 GB file allocated %.1f MB", float64(read)/(1<<20))
+	if read > 64<<20 {
+		t.Errorf("validate of a 1 GB file allocated %d bytes: it read past the limit", read)
+	}
+}
+
+// A database that holds an unreadable live revision (here 5 MB of catalog
+// written straight into the store, as an older version without limits
+// could) must not stop serve: it starts, serves the newest readable live
+// list, and the dashboard says what is wrong; export names the problem.
+func TestSecurityUnreadableRevisionDoesNotStopServe(t *testing.T) {
+	dir := t.TempDir()
+	list := writeFile(t, "list.yaml", string(examples.ProfileList))
+	if code, out, errOut := runCmd(t, nil, "import", list, "--publish", "--data-dir", dir); code != 0 {
+		t.Fatalf("import: exit %d\n%s\n%s", code, out, errOut)
+	}
+	ctx := context.Background()
+	s, err := store.Open(ctx, filepath.Join(dir, "hubprofiles.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, err := s.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := `{"schema_version":1,"images":[],"node_groups":[],"profiles":[{"slug":"big","display_name":"Big","description":"` +
+		strings.Repeat("x", 5_000_000) + `"}],"defaults":{}}`
+	bad, err := s.Append(ctx, store.NewRevision{Base: good.ID, Catalog: []byte(doc), ProfileList: []byte(`[]`),
+		Author: "old-version", Message: "written without limits", Publish: true})
+	s.Close()
+	if err != nil {
+		t.Fatalf("writing the unreadable revision: %v", err)
 	}
 
-	line, logs := serveInProcess(t, nil, "--feed-listen", "127.0.0.1:0")
-	feed, public := attr(line, "feed_listen"), attr(line, "listen")
-	host, _, err := net.SplitHostPort(feed)
-	if err != nil || host != "127.0.0.1" {
-		t.Fatalf("feed listener on %q (%v), want 127.0.0.1; %s", feed, err, line)
+	bin := e2eBuild(t)
+	srv := e2eStart(t, bin, dir) // fails the test if serve does not start
+	get := func(path string) (int, string) {
+		t.Helper()
+		resp, err := srv.client.Get(srv.base + path)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
 	}
-	// Nothing is published: 503 from the feed listener, with no login;
-	// the public listener wants a login first.
-	if got := status(t, "http://"+feed+"/services/hubprofiles/profile_list"); got != http.StatusServiceUnavailable {
-		t.Errorf("profile_list on the feed listener: %d, want 503 (nothing published) without login", got)
+	if code, body := get("profile_list"); code != http.StatusOK || body != string(good.ProfileList) {
+		t.Errorf("profile_list: %d %.200s; want 200 with the list of revision %d", code, body, good.ID)
 	}
-	if got := status(t, "http://"+public+"/services/hubprofiles/profile_list"); got != http.StatusUnauthorized {
-		t.Errorf("profile_list on the public listener: %d, want 401", got)
+	code, body := get("")
+	if code != http.StatusOK || !strings.Contains(body, "Unreadable revision") || !strings.Contains(body, fmt.Sprintf("revision %d", bad.ID)) {
+		t.Errorf("dashboard: %d; want 200 naming unreadable revision %d\n%.3000s", code, bad.ID, body)
 	}
-	if strings.Contains(logs.String(), "non-loopback") {
-		t.Errorf("a loopback feed listener was warned about:\n%s", logs.String())
+	for _, p := range []string{"profiles", "images", "history", "defaults-settings", "node-groups", "preview", "import", "export"} {
+		if code, _ := get(p); code != http.StatusOK {
+			t.Errorf("%s: status %d, want 200", p, code)
+		}
+	}
+	srv.terminate(t)
+
+	for _, rev := range []string{fmt.Sprint(bad.ID), "live", "head"} {
+		code, out, errOut := runCmd(t, nil, "export", "--revision", rev, "--data-dir", dir)
+		if code != 1 || !strings.Contains(errOut, fmt.Sprintf("revision %d", bad.ID)) || !strings.Contains(errOut, "4194304") || out != "" {
+			t.Errorf("export --revision %s: exit %d, want 1 naming revision %d and the limit, and no output\nstdout: %.200s\nstderr: %s", rev, code, bad.ID, out, errOut)
+		}
 	}
 
-	// Told to bind every interface, it does, and says so loudly.
-	line, logs = serveInProcess(t, nil, "--feed-listen", "0.0.0.0:0")
-	if host, _, _ := net.SplitHostPort(attr(line, "feed_listen")); !net.ParseIP(host).IsUnspecified() {
-		t.Errorf("feed listener on %q, want every interface as told", attr(line, "feed_listen"))
+	// A database whose only publication cannot be read: serve still
+	// starts, profile_list answers 503 (the hub keeps its fallback list),
+	// and the dashboard says why.
+	dir2 := t.TempDir()
+	s2, err := store.Open(ctx, filepath.Join(dir2, "hubprofiles.db"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !strings.Contains(logs.String(), "non-loopback") {
-		t.Errorf("no warning for a feed listener on every interface:\n%s", logs.String())
+	_, err = s2.Append(ctx, store.NewRevision{Base: 0, Catalog: []byte(doc), ProfileList: []byte(`[]`),
+		Author: "old-version", Message: "written without limits", Publish: true})
+	s2.Close()
+	if err != nil {
+		t.Fatal(err)
 	}
-
-	// Off, from the environment: no feed listener at all.
-	line, _ = serveInProcess(t, map[string]string{"HUBPROFILES_FEED_LISTEN": "off"})
-	if strings.Contains(line, "feed_listen") {
-		t.Errorf("HUBPROFILES_FEED_LISTEN=off still started a feed listener: %s", line)
+	srv = e2eStart(t, bin, dir2)
+	if code, body := get("profile_list"); code != http.StatusServiceUnavailable {
+		t.Errorf("profile_list with no readable publication: %d %.200s, want 503", code, body)
 	}
-
-	// The feed listener cannot share the public listener's address.
-	code, _, stderr := runCmd(t, nil, "serve", "--listen", "127.0.0.1:10199", "--feed-listen", "127.0.0.1:10199", "--data-dir", t.TempDir())
-	if code != 2 || !strings.Contains(stderr, "--feed-listen") {
-		t.Errorf("the same address twice: exit %d, %s", code, stderr)
+	if code, body := get(""); code != http.StatusOK || !strings.Contains(body, "Unreadable revision") || !strings.Contains(body, "fallback list") {
+		t.Errorf("dashboard with no readable publication: %d; want 200 saying so\n%.3000s", code, body)
 	}
+	srv.terminate(t)
 }

@@ -315,7 +315,7 @@ func seedExample(ctx context.Context, ed *edit.Editor, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	if head.Revision != nil {
+	if head.Revision != nil || head.Skipped != nil { // never seed over a database that holds revisions
 		return nil
 	}
 	src, err := profilelist.Parse(examples.ProfileList, profilelist.DefaultLimits)

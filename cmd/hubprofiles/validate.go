@@ -133,23 +133,30 @@ func validateFile(name string, opts profilelist.Options) fileReport {
 	return r
 }
 
-// readSource reads and parses a file; "-" is standard input.
+// readSource reads and parses a file; "-" is standard input. At most the
+// parser's limit (and one byte more, to tell) is read: a file over it is
+// refused without reading it whole.
 func readSource(name string) (*profilelist.Source, error) {
-	var (
-		data []byte
-		err  error
-	)
-	if name == "-" {
-		data, err = io.ReadAll(io.LimitReader(os.Stdin, int64(profilelist.DefaultLimits.MaxBytes)+1))
-	} else {
-		data, err = os.ReadFile(name)
-	}
-	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
+	in := os.Stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return nil, fmt.Errorf("cannot read: %w", err)
 		}
+		defer f.Close()
+		in = f
+	}
+	limit := profilelist.DefaultLimits.MaxBytes
+	data, err := io.ReadAll(io.LimitReader(in, int64(limit)+1))
+	if err != nil {
 		return nil, fmt.Errorf("cannot read: %w", err)
+	}
+	if len(data) > limit {
+		return nil, &profilelist.ParseError{Msg: fmt.Sprintf("the file is more than %d bytes, the limit", limit)}
 	}
 	return profilelist.Parse(data, profilelist.DefaultLimits)
 }
