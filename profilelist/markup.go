@@ -39,11 +39,10 @@ const (
 	// inParagraph: <p>…</p> (the profile's description); real lists close
 	// and reopen that paragraph ("…</p>\n<p>…").
 	inParagraph
-	// inTitle and inPattern: double-quoted attribute values of the
-	// free-text field (title="…" holds validation_message, pattern="…"
-	// validation_regex).
+	// inTitle: the double-quoted title="…" attribute of the free-text
+	// field (validation_message). (validation_regex, in pattern="…", is
+	// checked by kubespawner.CheckRegex, which refuses a double quote.)
 	inTitle
-	inPattern
 )
 
 // element names the form's element a text sits in, for messages.
@@ -57,10 +56,16 @@ func (pl textPlace) element() string {
 		return "a <label>"
 	case inParagraph:
 		return "a <p> paragraph"
-	case inTitle:
-		return `the title="…" attribute of the free-text field`
 	}
-	return `the pattern="…" attribute of the free-text field`
+	return `the title="…" attribute of the free-text field`
+}
+
+// consequence says, for a message, what markup does there.
+func (pl textPlace) consequence() string {
+	if pl == inTitle {
+		return "where a double quote ends the attribute and the rest becomes markup on every user's /hub/spawn page"
+	}
+	return "as markup on every user's /hub/spawn page"
 }
 
 // inlineTags are the tags a heading, a label or a paragraph may hold: inline
@@ -74,8 +79,6 @@ func (pl textPlace) allowedMarkup() string {
 	switch pl {
 	case inTitle:
 		return "Write ' or “ ” instead"
-	case inPattern:
-		return `Write \x22 for a double quote (Python and the browser both read it as ")`
 	case inOption:
 		return "Write plain text (write &lt; for a < that starts a word)"
 	case inParagraph:
@@ -87,7 +90,7 @@ func (pl textPlace) allowedMarkup() string {
 // markupProblem returns what in s cannot be placed at pl safely ("" when
 // nothing), for instance "<script>" or "the attribute onclick on <b>".
 func markupProblem(s string, pl textPlace) string {
-	if pl == inTitle || pl == inPattern {
+	if pl == inTitle {
 		// In a double-quoted attribute value only a double quote ends the
 		// value; < > ' and character references (even &quot;, which
 		// decodes to a quote inside the value) are inert there.
@@ -198,9 +201,8 @@ func (n *nesting) end() string {
 	if len(n.open) > 0 {
 		return fmt.Sprintf("an unclosed <%s>", n.open[len(n.open)-1])
 	}
-	if n.place == inParagraph && !n.para {
-		return "a </p> not followed by a <p>, which leaves the form's own </p> without its paragraph"
-	}
+	// A description that ends outside a paragraph ("…</p>") only makes the
+	// form's own </p> an empty paragraph.
 	return ""
 }
 

@@ -3,7 +3,6 @@ package profilelist
 import (
 	"encoding/json"
 	"fmt"
-	"html"
 	"regexp"
 	"strings"
 
@@ -478,11 +477,9 @@ func (v *validator) unlisted(p string, m *ordered.Map) bool {
 		if rs, isStr := rx.(string); !isStr {
 			v.errorf(p+"/validation_regex", "validation_regex must be a string, not %s", describe(rx))
 		} else {
-			v.shown(p+"/validation_regex", rs, inPattern)
+			// CheckRegex refuses a double quote, the one character that ends
+			// the form's pattern="…" attribute.
 			v.problems(p+"/validation_regex", kubespawner.CheckRegex(rs))
-			if html.UnescapeString(rs) != rs {
-				v.warnf(p+"/validation_regex", "validation_regex %q has a character reference (&…;), which the browser decodes in the form's pattern=\"…\" attribute while KubeSpawner's own check reads it as written: the two check different patterns (write the character itself)", rs)
-			}
 		}
 	}
 	ovRaw, hasOv := u.Get("kubespawner_override")
@@ -612,7 +609,7 @@ func (v *validator) shown(p string, val any, pl textPlace) {
 	switch t := val.(type) {
 	case string:
 		if problem := markupProblem(t, pl); problem != "" {
-			v.errorf(p, "%s contains %s; KubeSpawner's spawn form puts it unescaped in %s, as markup on every user's /hub/spawn page. %s", field, problem, pl.element(), pl.allowedMarkup())
+			v.errorf(p, "%s contains %s; KubeSpawner's spawn form puts it unescaped in %s, %s. %s", field, problem, pl.element(), pl.consequence(), pl.allowedMarkup())
 		}
 	case []any, *ordered.Map:
 		v.errorf(p, "%s must be a string, not %s: KubeSpawner's spawn form prints it unescaped, as Python writes it, with any markup inside", field, describe(val))
