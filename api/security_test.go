@@ -5,9 +5,14 @@ package api_test
 // nothing is written or published.
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/jupyterhub/hubprofiles/ordered"
+	"github.com/jupyterhub/hubprofiles/profilelist"
+	"github.com/jupyterhub/hubprofiles/store"
 )
 
 func TestSecurityScriptInDisplayNameIsRefusedOnImportAndPublish(t *testing.T) {
@@ -72,4 +77,45 @@ func TestSecurityMarkupInProfileEditIsRefused(t *testing.T) {
 	if got := str(r.JSON, "result", "description"); got != prof["description"] {
 		t.Errorf("description saved as %q", got)
 	}
+}
+
+func TestSecurityOldRevisionWithMarkupCannotBePublishedOrRestored(t *testing.T) {
+	// A revision written before display text was checked (straight to the
+	// store here): publishing or restoring it runs the same check.
+	c := newTestServer(t)
+	c.seed()
+	list, err := ordered.DecodeJSON([]byte(`[{"display_name": "Old", "slug": "old", "description": "<script>alert(1)</script>",
+		"kubespawner_override": {"image": "quay.io/jupyter/base-notebook:2025-06-02"}}]`), 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := profilelist.Import(list, profilelist.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := profilelist.MarshalDocument(cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rendered, err := ordered.Marshal(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.store.Append(context.Background(), store.NewRevision{Base: 1, Catalog: doc, ProfileList: rendered, Author: "old", Message: "before the check"}); err != nil {
+		t.Fatal(err)
+	}
+	c.wantRevisions(2)
+
+	e := errorOf(t, c.do(http.MethodPost, "api/v1/revisions/2/publish", nil), http.StatusUnprocessableEntity, "invalid")
+	if !e.hasField("/profiles/0/description", "markup (<script>)") {
+		t.Errorf("publish: fields %s, want the description's path", e.Error.Fields)
+	}
+	if c.publications() != 0 {
+		t.Errorf("the revision was published")
+	}
+	e = errorOf(t, c.do(http.MethodPost, "api/v1/revisions/2/restore", nil, "If-Match", `"2"`), http.StatusUnprocessableEntity, "invalid")
+	if len(e.Error.Fields) == 0 {
+		t.Errorf("restore: no field in %+v", e)
+	}
+	c.wantRevisions(2)
 }
