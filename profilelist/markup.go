@@ -99,6 +99,9 @@ func markupProblem(s string, pl textPlace) string {
 		}
 		return ""
 	}
+	if !strings.Contains(s, "<") {
+		return "" // only text: references and > are inert in element text
+	}
 	z := html.NewTokenizer(strings.NewReader(s))
 	n := nesting{place: pl, para: pl == inParagraph}
 	read := 0
