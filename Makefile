@@ -48,6 +48,7 @@ screenshots: deps
 # A longer fuzz run of each target (the seed corpus runs in `make test`).
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseImportRender -fuzztime $(FUZZTIME) ./profilelist
+	$(GO) test -run '^$$' -fuzz FuzzMarkupAccepted -fuzztime $(FUZZTIME) ./profilelist
 
 # The chart and the image (tools/ is a Go module of its own, which keeps Helm and
 # the Kubernetes modules out of the main go.mod; the root go test does not enter it).

@@ -116,7 +116,6 @@ var (
 	canonicalSlug = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 	optionKeyRx   = regexp.MustCompile(`^[A-Za-z0-9_]+(-[A-Za-z0-9_]+)*$`)
 	choiceKeyRx   = regexp.MustCompile(`^[A-Za-z0-9_.]+(-[A-Za-z0-9_.]+)*$`)
-	htmlRx        = regexp.MustCompile(`<[A-Za-z/!]|&([A-Za-z]+|#[0-9]+|#[xX][0-9A-Fa-f]+);`)
 )
 
 // profile checks one profile and returns the slug it is served under.
@@ -132,15 +131,11 @@ func (v *validator) profile(p string, m *ordered.Map) string {
 	case strings.TrimSpace(nameStr) == "":
 		v.errorf(p+"/display_name", "display_name is empty: users would see a choice with no name")
 	default:
-		v.displayText(p+"/display_name", nameStr)
+		v.shown(p+"/display_name", nameStr, inHeading)
 	}
 	s := v.slug(p, m, nameStr, isStr)
 	if d, ok := m.Get("description"); ok {
-		if ds, ok := d.(string); ok {
-			v.displayText(p+"/description", ds)
-		} else {
-			v.warnf(p+"/description", "description should be a string, not %s", describe(d))
-		}
+		v.shown(p+"/description", d, inParagraph)
 	}
 	v.defaultFlag(p, m)
 	v.allowedGroups(p, m)
@@ -344,10 +339,8 @@ func (v *validator) option(p, key string, raw any, profileOverride *ordered.Map)
 	v.unknownKeys(p, m, knownOptionKeys, "option")
 	if d, ok := m.Get("display_name"); !ok {
 		v.warnf(p, "option %q has no display_name: its drop-down has no label", key)
-	} else if ds, isStr := d.(string); !isStr {
-		v.warnf(p+"/display_name", "display_name should be a string, not %s", describe(d))
 	} else {
-		v.displayText(p+"/display_name", ds)
+		v.shown(p+"/display_name", d, inLabel)
 	}
 	enabled := v.unlisted(p, m)
 	raw, has := m.Get("choices")
@@ -368,8 +361,8 @@ func (v *validator) option(p, key string, raw any, profileOverride *ordered.Map)
 	for _, ck := range choices.Keys() {
 		cp := p + model.Pointer("choices", ck)
 		switch {
-		case ck == "unlisted-choice" || ck == "unlisted_choice":
-			v.errorf(cp, "a choice cannot be called %q: KubeSpawner's form uses that name for the free-text entry", ck)
+		case ck == "unlisted-choice":
+			v.errorf(cp, "a choice cannot be called \"unlisted-choice\": the spawn form's drop-down uses that value for its free-text entry, so picking this choice opens the free-text field (or, when there is none, sends nothing, and the default choice starts) instead of starting this choice")
 		case !choiceKeyRx.MatchString(ck):
 			v.errorf(cp, "choice key %q may only have letters, digits, dots and underscores, joined by single hyphens", ck)
 		}
@@ -380,16 +373,15 @@ func (v *validator) option(p, key string, raw any, profileOverride *ordered.Map)
 			continue
 		}
 		v.unknownKeys(cp, cm, knownChoiceKeys, "choice")
+		v.misplacedUnlisted(cp, ck, cm)
 		if d, ok := cm.Get("display_name"); !ok {
 			v.warnf(cp, "choice %q has no display_name: it shows as an empty entry", ck)
-		} else if ds, isStr := d.(string); !isStr {
-			v.warnf(cp+"/display_name", "display_name should be a string, not %s", describe(d))
 		} else {
-			v.displayText(cp+"/display_name", ds)
+			v.shown(cp+"/display_name", d, inOption)
 		}
 		if d, ok := cm.Get("description"); ok {
 			if ds, isStr := d.(string); isStr {
-				v.displayText(cp+"/description", ds)
+				v.unshownText(cp+"/description", ds)
 			} else {
 				v.warnf(cp+"/description", "description should be a string, not %s", describe(d))
 			}
@@ -405,6 +397,55 @@ func (v *validator) option(p, key string, raw any, profileOverride *ordered.Map)
 	if len(defaults) > 1 {
 		v.warnf(p+"/choices", "option %q has %d default choices (%s): an option-less spawn uses %q, the form preselects %q", key, len(defaults), strings.Join(defaults, ", "), defaults[0], defaults[len(defaults)-1])
 	}
+}
+
+// misplacedUnlisted reports a choice that is an unlisted_choice block
+// written inside choices (a production list had one, keyed
+// "unlisted_choice"): KubeSpawner treats it as an ordinary choice and applies
+// its kubespawner_override as it is, since only an option's own
+// unlisted_choice gets {value} filled in.
+func (v *validator) misplacedUnlisted(cp, ck string, cm *ordered.Map) {
+	looks := ck == "unlisted_choice"
+	for _, k := range []string{"enabled", "validation_regex", "validation_message", "display_name_in_choices"} {
+		looks = looks || cm.Has(k)
+	}
+	if !looks {
+		return
+	}
+	const move = "Move the block out of choices, beside them, as the option's unlisted_choice"
+	ov, _ := cm.Get("kubespawner_override")
+	at, text, found := findValueField(ov, "/kubespawner_override")
+	switch {
+	case found && at == "/kubespawner_override/image":
+		v.errorf(cp, "this choice is an unlisted_choice block written inside choices: KubeSpawner offers it as an ordinary choice and applies its kubespawner_override without filling in {value}, so picking it starts a server whose image is literally named %q, which cannot be pulled: the server never starts. %s", text, move)
+	case found:
+		v.errorf(cp, "this choice is an unlisted_choice block written inside choices: KubeSpawner offers it as an ordinary choice and applies its kubespawner_override without filling in {value}, so picking it sets %s to the literal text %q. %s", strings.TrimPrefix(at, "/kubespawner_override/"), text, move)
+	default:
+		v.warnf(cp, "this choice looks like an unlisted_choice block written inside choices: KubeSpawner offers it as an ordinary choice, and the option has no free-text field. %s if a free-text field was meant", move)
+	}
+}
+
+// findValueField finds the first string holding {value} in an override,
+// and its path.
+func findValueField(x any, path string) (string, string, bool) {
+	switch t := x.(type) {
+	case string:
+		return path, t, strings.Contains(t, "{value}")
+	case []any:
+		for i, e := range t {
+			if p, s, ok := findValueField(e, path+model.Pointer(i)); ok {
+				return p, s, true
+			}
+		}
+	case *ordered.Map:
+		for _, k := range t.Keys() {
+			e, _ := t.Get(k)
+			if p, s, ok := findValueField(e, path+model.Pointer(k)); ok {
+				return p, s, true
+			}
+		}
+	}
+	return "", "", false
 }
 
 // unlisted checks unlisted_choice and reports whether it is enabled (as
@@ -426,26 +467,21 @@ func (v *validator) unlisted(p string, m *ordered.Map) bool {
 	if _, isBool := e.(bool); e != nil && !isBool {
 		v.warnf(p+"/enabled", "enabled should be true or false, not %s: KubeSpawner counts any non-empty value as true (even \"false\")", describe(e))
 	}
-	for _, k := range []string{"display_name", "display_name_in_choices"} {
-		if d, ok := u.Get(k); ok {
-			if ds, isStr := d.(string); isStr {
-				v.displayText(p+"/"+k, ds)
-			} else {
-				v.warnf(p+"/"+k, "%s should be a string, not %s", k, describe(d))
-			}
-		}
+	if d, ok := u.Get("display_name"); ok {
+		v.shown(p+"/display_name", d, inLabel)
+	}
+	if d, ok := u.Get("display_name_in_choices"); ok {
+		v.shown(p+"/display_name_in_choices", d, inOption)
 	}
 	if msg, ok := u.Get("validation_message"); ok {
-		if ms, isStr := msg.(string); !isStr {
-			v.warnf(p+"/validation_message", "validation_message should be a string, not %s", describe(msg))
-		} else if strings.Contains(ms, `"`) {
-			v.warnf(p+"/validation_message", "validation_message contains a double quote: KubeSpawner puts it unescaped in an HTML attribute, which it cuts short")
-		}
+		v.shown(p+"/validation_message", msg, inTitle)
 	}
 	if rx, ok := u.Get("validation_regex"); ok {
 		if rs, isStr := rx.(string); !isStr {
 			v.errorf(p+"/validation_regex", "validation_regex must be a string, not %s", describe(rx))
 		} else {
+			// CheckRegex refuses a double quote, the one character that ends
+			// the form's pattern="…" attribute.
 			v.problems(p+"/validation_regex", kubespawner.CheckRegex(rs))
 		}
 	}
@@ -568,9 +604,29 @@ func merged(base, over *ordered.Map) *ordered.Map {
 	return out
 }
 
-func (v *validator) displayText(p, s string) {
-	if m := htmlRx.FindString(s); m != "" {
-		v.warnf(p, "contains HTML (%q): KubeSpawner's form inserts it unescaped", m)
+// shown checks a value that KubeSpawner's spawn form prints, unescaped, at
+// pl (see markup.go). Jinja prints a list or an object as Python writes it,
+// strings inside included, so only a scalar can be shown safely.
+func (v *validator) shown(p string, val any, pl textPlace) {
+	field := p[strings.LastIndex(p, "/")+1:]
+	switch t := val.(type) {
+	case string:
+		if problem := markupProblem(t, pl); problem != "" {
+			v.errorf(p, "%s contains %s; KubeSpawner's spawn form puts it unescaped in %s, %s. %s", field, problem, pl.element(), pl.consequence(), pl.allowedMarkup())
+		}
+	case []any, *ordered.Map:
+		v.errorf(p, "%s must be a string, not %s: KubeSpawner's spawn form prints it unescaped, as Python writes it, with any markup inside", field, describe(val))
+	default:
+		v.warnf(p, "%s should be a string, not %s", field, describe(val))
+	}
+}
+
+// unshownText checks a text that KubeSpawner's own form does not show (a
+// choice's description) as if it were shown in a paragraph, but only warns:
+// it becomes markup only in a custom form template that prints it unescaped.
+func (v *validator) unshownText(p, s string) {
+	if problem := markupProblem(s, inParagraph); problem != "" {
+		v.warnf(p, "description contains %s; KubeSpawner's form does not show a choice's description, but a custom form template that prints it unescaped would make it markup. %s", problem, inParagraph.allowedMarkup())
 	}
 }
 

@@ -116,7 +116,19 @@ func TestValidateRules(t *testing.T) {
 		{"option key with a dot", `[{"display_name":"A","profile_options":{"a.b":{"display_name":"O","choices":{"c":{"display_name":"C"}}}}}]`,
 			[]want{E("/0/profile_options/a.b", "may only have letters")}},
 		{"choice key unlisted-choice", `[{"display_name":"A","profile_options":{"o":{"display_name":"O","choices":{"unlisted-choice":{"display_name":"C"}}}}}]`,
-			[]want{E("/0/profile_options/o/choices/unlisted-choice", "cannot be called")}},
+			[]want{E("/0/profile_options/o/choices/unlisted-choice", "cannot be called \"unlisted-choice\": the spawn form's drop-down uses that value for its free-text entry")}},
+		// A real list (neurohackademy, 2025-07) had its unlisted_choice block inside choices.
+		{"unlisted_choice block inside choices", `[{"display_name":"A","profile_options":{"o":{"display_name":"O","choices":{"c":{"display_name":"C","default":true},
+			"unlisted_choice":{"enabled":true,"display_name":"Custom image","kubespawner_override":{"image":"{value}"}}}}}}]`,
+			[]want{E("/0/profile_options/o/choices/unlisted_choice", `picking it starts a server whose image is literally named "{value}"`),
+				W("/0/profile_options/o/choices/unlisted_choice/enabled", "ignores")}},
+		{"unlisted_choice block inside choices, {value} elsewhere", `[{"display_name":"A","profile_options":{"o":{"display_name":"O","choices":{
+			"other":{"display_name":"Other","validation_regex":"^.+$","kubespawner_override":{"environment":{"REPO":"{value}"}}}}}}}]`,
+			[]want{E("/0/profile_options/o/choices/other", `sets environment/REPO to the literal text "{value}"`),
+				W("/0/profile_options/o/choices/other/validation_regex", "ignores"),
+				E("/0/profile_options/o/choices/other/kubespawner_override/environment/REPO", "unknown field {value}")}},
+		{"choice keyed unlisted_choice without {value}", `[{"display_name":"A","profile_options":{"o":{"display_name":"O","choices":{"unlisted_choice":{"display_name":"C","kubespawner_override":{"image":"a/b:1"}}}}}}]`,
+			[]want{W("/0/profile_options/o/choices/unlisted_choice", "the option has no free-text field")}},
 		{"choice key with a dot is fine", `[{"display_name":"A","profile_options":{"o":{"display_name":"O","choices":{"py3.11":{"display_name":"C"}}}}}]`, nil},
 		{"choice key with a slash", `[{"display_name":"A","profile_options":{"o":{"display_name":"O","choices":{"a/b":{"display_name":"C"}}}}}]`,
 			[]want{E("/0/profile_options/o/choices/a~1b", "may only have letters")}},
@@ -157,7 +169,7 @@ func TestValidateRules(t *testing.T) {
 			[]want{W("/0/profile_options/image/unlisted_choice/enabled", "even \"false\"")}},
 		{"validation_message with a quote", `[{"display_name":"A","profile_options":{"image":{"display_name":"I","choices":{"c":{"display_name":"C"}},"unlisted_choice":{"enabled":true,
 			"validation_message":"say \"hi\"","kubespawner_override":{"image":"{value}"}}}}}]`,
-			[]want{W("/0/profile_options/image/unlisted_choice/validation_message", "double quote")}},
+			[]want{E("/0/profile_options/image/unlisted_choice/validation_message", `a double quote (")`)}},
 
 		// Warnings.
 		{"guarantee above limit", `[{"display_name":"A","kubespawner_override":{"mem_guarantee":"4G","mem_limit":"2G","cpu_guarantee":2,"cpu_limit":1}}]`,
@@ -170,8 +182,9 @@ func TestValidateRules(t *testing.T) {
 			[]want{W("/0/kubespawner_override/image", "uses :latest"), W("/1/kubespawner_override/image", "no tag"), W("/3/kubespawner_override/image", "no tag")}},
 		{"GPU without selector", `[{"display_name":"A","kubespawner_override":{"extra_resource_limits":{"nvidia.com/gpu":"1"}}}]`, []want{W("/0", "GPU is requested (nvidia.com/gpu)")}},
 		{"GPU with selector", `[{"display_name":"A","kubespawner_override":{"extra_resource_limits":{"nvidia.com/gpu":"1"},"node_selector":{"gpu":"t4"}}}]`, nil},
-		{"HTML in display text", `[{"display_name":"<b>A</b>","description":"R &amp; Python"}]`,
-			[]want{W("/0/display_name", "HTML"), W("/0/description", "HTML")}},
+		{"allowed markup in display text", `[{"display_name":"<b>A</b>","description":"R &amp; Python</p>\n<p>Use it"}]`, nil},
+		{"markup outside the allowed set", `[{"display_name":"<u>A</u>","description":"<div>R</div>"}]`,
+			[]want{E("/0/display_name", "markup (<u>)"), E("/0/description", "markup (<div>)")}},
 		{"unknown profile key", `[{"display_name":"A","profile_option":{}}]`, []want{W("/0/profile_option", "a typo?")}},
 		{"option without display_name", `[{"display_name":"A","profile_options":{"o":{"choices":{"c":{"display_name":"C"}}}}}]`, []want{W("/0/profile_options/o", "no label")}},
 	}

@@ -57,3 +57,27 @@ func Files(t testing.TB, ext string) []string {
 	sort.Strings(files)
 	return files
 }
+
+// HistoryLists is how many lists the history corpus holds: every distinct
+// list of 48 of the hubs at 18 quarterly snapshots, as JSON and YAML.
+const HistoryLists = 248
+
+// HistoryFiles lists the files of the history corpus
+// (../shared/corpus/history/<cluster>__<hub>/<date>.<ext>), sorted, and
+// fails unless all of them are there.
+func HistoryFiles(t testing.TB, ext string) []string {
+	t.Helper()
+	dir := filepath.Join(RepoRoot(t), "..", "shared", "corpus", "history")
+	if _, err := os.Stat(dir); err != nil {
+		t.Fatalf("the history corpus is missing (%v): it must sit at ../shared/corpus/history beside the checkout", err)
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*", "*."+ext))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != HistoryLists {
+		t.Fatalf("want %d .%s lists in the history corpus, found %d", HistoryLists, ext, len(files))
+	}
+	sort.Strings(files)
+	return files
+}
