@@ -14,8 +14,14 @@ import (
 // matching a configured node group become references to it. A hubprofiles
 // document replaces images and profiles, and the hub defaults when it sets
 // any; node groups always stay those of the infrastructure config.
+//
+// Import is a change like any other: unless ch.Operator is set (the
+// command line), a setting outside policy.editorOverrides is kept only where
+// the head already has it, identical, at the same place (same profile slug,
+// option and choice keys); one the head lacks or has otherwise is refused.
 func (e *Editor) Import(ctx context.Context, src *profilelist.Source, ch Change) (*Result, error) {
 	var imported *model.Catalog
+	ch.importedList, ch.listPrefix = src.Format != profilelist.FormatDocument, src.ListPath
 	if src.Format == profilelist.FormatDocument {
 		imported = src.Document
 	} else {
