@@ -52,10 +52,10 @@ type Policy struct {
 
 // DefaultEditorOverrides is what editors may set in a kubespawner_override
 // when the config does not say: what real hubs change from quarter to
-// quarter (the image, its pull policy, sizes, GPUs, node placement, the
-// interface, environment variables with plain values, the working
-// directory, the start timeout), and nothing that widens what a pod may do
-// or reach (security contexts, uid and gid, volumes and mounts, init and
+// quarter (the image, its pull policy, sizes, GPUs, node placement with
+// node_selector and tolerations, the interface, environment variables with
+// plain values, the working directory, the start timeout), and nothing
+// that widens what a pod may do or reach (security contexts, uid and gid, volumes and mounts, init and
 // extra containers, service accounts, host namespaces through
 // extra_pod_config, lifecycle hooks, cmd and args, the namespace, labels).
 // docs/security.md gives the reasoning and the figures; a test keeps the
@@ -68,7 +68,7 @@ var DefaultEditorOverrides = []string{
 	"image", "image_pull_policy",
 	"mem_guarantee", "mem_limit", "cpu_guarantee", "cpu_limit",
 	"extra_resource_guarantees", "extra_resource_limits",
-	"node_selector",
+	"node_selector", "tolerations",
 	"default_url", "environment", "working_dir", "start_timeout",
 	"default",
 }
