@@ -33,8 +33,10 @@ import (
 const boundaryHint = "an operator can allow it with policy.editorOverrides in the infrastructure config, or import the list with the command line (hubprofiles import)"
 
 // overBoundary lists what turning before into after would add or change
-// outside what editors may write. Paths are catalog paths into after, or,
-// with listPrefix set, paths into the imported list.
+// outside what editors may write (errors), and the node selectors it adds
+// or changes that pick no configured node group (warnings, or errors with
+// policy.requireNodeGroups). Paths are catalog paths into after, or, for an
+// imported list, paths into it after listPrefix.
 func overBoundary(pol infra.Policy, before, after *model.Catalog, importedList bool, listPrefix string) []model.Finding {
 	var fs []model.Finding
 	if !pol.EditorMay("image") && defaultImageRef(before) != defaultImageRef(after) {
@@ -48,7 +50,11 @@ func overBoundary(pol infra.Policy, before, after *model.Catalog, importedList b
 	if err1 != nil || err2 != nil {
 		return fs // a list that does not render is refused by the checks that follow
 	}
-	for _, f := range listBoundary(pol, after.NodeGroups, old, cur) {
+	found := listBoundary(pol, after.NodeGroups, old, cur)
+	if len(after.NodeGroups) > 0 {
+		found = append(found, unknownPlacements(pol, after.NodeGroups, old, cur)...)
+	}
+	for _, f := range found {
 		if importedList {
 			f.Path = listPrefix + f.Path
 		} else {
@@ -70,6 +76,16 @@ func defaultImageRef(c *model.Catalog) string {
 // are JSON pointers into cur.
 func listBoundary(pol infra.Policy, groups []model.NodeGroup, old, cur []any) []model.Finding {
 	var fs []model.Finding
+	eachPlace(old, cur, func(at string, oldOv, curOv any) {
+		fs = append(fs, siteBoundary(pol, groups, at, oldOv, curOv)...)
+	})
+	return fs
+}
+
+// eachPlace calls fn with every kubespawner_override of cur (the pointer to
+// it, and its value) and the one at the same place in old (nil if none): a
+// profile's, each choice's and each free-text field's.
+func eachPlace(old, cur []any, fn func(at string, oldOv, curOv any)) {
 	oldProfiles := keyed(old)
 	curProfiles := keyed(cur)
 	match := matchKeys(oldProfiles.keys, curProfiles.keys)
@@ -80,7 +96,7 @@ func listBoundary(pol infra.Policy, groups []model.NodeGroup, old, cur []any) []
 			op = oldProfiles.get(k)
 		}
 		at := ordered.Pointer(i)
-		fs = append(fs, siteBoundary(pol, groups, at+"/kubespawner_override", field(op, "kubespawner_override"), field(np, "kubespawner_override"))...)
+		fn(at+"/kubespawner_override", field(op, "kubespawner_override"), field(np, "kubespawner_override"))
 		oldOpts, _ := field(op, "profile_options").(*ordered.Map)
 		curOpts, _ := field(np, "profile_options").(*ordered.Map)
 		optMatch := matchKeys(oldOpts.Keys(), curOpts.Keys())
@@ -104,16 +120,83 @@ func listBoundary(pol infra.Policy, groups []model.NodeGroup, old, cur []any) []
 					w, _ := oldChoices.Get(k)
 					oc, _ = w.(*ordered.Map)
 				}
-				fs = append(fs, siteBoundary(pol, groups, oat+ordered.Pointer("choices", ck, "kubespawner_override"),
-					field(oc, "kubespawner_override"), field(nc, "kubespawner_override"))...)
+				fn(oat+ordered.Pointer("choices", ck, "kubespawner_override"), field(oc, "kubespawner_override"), field(nc, "kubespawner_override"))
 			}
 			ou, _ := field(oo, "unlisted_choice").(*ordered.Map)
 			nu, _ := field(no, "unlisted_choice").(*ordered.Map)
-			fs = append(fs, siteBoundary(pol, groups, oat+"/unlisted_choice/kubespawner_override",
-				field(ou, "kubespawner_override"), field(nu, "kubespawner_override"))...)
+			fn(oat+"/unlisted_choice/kubespawner_override", field(ou, "kubespawner_override"), field(nu, "kubespawner_override"))
 		}
 	}
+}
+
+// unknownPlacements reports each node_selector an edit adds or changes that
+// sends pods to no node group of the infrastructure config (issue 13): such
+// a selector was accepted silently, and pods that match no node wait
+// forever. A selector matches a group when it has all of the group's
+// labels, with the same values (it may narrow the group further).
+func unknownPlacements(pol infra.Policy, groups []model.NodeGroup, old, cur []any) []model.Finding {
+	sev, then := model.Warning, "check that nodes carry these labels, or ask an operator for a node group"
+	if pol.RequireNodeGroups {
+		sev, then = model.Error, "pick a node group, or ask an operator to add one (policy.requireNodeGroups is set in the infrastructure config)"
+	}
+	var fs []model.Finding
+	eachPlace(old, cur, func(at string, oldV, curV any) {
+		cur, _ := curV.(*ordered.Map)
+		old, _ := oldV.(*ordered.Map)
+		sel, ok := cur.Get("node_selector")
+		if !ok {
+			return
+		}
+		if was, had := old.Get("node_selector"); had && ordered.Equal(was, sel) {
+			return // as it was: an operator's, or accepted before
+		}
+		m, isMap := sel.(*ordered.Map)
+		if !isMap || m.Len() == 0 || selectsGroup(m, groups) {
+			return // not an object: validation's business; {} places nothing
+		}
+		fs = append(fs, model.Finding{Severity: sev, Path: at + "/node_selector", Message: fmt.Sprintf(
+			"node_selector %s matches none of the infrastructure config's node groups (%s): users who pick this may wait forever for a node; %s",
+			compactJSON(m), groupSlugs(groups), then)})
+	})
 	return fs
+}
+
+func selectsGroup(sel *ordered.Map, groups []model.NodeGroup) bool {
+	for i := range groups {
+		g := groups[i].NodeSelector
+		if g.Len() == 0 {
+			continue
+		}
+		all := true
+		for _, k := range g.Keys() {
+			want, _ := g.Get(k)
+			got, ok := sel.Get(k)
+			if !ok || !ordered.Equal(want, got) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+func groupSlugs(groups []model.NodeGroup) string {
+	slugs := make([]string, len(groups))
+	for i := range groups {
+		slugs[i] = groups[i].Slug
+	}
+	return strings.Join(slugs, ", ")
+}
+
+func compactJSON(v any) string {
+	b, err := ordered.Marshal(v)
+	if err != nil {
+		return "?"
+	}
+	return string(b)
 }
 
 // siteBoundary compares one place's kubespawner_override before and after.

@@ -247,11 +247,18 @@ func (e *Editor) commitOnce(ctx context.Context, ch Change) (*Result, error) {
 	if err := ch.Apply(c); err != nil {
 		return nil, err
 	}
-	var refused []model.Finding
+	var refused, placements []model.Finding
 	if !ch.Operator {
-		refused = overBoundary(e.Config().Policy, head.Catalog, c, ch.importedList, ch.listPrefix)
+		for _, f := range overBoundary(e.Config().Policy, head.Catalog, c, ch.importedList, ch.listPrefix) {
+			if f.Severity == model.Error {
+				refused = append(refused, f)
+			} else {
+				placements = append(placements, f)
+			}
+		}
 	}
 	list, warnings, err := e.check(ctx, c, ch.Publish)
+	warnings = append(warnings, placements...)
 	var ve *ValidationError
 	switch {
 	case len(refused) > 0 && errors.As(err, &ve):
@@ -387,7 +394,7 @@ func (e *Editor) Publish(ctx context.Context, id int64, author, message string) 
 		return nil, nil, err
 	}
 	if head.BaseID() != id {
-		if fs := overBoundary(e.Config().Policy, head.Catalog, st.Catalog, false, ""); len(fs) > 0 {
+		if fs := overBoundary(e.Config().Policy, head.Catalog, st.Catalog, false, ""); model.HasErrors(fs) {
 			return nil, nil, &ValidationError{Findings: fs}
 		}
 	}

@@ -48,6 +48,9 @@ type Policy struct {
 	// or change; nil means DefaultEditorOverrides, ["*"] everything. The
 	// command-line import, run by an operator, is not bound by it.
 	EditorOverrides []string
+	// RequireNodeGroups makes an editor's new or changed node_selector that
+	// matches no configured node group an error rather than a warning.
+	RequireNodeGroups bool
 }
 
 // DefaultEditorOverrides is what editors may set in a kubespawner_override
@@ -123,6 +126,7 @@ type file struct {
 		MaxMemory         string    `yaml:"maxMemory"`
 		MaxCPU            string    `yaml:"maxCPU"`
 		EditorOverrides   *[]string `yaml:"editorOverrides"`
+		RequireNodeGroups bool      `yaml:"requireNodeGroups"`
 	} `yaml:"policy"`
 	Registries []struct {
 		Host     string `yaml:"host"`
@@ -235,6 +239,7 @@ func Parse(data []byte) (*Config, error) {
 		}
 		c.Policy.MaxCPU = n
 	}
+	c.Policy.RequireNodeGroups = f.Policy.RequireNodeGroups
 	if eo := f.Policy.EditorOverrides; eo != nil {
 		c.Policy.EditorOverrides = append([]string{}, *eo...) // [] stays empty: editors may set nothing
 		for i, name := range *eo {
