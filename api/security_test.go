@@ -222,3 +222,25 @@ func TestSecurityConfiguredPolicyReplacesTheDefault(t *testing.T) {
 		t.Errorf("fields %+v", e.Error.Fields)
 	}
 }
+
+// An operator's privileged profile for one group stays for that group:
+// editors may not open it to more people, and may narrow it.
+func TestSecurityOperatorSettingsAreNotOpenedToMoreGroups(t *testing.T) {
+	c := newTestServer(t)
+	list := func(groups string) string {
+		return `[{"display_name": "Debug", "slug": "debug", "allowed_groups": ` + groups + `, "kubespawner_override": {"image": "quay.io/jupyter/base-notebook:2025-06-02", "privileged": true}}]`
+	}
+	operatorImport(t, c, list(`["sre"]`))
+	for _, groups := range []string{`["sre", "students"]`, `null`} {
+		body := list(groups)
+		if groups == "null" {
+			body = strings.Replace(body, `"allowed_groups": null, `, "", 1)
+		}
+		e := errorOf(t, c.do(http.MethodPost, "api/v1/import", body), http.StatusUnprocessableEntity, "invalid")
+		if !e.hasField("/0/allowed_groups", "kubespawner_override.privileged") {
+			t.Errorf("allowed_groups %s: fields %+v", groups, e.Error.Fields)
+		}
+	}
+	c.must(http.StatusCreated, http.MethodPost, "api/v1/import", list(`["sre"]`))
+	c.must(http.StatusCreated, http.MethodPost, "api/v1/import", list(`[]`)) // nobody: narrower
+}

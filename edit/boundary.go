@@ -76,16 +76,76 @@ func defaultImageRef(c *model.Catalog) string {
 // are JSON pointers into cur.
 func listBoundary(pol infra.Policy, groups []model.NodeGroup, old, cur []any) []model.Finding {
 	var fs []model.Finding
-	eachPlace(old, cur, func(at string, oldOv, curOv any) {
+	seen := map[string]bool{}
+	eachPlace(old, cur, func(at string, oldOv, curOv any, gates []gate) {
 		fs = append(fs, siteBoundary(pol, groups, at, oldOv, curOv)...)
+		// A setting an operator put here stays, but must not reach more
+		// people than before: who may pick this place is theirs too.
+		kept := keptSettings(pol, groups, oldOv, curOv)
+		if len(kept) == 0 {
+			return
+		}
+		for _, g := range gates {
+			if seen[g.path] || !widens(g.old, g.cur) {
+				continue
+			}
+			seen[g.path] = true
+			fs = append(fs, model.Finding{Severity: model.Error, Path: g.path, Message: fmt.Sprintf(
+				"allowed_groups: editors may not open this to more groups, because it carries settings an operator set (kubespawner_override.%s); %s",
+				strings.Join(kept, ", kubespawner_override."), boundaryHint)})
+		}
 	})
 	return fs
+}
+
+// gate is an allowed_groups that decides who may pick a place: the
+// profile's, and a choice's or a free-text field's own.
+type gate struct {
+	path     string
+	old, cur any
+}
+
+// keptSettings are the settings outside the policy that stay, unchanged,
+// at a place.
+func keptSettings(pol infra.Policy, groups []model.NodeGroup, oldV, curV any) []string {
+	old, _ := oldV.(*ordered.Map)
+	cur, _ := curV.(*ordered.Map)
+	var kept []string
+	for _, k := range cur.Keys() {
+		if pol.EditorMay(k) || fromNodeGroup(k, cur, groups) {
+			continue
+		}
+		v, _ := cur.Get(k)
+		if was, had := old.Get(k); had && ordered.Equal(was, v) {
+			kept = append(kept, k)
+		}
+	}
+	return kept
+}
+
+// widens says whether allowed_groups cur lets in someone old did not: no
+// list is everyone.
+func widens(old, cur any) bool {
+	if old == nil {
+		return false
+	}
+	was, ok1 := old.([]any)
+	now, ok2 := cur.([]any)
+	if !ok1 || !ok2 {
+		return !ordered.Equal(old, cur)
+	}
+	for _, g := range now {
+		if !slices.ContainsFunc(was, func(w any) bool { return ordered.Equal(w, g) }) {
+			return true
+		}
+	}
+	return false
 }
 
 // eachPlace calls fn with every kubespawner_override of cur (the pointer to
 // it, and its value) and the one at the same place in old (nil if none): a
 // profile's, each choice's and each free-text field's.
-func eachPlace(old, cur []any, fn func(at string, oldOv, curOv any)) {
+func eachPlace(old, cur []any, fn func(at string, oldOv, curOv any, gates []gate)) {
 	oldProfiles := keyed(old)
 	curProfiles := keyed(cur)
 	match := matchKeys(oldProfiles.keys, curProfiles.keys)
@@ -96,7 +156,8 @@ func eachPlace(old, cur []any, fn func(at string, oldOv, curOv any)) {
 			op = oldProfiles.get(k)
 		}
 		at := ordered.Pointer(i)
-		fn(at+"/kubespawner_override", field(op, "kubespawner_override"), field(np, "kubespawner_override"))
+		profileGate := gate{at + "/allowed_groups", field(op, "allowed_groups"), field(np, "allowed_groups")}
+		fn(at+"/kubespawner_override", field(op, "kubespawner_override"), field(np, "kubespawner_override"), []gate{profileGate})
 		oldOpts, _ := field(op, "profile_options").(*ordered.Map)
 		curOpts, _ := field(np, "profile_options").(*ordered.Map)
 		optMatch := matchKeys(oldOpts.Keys(), curOpts.Keys())
@@ -120,11 +181,13 @@ func eachPlace(old, cur []any, fn func(at string, oldOv, curOv any)) {
 					w, _ := oldChoices.Get(k)
 					oc, _ = w.(*ordered.Map)
 				}
-				fn(oat+ordered.Pointer("choices", ck, "kubespawner_override"), field(oc, "kubespawner_override"), field(nc, "kubespawner_override"))
+				fn(oat+ordered.Pointer("choices", ck, "kubespawner_override"), field(oc, "kubespawner_override"), field(nc, "kubespawner_override"),
+					[]gate{profileGate, {oat + ordered.Pointer("choices", ck, "allowed_groups"), field(oc, "allowed_groups"), field(nc, "allowed_groups")}})
 			}
 			ou, _ := field(oo, "unlisted_choice").(*ordered.Map)
 			nu, _ := field(no, "unlisted_choice").(*ordered.Map)
-			fn(oat+"/unlisted_choice/kubespawner_override", field(ou, "kubespawner_override"), field(nu, "kubespawner_override"))
+			fn(oat+"/unlisted_choice/kubespawner_override", field(ou, "kubespawner_override"), field(nu, "kubespawner_override"),
+				[]gate{profileGate, {oat + "/unlisted_choice/allowed_groups", field(ou, "allowed_groups"), field(nu, "allowed_groups")}})
 		}
 	}
 }
@@ -140,7 +203,7 @@ func unknownPlacements(pol infra.Policy, groups []model.NodeGroup, old, cur []an
 		sev, then = model.Error, "pick a node group, or ask an operator to add one (policy.requireNodeGroups is set in the infrastructure config)"
 	}
 	var fs []model.Finding
-	eachPlace(old, cur, func(at string, oldV, curV any) {
+	eachPlace(old, cur, func(at string, oldV, curV any, _ []gate) {
 		cur, _ := curV.(*ordered.Map)
 		old, _ := oldV.(*ordered.Map)
 		sel, ok := cur.Get("node_selector")
