@@ -58,9 +58,10 @@ type Policy struct {
 // quarter (the image, its pull policy, sizes, GPUs, node placement with
 // node_selector and tolerations, the interface, environment variables with
 // plain values, the working directory, the start timeout), and nothing
-// that widens what a pod may do or reach (security contexts, uid and gid, volumes and mounts, init and
-// extra containers, service accounts, host namespaces through
-// extra_pod_config, lifecycle hooks, cmd and args, the namespace, labels).
+// that widens what a pod may do or reach (security contexts, uid and gid,
+// volumes and mounts, init and extra containers, service accounts, host
+// namespaces through extra_pod_config, lifecycle hooks, cmd and args, the
+// namespace, labels).
 // docs/security.md gives the reasoning and the figures; a test keeps the
 // two the same.
 //
