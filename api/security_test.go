@@ -244,3 +244,16 @@ func TestSecurityOperatorSettingsAreNotOpenedToMoreGroups(t *testing.T) {
 	c.must(http.StatusCreated, http.MethodPost, "api/v1/import", list(`["sre"]`))
 	c.must(http.StatusCreated, http.MethodPost, "api/v1/import", list(`[]`)) // nobody: narrower
 }
+
+// With image left out of the policy, the hub-wide image is the operators'
+// too (the hub-side module applies it to every server).
+func TestSecurityHubDefaultImageFollowsThePolicy(t *testing.T) {
+	c := newTestServer(t, withInfra("policy:\n  editorOverrides: [mem_limit]\n"))
+	operatorImport(t, c, `[{"display_name": "Small", "slug": "small", "kubespawner_override": {"image": "quay.io/jupyter/base-notebook:2025-06-02"}}]`)
+	img := str(c.get("api/v1/images").JSON, "images", 0, "slug")
+	e := errorOf(t, c.do(http.MethodPut, "api/v1/defaults", `{"image": "`+img+`"}`), http.StatusUnprocessableEntity, "invalid")
+	if !e.hasField("/defaults/image", boundaryConfigKey) {
+		t.Errorf("fields %+v", e.Error.Fields)
+	}
+	c.must(http.StatusOK, http.MethodPut, "api/v1/defaults", `{"default_url": ""}`) // unchanged: allowed
+}

@@ -40,10 +40,10 @@ const boundaryHint = "an operator can allow it with policy.editorOverrides in th
 func overBoundary(pol infra.Policy, before, after *model.Catalog, importedList bool, listPrefix string) []model.Finding {
 	var fs []model.Finding
 	if !pol.EditorMay("image") && defaultImageRef(before) != defaultImageRef(after) {
-		fs = append(fs, refusal("/defaults/image", "kubespawner_override.image", "the hub-wide default image"))
+		fs = append(fs, refusal("/defaults/image", "defaults.image", " (the hub-wide image, as kubespawner_override.image)"))
 	}
 	if !pol.EditorMay("default_url") && before.Defaults.DefaultURL != after.Defaults.DefaultURL {
-		fs = append(fs, refusal("/defaults/default_url", "kubespawner_override.default_url", "the hub-wide default interface"))
+		fs = append(fs, refusal("/defaults/default_url", "defaults.default_url", " (the hub-wide interface, as kubespawner_override.default_url)"))
 	}
 	old, err1 := profilelist.Render(before)
 	cur, err2 := profilelist.Render(after)
