@@ -145,3 +145,22 @@ func TestSecurityPagesRefuseTamperedOperatorSetting(t *testing.T) {
 	}
 	c.wantRevisions(before)
 }
+
+// The import page says at Check what the pages may not import, and Import
+// refuses it: a list that adds a hostPath volume.
+func TestSecurityPagesRefuseImportAddingForbiddenSetting(t *testing.T) {
+	c := newFixture(t)
+	before := c.revisions()
+	const hostile = `[{"display_name": "Small", "slug": "small", "kubespawner_override": {"image": "quay.io/jupyter/base-notebook:2025-06-02",
+  "volumes": [{"name": "root", "hostPath": {"path": "/"}}], "volume_mounts": [{"name": "root", "mountPath": "/host"}]}}]`
+	for _, action := range []string{"check", "import"} {
+		r := c.post(http.StatusUnprocessableEntity, "import", form("content", hostile, "action", action, "base", "3", "_csrf", sessionToken), session...)
+		notice := squash(r.Find("#import-form .notice").First().Text())
+		for _, want := range []string{"/0/kubespawner_override/volumes", "kubespawner_override.volumes", "/0/kubespawner_override/volume_mounts", "policy.editorOverrides"} {
+			if !strings.Contains(notice, want) {
+				t.Errorf("%s: the page does not say %q: %s", action, want, notice)
+			}
+		}
+	}
+	c.wantRevisions(before)
+}
