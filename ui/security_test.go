@@ -164,3 +164,18 @@ func TestSecurityPagesRefuseImportAddingForbiddenSetting(t *testing.T) {
 	}
 	c.wantRevisions(before)
 }
+
+// The node groups page, where editors read what operators offer, says
+// which override settings they may write.
+func TestSecurityPagesSayWhatEditorsMaySet(t *testing.T) {
+	c := newTestServer(t)
+	text := squash(c.get("node-groups").Find("#editor-overrides + p").Text())
+	for _, want := range []string{"mem_limit", "node_selector", "built-in default"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the page does not say %q: %s", want, text)
+		}
+	}
+	if strings.Contains(text, "privileged") || strings.Contains(text, "volumes") {
+		t.Errorf("the page lists a setting editors may not write: %s", text)
+	}
+}
