@@ -279,8 +279,19 @@ type Change struct {
 	Author  string
 	Message string
 	Publish bool // publish the new revision in the same transaction
+	// Operator marks a change by the cluster's operators — the command-line
+	// import (run with access to the database) and the server's own
+	// system:config revisions — which may write any kubespawner_override
+	// setting. The pages and the API never set it: their changes stay inside
+	// policy.editorOverrides (boundary.go).
+	Operator bool
 	// Apply changes the catalog in place. Its error refuses the change.
 	Apply func(c *model.Catalog) error
+
+	// importedList is set by Import for a profile list or values file, so
+	// that refusals point into the file (listPrefix + a path into the list).
+	importedList bool
+	listPrefix   string
 }
 
 // Result is a written revision, with the warnings its list has.
@@ -328,8 +339,25 @@ func (e *Editor) commitOnce(ctx context.Context, ch Change) (*Result, error) {
 	if err := ch.Apply(c); err != nil {
 		return nil, err
 	}
+	var refused, placements []model.Finding
+	if !ch.Operator {
+		for _, f := range overBoundary(e.Config().Policy, head.Catalog, c, ch.importedList, ch.listPrefix) {
+			if f.Severity == model.Error {
+				refused = append(refused, f)
+			} else {
+				placements = append(placements, f)
+			}
+		}
+	}
 	list, warnings, err := e.check(ctx, c, ch.Publish)
-	if err != nil {
+	warnings = append(warnings, placements...)
+	var ve *ValidationError
+	switch {
+	case len(refused) > 0 && errors.As(err, &ve):
+		return nil, &ValidationError{Findings: append(refused, ve.Findings...)}
+	case len(refused) > 0 && err == nil:
+		return nil, &ValidationError{Findings: append(refused, warnings...)}
+	case err != nil:
 		return nil, err
 	}
 	doc, err := profilelist.MarshalDocument(c)
@@ -447,11 +475,23 @@ func (e *Editor) stale(ctx context.Context, base int64, head *State) error {
 	return se
 }
 
-// Publish makes revision id live, refusing one whose list has errors.
+// Publish makes revision id live, refusing one whose list has errors. Only
+// the pages and the API publish, so an older revision (a roll-back) must not
+// bring back a setting outside policy.editorOverrides that the head no
+// longer has at the same place: that would be adding it.
 func (e *Editor) Publish(ctx context.Context, id int64, author, message string) (*store.Publication, []model.Finding, error) {
 	st, err := e.At(ctx, id)
 	if err != nil {
 		return nil, nil, err
+	}
+	head, err := e.Head(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if head.BaseID() != id {
+		if fs := overBoundary(e.Config().Policy, head.Catalog, st.Catalog, false, ""); model.HasErrors(fs) {
+			return nil, nil, &ValidationError{Findings: fs}
+		}
 	}
 	_, fs, err := e.check(ctx, st.Catalog, true)
 	if err != nil {
@@ -508,7 +548,7 @@ func (e *Editor) SetConfig(ctx context.Context, cfg *infra.Config) (*Result, err
 	if sameNodeGroups(recorded, groups) {
 		return nil, nil
 	}
-	return e.Commit(ctx, Change{Base: NoBase, Author: "system:config", Message: "infrastructure config changed: node groups updated",
+	return e.Commit(ctx, Change{Base: NoBase, Author: "system:config", Message: "infrastructure config changed: node groups updated", Operator: true,
 		Apply: func(c *model.Catalog) error { c.NodeGroups = groups; return nil }})
 }
 

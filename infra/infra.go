@@ -43,6 +43,62 @@ type Policy struct {
 	// value; zero means no bound.
 	MaxMemory int64
 	MaxCPU    float64
+	// EditorOverrides are the kubespawner_override settings (trait names)
+	// that editors — anyone writing through the pages or the API — may add
+	// or change; nil means DefaultEditorOverrides, ["*"] everything. The
+	// command-line import, run by an operator, is not bound by it.
+	EditorOverrides []string
+	// RequireNodeGroups makes an editor's new or changed node_selector that
+	// matches no configured node group an error rather than a warning.
+	RequireNodeGroups bool
+}
+
+// DefaultEditorOverrides is what editors may set in a kubespawner_override
+// when the config does not say: what real hubs change from quarter to
+// quarter (the image, its pull policy, sizes, GPUs, node placement with
+// node_selector and tolerations, the interface, environment variables with
+// plain values, the working directory, the start timeout), and nothing
+// that widens what a pod may do or reach (security contexts, uid and gid,
+// volumes and mounts, init and extra containers, service accounts, host
+// namespaces through extra_pod_config, lifecycle hooks, cmd and args, the
+// namespace, labels).
+// docs/security.md gives the reasoning and the figures; a test keeps the
+// two the same.
+//
+// "default" is not a trait: real lists put `default: true` inside an
+// override by mistake, where KubeSpawner sets it as a plain attribute that
+// nothing reads.
+var DefaultEditorOverrides = []string{
+	"image", "image_pull_policy",
+	"mem_guarantee", "mem_limit", "cpu_guarantee", "cpu_limit",
+	"extra_resource_guarantees", "extra_resource_limits",
+	"node_selector", "tolerations",
+	"default_url", "environment", "working_dir", "start_timeout",
+	"default",
+}
+
+// EnvironmentValueFrom is the policy.editorOverrides entry that lets
+// editors write environment variables read from a Secret, a ConfigMap or
+// the pod's own fields (an EnvVar object with valueFrom, rather than a
+// string). "environment" alone allows plain string values only: in the
+// hub's namespace a secretKeyRef can hand a user pod the hub's own secrets.
+const EnvironmentValueFrom = "environment.valueFrom"
+
+// EditorMay says whether editors may add or change the override setting
+// trait (a deprecated alias such as singleuser_privileged counts as the
+// trait it sets).
+func (p Policy) EditorMay(trait string) bool {
+	allowed := p.EditorOverrides
+	if allowed == nil {
+		allowed = DefaultEditorOverrides
+	}
+	trait = kubespawner.Canonical(trait)
+	for _, a := range allowed {
+		if a == "*" || a == trait {
+			return true
+		}
+	}
+	return false
 }
 
 // Registry is per-registry connection settings.
@@ -67,9 +123,11 @@ type file struct {
 		Allocatable  map[string]string `yaml:"allocatable"`
 	} `yaml:"nodeGroups"`
 	Policy struct {
-		AllowedRegistries []string `yaml:"allowedRegistries"`
-		MaxMemory         string   `yaml:"maxMemory"`
-		MaxCPU            string   `yaml:"maxCPU"`
+		AllowedRegistries []string  `yaml:"allowedRegistries"`
+		MaxMemory         string    `yaml:"maxMemory"`
+		MaxCPU            string    `yaml:"maxCPU"`
+		EditorOverrides   *[]string `yaml:"editorOverrides"`
+		RequireNodeGroups bool      `yaml:"requireNodeGroups"`
 	} `yaml:"policy"`
 	Registries []struct {
 		Host     string `yaml:"host"`
@@ -182,6 +240,15 @@ func Parse(data []byte) (*Config, error) {
 		}
 		c.Policy.MaxCPU = n
 	}
+	c.Policy.RequireNodeGroups = f.Policy.RequireNodeGroups
+	if eo := f.Policy.EditorOverrides; eo != nil {
+		c.Policy.EditorOverrides = append([]string{}, *eo...) // [] stays empty: editors may set nothing
+		for i, name := range *eo {
+			if !editorOverrideName(name) {
+				bad("policy.editorOverrides[%d]: %q is not a KubeSpawner trait name (such as image, mem_limit or node_selector), %q or \"*\"", i, name, EnvironmentValueFrom)
+			}
+		}
+	}
 	for i, r := range f.Registries {
 		if r.Host == "" || strings.ContainsAny(r.Host, "/ \t") {
 			bad("registries[%d].host: %q is not a registry host", i, r.Host)
@@ -193,6 +260,16 @@ func Parse(data []byte) (*Config, error) {
 		return nil, &Error{Problems: problems}
 	}
 	return c, nil
+}
+
+// editorOverrideName says whether name can be listed in
+// policy.editorOverrides: a typo would otherwise quietly allow nothing.
+func editorOverrideName(name string) bool {
+	if name == "*" || name == "default" || name == EnvironmentValueFrom {
+		return true
+	}
+	kind, ok := kubespawner.Trait(name)
+	return ok && kind != kubespawner.Callable
 }
 
 // ParseMemory reads a memory size: integer bytes, or a number with K, M, G or

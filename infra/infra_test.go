@@ -1,6 +1,8 @@
 package infra
 
 import (
+	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -78,6 +80,8 @@ func TestParseErrors(t *testing.T) {
 		{"bad toleration", "nodeGroups:\n  - {slug: a, nodeSelector: {a: b}, tolerations: [x]}\n", "nodeGroups[0].tolerations[0] (line 2)"},
 		{"bad registry", "policy: {allowedRegistries: [quay.io/org]}\n", `policy.allowedRegistries[0]: "quay.io/org"`},
 		{"bad max memory", "policy: {maxMemory: 4Gb}\n", "policy.maxMemory"},
+		{"editorOverrides typo", "policy: {editorOverrides: [image, mem_limits]}\n", `policy.editorOverrides[1]: "mem_limits" is not a KubeSpawner trait name`},
+		{"editorOverrides callable", "policy: {editorOverrides: [modify_pod_hook]}\n", `policy.editorOverrides[0]: "modify_pod_hook"`},
 		{"several at once", "nodeGroups:\n  - slug: a\n  - slug: a\n    nodeSelector: {a: b}\n", "nodeGroups[1].slug"},
 	}
 	for _, tt := range tests {
@@ -87,5 +91,63 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("err = %v, want one containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestEditorOverrides(t *testing.T) {
+	tests := []struct {
+		name, config string
+		may, mayNot  []string
+	}{
+		{"absent: the default", "", []string{"image", "image_spec", "mem_limit", "cpu_guarantee", "extra_resource_limits", "node_selector", "tolerations", "environment", "default_url"},
+			[]string{"privileged", "singleuser_privileged", "uid", "volumes", "volume_mounts", "init_containers", "extra_pod_config", "extra_container_config", "service_account", "cmd", "namespace", "lifecycle_hooks", "extra_labels", "environment.valueFrom"}},
+		{"a list of its own", "policy: {editorOverrides: [image, init_containers, environment.valueFrom]}\n",
+			[]string{"image", "init_containers", "singleuser_init_containers", "environment.valueFrom"}, []string{"mem_limit", "node_selector", "environment"}},
+		{"empty: nothing", "policy: {editorOverrides: []}\n", nil, []string{"image", "mem_limit"}},
+		{"everything", "policy: {editorOverrides: ['*']}\n", []string{"privileged", "service_account", "environment.valueFrom", "anything"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse([]byte(tt.config))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range tt.may {
+				if !c.Policy.EditorMay(k) {
+					t.Errorf("editors may not set %s", k)
+				}
+			}
+			for _, k := range tt.mayNot {
+				if c.Policy.EditorMay(k) {
+					t.Errorf("editors may set %s", k)
+				}
+			}
+		})
+	}
+}
+
+// TestEditorOverridesDocumented: docs/security.md lists exactly the
+// built-in default, so what operators read is what the code does.
+func TestEditorOverridesDocumented(t *testing.T) {
+	data, err := os.ReadFile("../docs/security.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(data), "## Who can change what")
+	if !ok {
+		t.Fatal(`docs/security.md has no section "## Who can change what"`)
+	}
+	const marker = "editorOverrides: ["
+	_, rest, ok := strings.Cut(section, marker)
+	if !ok {
+		t.Fatalf("the section does not show the default as %q", marker)
+	}
+	listed, _, _ := strings.Cut(rest, "]")
+	var got []string
+	for _, name := range strings.Split(listed, ",") {
+		got = append(got, strings.TrimSpace(name))
+	}
+	if !slices.Equal(got, DefaultEditorOverrides) {
+		t.Errorf("docs/security.md lists %v, the code %v", got, DefaultEditorOverrides)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/jupyterhub/hubprofiles/edit"
+	"github.com/jupyterhub/hubprofiles/infra"
 	"github.com/jupyterhub/hubprofiles/model"
 	"github.com/jupyterhub/hubprofiles/ordered"
 	"github.com/jupyterhub/hubprofiles/profilelist"
@@ -86,6 +87,10 @@ func (h *Handler) dashboard(c echo.Context) error {
 
 type nodeGroupsData struct {
 	Groups []nodeGroupRow
+	// EditorOverrides is what editors may set in a kubespawner_override
+	// (policy.editorOverrides); Builtin says it is the built-in default.
+	EditorOverrides []string
+	Builtin, All    bool
 }
 
 type nodeGroupRow struct {
@@ -100,7 +105,12 @@ func (h *Handler) nodeGroupsPage(c echo.Context) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
-	var d nodeGroupsData
+	pol := h.edit.Config().Policy
+	d := nodeGroupsData{EditorOverrides: pol.EditorOverrides, Builtin: pol.EditorOverrides == nil}
+	if d.Builtin {
+		d.EditorOverrides = infra.DefaultEditorOverrides
+	}
+	d.All = pol.EditorMay("*")
 	list, _ := profilelist.Render(head.Catalog) // the rendered list: raw selectors count too
 	for _, ng := range head.Catalog.NodeGroups {
 		row := nodeGroupRow{NodeGroup: ng, Memory: formatBytes(ng.Allocatable.Memory)}

@@ -31,12 +31,13 @@ type choiceForm struct {
 	Image, NodeGroup, DefaultURL  string
 	Res                           resources
 	Override, Extra               string // JSON objects of everything else
+	Locked                        string // JSON of the settings editors may not change
 }
 
 type unlistedForm struct {
 	Enabled                                           bool
 	DisplayName, DisplayNameInChoices, Regex, Message string
-	Override, Extra                                   string
+	Override, Extra, Locked                           string
 }
 
 type optionForm struct {
@@ -62,6 +63,7 @@ type profileForm struct {
 	Res           resources
 	Override      string
 	Extra         string
+	Locked        string
 	Options       []optionForm
 
 	// For the selects and the size generator.
@@ -131,13 +133,36 @@ func jsonText(m *ordered.Map) string {
 	return strings.TrimSpace(string(b))
 }
 
-// profileToForm fills the form from a profile.
-func profileToForm(p *model.Profile) profileForm {
+// splitLocked separates the override settings editors may not change
+// (policy.editorOverrides: an operator imported them) from the rest. The
+// form shows them read-only and sends them back unchanged in a hidden
+// field; package edit refuses any change to them, whatever is posted.
+func splitLocked(ov *ordered.Map, may func(trait string) bool) (rest *ordered.Map, locked string) {
+	if ov == nil {
+		return nil, ""
+	}
+	rest, lk := ordered.NewMap(), ordered.NewMap()
+	for _, k := range ov.Keys() {
+		v, _ := ov.Get(k)
+		if may(k) {
+			rest.Set(k, v)
+		} else {
+			lk.Set(k, v)
+		}
+	}
+	return rest, jsonText(lk)
+}
+
+// profileToForm fills the form from a profile; may says which override
+// settings editors may change (the others are shown read-only).
+func profileToForm(p *model.Profile, may func(trait string) bool) profileForm {
 	f := profileForm{OrigSlug: p.Slug, Slug: p.Slug, DisplayName: p.DisplayName, Description: p.Description,
 		Default: p.Default, AllowedGroups: strings.Join(p.AllowedGroups, ", "), Image: p.Image, NodeGroup: p.NodeGroup,
 		DefaultURL: p.DefaultURL, Extra: jsonText(p.Extra)}
+	ov, locked := splitLocked(p.Override, may)
+	f.Locked = locked
 	var rest *ordered.Map
-	f.Res, rest = takeResources(p.Override)
+	f.Res, rest = takeResources(ov)
 	f.Override = jsonText(rest)
 	for _, o := range p.Options {
 		of := optionForm{Key: o.Key, DisplayName: o.DisplayName, Extra: jsonText(o.Extra)}
@@ -145,15 +170,18 @@ func profileToForm(p *model.Profile) profileForm {
 			cf := choiceForm{Key: ch.Key, DisplayName: ch.DisplayName, Description: ch.Description, Default: ch.Default,
 				AllowedGroups: strings.Join(ch.AllowedGroups, ", "), Image: ch.Image, NodeGroup: ch.NodeGroup, DefaultURL: ch.DefaultURL,
 				Extra: jsonText(ch.Extra)}
+			ov, locked := splitLocked(ch.Override, may)
+			cf.Locked = locked
 			var rest *ordered.Map
-			cf.Res, rest = takeResources(ch.Override)
+			cf.Res, rest = takeResources(ov)
 			cf.Override = jsonText(rest)
 			of.Choices = append(of.Choices, cf)
 		}
 		if u := o.Unlisted; u != nil {
 			of.HasUnlisted = true
+			ov, locked := splitLocked(u.Override, may)
 			of.Unlisted = unlistedForm{Enabled: u.Enabled, DisplayName: u.DisplayName, DisplayNameInChoices: u.DisplayNameInChoices,
-				Regex: u.ValidationRegex, Message: u.ValidationMessage, Override: jsonText(u.Override), Extra: jsonText(u.Extra)}
+				Regex: u.ValidationRegex, Message: u.ValidationMessage, Override: jsonText(ov), Extra: jsonText(u.Extra), Locked: locked}
 		}
 		f.Options = append(f.Options, of)
 	}
@@ -169,7 +197,7 @@ func formToProfileForm(v url.Values) profileForm {
 	g := func(k string) string { return strings.TrimSpace(v.Get(k)) }
 	f := profileForm{Slug: g("slug"), DisplayName: g("display_name"), Description: g("description"), Default: v.Get("default") == "on",
 		AllowedGroups: g("allowed_groups"), Image: g("image"), NodeGroup: g("node_group"), DefaultURL: g("default_url"),
-		Override: g("override"), Extra: g("extra"), Res: readResources(g, ""), SizeGroup: g("size_group"), SizeCount: g("size_count"),
+		Override: g("override"), Extra: g("extra"), Locked: g("locked"), Res: readResources(g, ""), SizeGroup: g("size_group"), SizeCount: g("size_count"),
 		OfferImages: v["offer_image"], OfferGroups: v["offer_group"]}
 	nOpts, nChoices := 0, map[int]int{}
 	for k := range v {
@@ -189,17 +217,18 @@ func formToProfileForm(v url.Values) profileForm {
 		o := optionForm{Key: g(p + "key"), DisplayName: g(p + "display_name"), Extra: g(p + "extra")}
 		o.Unlisted = unlistedForm{Enabled: v.Get(p+"unlisted.enabled") == "on", DisplayName: g(p + "unlisted.display_name"),
 			DisplayNameInChoices: g(p + "unlisted.display_name_in_choices"), Regex: v.Get(p + "unlisted.regex"),
-			Message: g(p + "unlisted.message"), Override: g(p + "unlisted.override"), Extra: g(p + "unlisted.extra")}
+			Message: g(p + "unlisted.message"), Override: g(p + "unlisted.override"), Extra: g(p + "unlisted.extra"),
+			Locked: g(p + "unlisted.locked")}
 		u := o.Unlisted
 		o.HasUnlisted = u.Enabled || u.DisplayName != "" || u.DisplayNameInChoices != "" || strings.TrimSpace(u.Regex) != "" ||
-			u.Message != "" || u.Override != "" || u.Extra != ""
+			u.Message != "" || u.Override != "" || u.Extra != "" || u.Locked != ""
 		def := v.Get(p + "default")
 		for j := 0; j < min(nChoices[i], 200); j++ {
 			cp := fmt.Sprintf("%schoice.%d.", p, j)
 			o.Choices = append(o.Choices, choiceForm{Key: g(cp + "key"), DisplayName: g(cp + "display_name"), Description: g(cp + "description"),
 				Default: def == strconv.Itoa(j), AllowedGroups: g(cp + "allowed_groups"), Image: g(cp + "image"), NodeGroup: g(cp + "node_group"),
 				DefaultURL: g(cp + "default_url"),
-				Res:        readResources(g, cp), Override: g(cp + "override"), Extra: g(cp + "extra")})
+				Res:        readResources(g, cp), Override: g(cp + "override"), Extra: g(cp + "extra"), Locked: g(cp + "locked")})
 		}
 		f.Options = append(f.Options, o)
 	}
@@ -219,7 +248,7 @@ func (f *profileForm) toProfile(errs map[string]string) model.Profile {
 	if f.Slug == "" {
 		errs["slug"] = "a profile needs a slug: lowercase letters, digits and hyphens, e.g. gpu-small"
 	}
-	p.Override = buildOverride(f.Res, f.Override, "", errs)
+	p.Override = withLocked(buildOverride(f.Res, f.Override, "", errs), f.Locked, "", errs)
 	p.Extra = parseObject(f.Extra, "extra", errs)
 	for i, of := range f.Options {
 		pre := fmt.Sprintf("opt.%d.", i)
@@ -234,13 +263,14 @@ func (f *profileForm) toProfile(errs map[string]string) model.Profile {
 			}
 			o.Choices = append(o.Choices, model.Choice{Key: cf.Key, DisplayName: cf.DisplayName, Description: cf.Description,
 				Default: cf.Default, AllowedGroups: groups(cf.AllowedGroups), Image: cf.Image, NodeGroup: cf.NodeGroup, DefaultURL: cf.DefaultURL,
-				Override: buildOverride(cf.Res, cf.Override, cp, errs), Extra: parseObject(cf.Extra, cp+"extra", errs)})
+				Override: withLocked(buildOverride(cf.Res, cf.Override, cp, errs), cf.Locked, cp, errs), Extra: parseObject(cf.Extra, cp+"extra", errs)})
 		}
 		if of.HasUnlisted {
 			u := of.Unlisted
 			o.Unlisted = &model.Unlisted{Enabled: u.Enabled, DisplayName: u.DisplayName, DisplayNameInChoices: u.DisplayNameInChoices,
 				ValidationRegex: u.Regex, ValidationMessage: u.Message,
-				Override: parseObject(u.Override, pre+"unlisted.override", errs), Extra: parseObject(u.Extra, pre+"unlisted.extra", errs)}
+				Override: withLocked(parseObject(u.Override, pre+"unlisted.override", errs), u.Locked, pre+"unlisted.", errs),
+				Extra:    parseObject(u.Extra, pre+"unlisted.extra", errs)}
 			if o.Unlisted.Override == nil && u.Enabled {
 				o.Unlisted.Override = ordered.NewMap()
 			}
@@ -276,6 +306,27 @@ func parseObject(s, field string, errs map[string]string) *ordered.Map {
 		return nil
 	}
 	return m
+}
+
+// withLocked puts back the read-only settings the form carried (after the
+// editable ones).
+func withLocked(ov *ordered.Map, locked, pre string, errs map[string]string) *ordered.Map {
+	lk := parseObject(locked, pre+"override", errs)
+	if lk.Len() == 0 {
+		return ov
+	}
+	if ov == nil {
+		ov = ordered.NewMap()
+	}
+	for _, k := range lk.Keys() {
+		if ov.Has(k) {
+			errs[pre+"override"] = fmt.Sprintf("%q is an operator's setting, shown read-only below; it cannot also be set here", k)
+			continue
+		}
+		v, _ := lk.Get(k)
+		ov.Set(k, v)
+	}
+	return ov
 }
 
 var plainBytes = regexp.MustCompile(`^[0-9]+$`)

@@ -60,7 +60,7 @@ func (h *Handler) editProfile(c echo.Context) error {
 	if i < 0 {
 		return h.fail(c, fmt.Errorf("profile %q: %w", c.Param("slug"), model.ErrNotFound))
 	}
-	f := profileToForm(&st.Catalog.Profiles[i])
+	f := profileToForm(&st.Catalog.Profiles[i], h.edit.Config().Policy.EditorMay)
 	f.Base, f.Errors = st.BaseID(), map[string]string{}
 	h.formChoices(&f, st.Catalog)
 	return h.render(c, http.StatusOK, "profile", "profile-form", h.page(c, "Profile "+f.DisplayName, "profiles", f))

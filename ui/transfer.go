@@ -86,6 +86,8 @@ func (h *Handler) importPost(c echo.Context) error {
 			d.Findings = append(d.Findings, f)
 		}
 	}
+	// What the pages may not import (policy.editorOverrides), shown at Check.
+	d.Findings = append(d.Findings, h.edit.ImportRefusals(ctx, src)...)
 	for _, f := range d.Findings {
 		if f.Severity == model.Error {
 			d.Errors++

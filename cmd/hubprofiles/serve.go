@@ -323,7 +323,7 @@ func seedExample(ctx context.Context, ed *edit.Editor, log *slog.Logger) error {
 		return fmt.Errorf("the bundled example: %w", err)
 	}
 	res, err := ed.Import(ctx, src, edit.Change{Base: edit.NoBase, Author: "system:dev-example",
-		Message: "the example catalog of dev mode", Publish: true})
+		Message: "the example catalog of dev mode", Publish: true, Operator: true})
 	if err != nil {
 		return fmt.Errorf("the bundled example: %w", err)
 	}

@@ -388,6 +388,7 @@ func TestSchemaRefuses(t *testing.T) {
 		{[]string{"--set-json", `config={"policy":{"allowedRegistry":["quay.io"]}}`}, "allowedRegistry"},
 		{[]string{"--set-json", `config={"policy":{"allowedRegistries":["quay.io/jupyter"]}}`}, "allowedRegistries"},
 		{[]string{"--set-json", `config={"registries":[{"host":"r.example.org","insecure":"yes"}]}`}, "insecure"},
+		{[]string{"--set-json", `config={"policy":{"editorOverrides":"image"}}`}, "editorOverrides"},
 		{[]string{"--set-json", `config={"access":{"editors":["x"]}}`}, "editors"},
 		{[]string{"--set-json", `networkPolicy.extraFrom=[{"podSelecter":{}}]`}, "podSelecter"},
 	}
