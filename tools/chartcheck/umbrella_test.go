@@ -353,9 +353,13 @@ func TestUmbrellaDisabled(t *testing.T) {
 			t.Errorf("disabled: %s is still rendered", id)
 		}
 	}
-	// Enabled, every reference is rendered; disabled, rendered or optional.
+	// Enabled, every object referenced is rendered (an optional key may be
+	// absent: database-url without a database URL); disabled, rendered or
+	// optional.
 	for _, ref := range podRefs(on.Hub.Spec.Template.Spec) {
-		if !ref.resolves(on.Objects) {
+		whole := ref
+		whole.key = ""
+		if !whole.resolves(on.Objects) || (!ref.optional && !ref.resolves(on.Objects)) {
 			t.Errorf("enabled: the hub pod references %s, which is not rendered", ref)
 		}
 	}
