@@ -533,7 +533,9 @@ func checkDisabledSidecarRuns(t *testing.T, off *rendered) {
 			Msg    string `json:"msg"`
 			Listen string `json:"listen"`
 		}
-		if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "hubprofiles is ready" {
+		// The line that says where the public listener is ("hubprofiles
+		// is ready", with listen=host:port).
+		if json.Unmarshal([]byte(line), &rec) == nil && rec.Listen != "" && strings.Contains(rec.Msg, "ready") {
 			listen = rec.Listen
 		}
 	}
