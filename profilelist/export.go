@@ -3,6 +3,8 @@ package profilelist
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jupyterhub/hubprofiles/model"
@@ -29,38 +31,141 @@ func ExportYAML(c *model.Catalog) ([]byte, error) {
 
 // ExportValues is a z2jh values fragment that gives a hub the same list
 // without hubprofiles: singleuser.profileList, plus prePuller.extraImages for
-// the catalog's tagged images, since a list served at run time is invisible to
-// z2jh's pre-puller.
+// the images the list (and the hub-wide default image) uses, since a list
+// served at run time is invisible to z2jh's pre-puller. An operator who keeps
+// hubprofiles copies only prePuller into the hub's values.
 func ExportValues(c *model.Catalog) ([]byte, error) {
 	list, err := Render(c)
 	if err != nil {
 		return nil, err
 	}
 	values := ordered.MapOf("singleuser", ordered.MapOf("profileList", list))
-	if extra := prePullImages(c); extra.Len() > 0 {
+	if extra := prePullImages(c, list); extra.Len() > 0 {
 		values.Set("prePuller", ordered.MapOf("extraImages", extra))
 	}
 	return ToYAML(values)
 }
 
-// prePullImages maps each tagged catalog image to z2jh's {name, tag} form.
-// Digest-pinned references are left out: z2jh's pre-puller takes a tag.
-func prePullImages(c *model.Catalog) *ordered.Map {
-	out := ordered.NewMap()
-	for _, im := range c.Images {
-		if strings.Contains(im.Ref, "@") {
+// ImagesInUse are the image references a rendered list and the catalog's
+// hub-wide default start servers with, each once, in the list's order: the
+// image of each profile's and each choice's kubespawner_override, then the
+// default image. Catalog images nothing uses are not in it; neither is what a
+// user may type into an unlisted choice.
+func ImagesInUse(c *model.Catalog, list []any) []string {
+	var refs []string
+	add := func(ov any) {
+		m, ok := ov.(*ordered.Map)
+		if !ok {
+			return
+		}
+		if v, ok := m.Get("image"); ok {
+			if ref, ok := v.(string); ok && ref != "" && !slices.Contains(refs, ref) {
+				refs = append(refs, ref)
+			}
+		}
+	}
+	for _, p := range list {
+		pm, ok := p.(*ordered.Map)
+		if !ok {
 			continue
 		}
-		tag := ImageTag(im.Ref)
-		name := im.Ref
+		ov, _ := pm.Get("kubespawner_override")
+		add(ov)
+		opts, _ := pm.Get("profile_options")
+		om, ok := opts.(*ordered.Map)
+		if !ok {
+			continue
+		}
+		for _, key := range om.Keys() {
+			o, _ := om.Get(key)
+			oMap, _ := o.(*ordered.Map)
+			if oMap == nil {
+				continue
+			}
+			chs, _ := oMap.Get("choices")
+			cm, _ := chs.(*ordered.Map)
+			if cm == nil {
+				continue
+			}
+			for _, ck := range cm.Keys() {
+				ch, _ := cm.Get(ck)
+				if chm, ok := ch.(*ordered.Map); ok {
+					ov, _ := chm.Get("kubespawner_override")
+					add(ov)
+				}
+			}
+		}
+	}
+	if c.Defaults.Image != "" {
+		if im, ok := c.Image(c.Defaults.Image); ok {
+			add(ordered.MapOf("image", im.Ref))
+		}
+	}
+	return refs
+}
+
+// prePullImages maps each image in use to z2jh's {name, tag} form, keyed by
+// the catalog image's slug (or, for an image given in an override, a key made
+// from its reference). z2jh names a pre-puller container image-pull-<key>,
+// so keys are DNS labels short enough for that. Digest-pinned references are
+// left out: z2jh's pre-puller takes a tag.
+func prePullImages(c *model.Catalog, list []any) *ordered.Map {
+	out := ordered.NewMap()
+	for _, ref := range ImagesInUse(c, list) {
+		if strings.Contains(ref, "@") {
+			continue
+		}
+		tag := ImageTag(ref)
+		name := ref
 		if tag != "" {
-			name = strings.TrimSuffix(im.Ref, ":"+tag)
+			name = strings.TrimSuffix(ref, ":"+tag)
 		} else {
 			tag = "latest"
 		}
-		out.Set(im.Slug, ordered.MapOf("name", name, "tag", tag))
+		key := ""
+		for _, im := range c.Images {
+			if im.Ref == ref {
+				key = im.Slug
+				break
+			}
+		}
+		if key == "" || len(key) > maxPrePullKey {
+			key = prePullKey(ref)
+		}
+		for base, n := key, 2; out.Has(key); n++ {
+			key = fmt.Sprintf("%s-%d", strings.TrimRight(base[:min(len(base), maxPrePullKey-4)], "-"), n)
+		}
+		out.Set(key, ordered.MapOf("name", name, "tag", tag))
 	}
 	return out
+}
+
+// maxPrePullKey keeps "image-pull-" + key within a 63-character DNS label.
+const maxPrePullKey = 63 - len("image-pull-")
+
+// prePullKey makes a DNS label from an image reference: lower case letters,
+// digits and single dashes, at most maxPrePullKey long.
+func prePullKey(ref string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(ref) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	key := strings.Trim(b.String(), "-")
+	if len(key) > maxPrePullKey {
+		key = strings.TrimRight(key[len(key)-maxPrePullKey:], "-")
+		key = strings.TrimLeft(key, "-")
+	}
+	if key == "" {
+		key = "image"
+	}
+	return key
 }
 
 // ExportDocument is hubprofiles' own document: the whole catalog, versioned,

@@ -40,6 +40,14 @@ type parentValues struct {
 // sqlite-pvc); parent-values.yaml mounts a subPath of it.
 const hubVolume = "pvc"
 
+// moduleDir is where the hub container gets the ConfigMap hubprofiles-hub;
+// hub.extraConfig puts it on sys.path.
+const moduleDir = "/usr/local/etc/jupyterhub/hubprofiles-hub"
+
+// feedListen is the sidecar's feed listener (serve --feed-listen's default):
+// loopback in the hub pod, where the hub-side module reads profile_list.
+const feedListen = "127.0.0.1:10102"
+
 // Keys JupyterHub (and z2jh's hub.services) accept for a service and a role.
 var (
 	serviceKeys = []string{"name", "url", "admin", "oauth_no_confirm", "display", "info", "command", "environment",
@@ -97,7 +105,10 @@ func TestParentValues(t *testing.T) {
 	if len(c.Command) != 0 {
 		t.Errorf("container command = %v: the image's ENTRYPOINT is /hubprofiles; give args only", c.Command)
 	}
-	wantArgs := []string{"serve", "--config", "/etc/hubprofiles/config.yaml", "--data-dir", "/srv/hubprofiles"}
+	// The config comes from HUBPROFILES_CONFIG (below), not an argument: an
+	// optional variable, so that the sidecar starts without the chart.
+	wantArgs := []string{"serve", "--data-dir", "/srv/hubprofiles"}
+	const configFile = "/etc/hubprofiles/config.yaml"
 	if !slices.Equal(c.Args, wantArgs) {
 		t.Errorf("container args = %q, want %q", c.Args, wantArgs)
 	}
@@ -153,27 +164,24 @@ func TestParentValues(t *testing.T) {
 	if !ok {
 		t.Fatal("the chart renders no Secret hubprofiles")
 	}
-	if r := secretRef("HUBPROFILES_SESSION_KEY"); r.Name != chartSecret.Name || r.Key != "session-key" || r.Optional != nil || chartSecret.Data[r.Key] == nil {
-		t.Errorf("HUBPROFILES_SESSION_KEY from %+v, want the chart's Secret %s, key session-key (which it has)", r, chartSecret.Name)
+	if r := secretRef("HUBPROFILES_SESSION_KEY"); r.Name != chartSecret.Name || r.Key != "session-key" || r.Optional == nil || !*r.Optional || chartSecret.Data[r.Key] == nil {
+		t.Errorf("HUBPROFILES_SESSION_KEY from %+v, want the chart's Secret %s, key session-key (which it has), optional (absent: a key file)", r, chartSecret.Name)
+	}
+	if e := env["HUBPROFILES_CONFIG"]; e.ValueFrom == nil || e.ValueFrom.ConfigMapKeyRef == nil || e.Value != "" {
+		t.Errorf("env HUBPROFILES_CONFIG = %+v, want a configMapKeyRef", e)
+	} else if r := e.ValueFrom.ConfigMapKeyRef; r.Optional == nil || !*r.Optional || ms.ConfigMaps[r.Name] == nil || ms.ConfigMaps[r.Name].Data[r.Key] != configFile {
+		t.Errorf("HUBPROFILES_CONFIG from %+v, want an optional key of the chart's ConfigMap that says %s", r, configFile)
 	}
 	if r := secretRef("HUBPROFILES_DATABASE_URL"); r.Name != chartSecret.Name || r.Key != "database-url" || r.Optional == nil || !*r.Optional {
 		t.Errorf("HUBPROFILES_DATABASE_URL from %+v, want the chart's Secret, key database-url, optional (absent: SQLite)", r)
 	}
 
-	// Port and probes.
+	// Port and probes: liveness on the public port's healthz only (the
+	// umbrella test checks the same in the rendered hub Deployment).
 	if len(c.Ports) != 1 || c.Ports[0].ContainerPort != sidecarPort || c.Ports[0].Name == "" {
 		t.Fatalf("container ports = %+v, want one named port %d (the Service's targetPort)", c.Ports, sidecarPort)
 	}
-	for what, p := range map[string]*corev1.Probe{"startupProbe": c.StartupProbe, "readinessProbe": c.ReadinessProbe, "livenessProbe": c.LivenessProbe} {
-		if p == nil || p.HTTPGet == nil {
-			t.Errorf("%s: want an httpGet probe", what)
-			continue
-		}
-		port := p.HTTPGet.Port
-		if p.HTTPGet.Path != prefix+"healthz" || (port.String() != c.Ports[0].Name && port.IntValue() != int(sidecarPort)) {
-			t.Errorf("%s: %s on port %s, want %shealthz on %s", what, p.HTTPGet.Path, port.String(), prefix, c.Ports[0].Name)
-		}
-	}
+	checkProbes(t, c, prefix)
 
 	// Non-root, read-only root file system, nothing more than it needs.
 	sc := c.SecurityContext
@@ -209,14 +217,14 @@ func TestParentValues(t *testing.T) {
 			t.Errorf("container mounts volume %q, which neither hub.extraVolumes nor z2jh's hub pod (%q) has", m.Name, hubVolume)
 		}
 	}
-	cfgMount, ok := mounts[filepath.Dir(wantArgs[2])]
+	cfgMount, ok := mounts[filepath.Dir(configFile)]
 	if v := volumes[cfgMount.Name]; !ok || v.ConfigMap == nil || v.ConfigMap.Name != "hubprofiles" || cfgMount.SubPath != "" {
-		t.Errorf("%s: want the chart's ConfigMap hubprofiles mounted whole (so updates reach the sidecar), got mount %+v volume %+v", filepath.Dir(wantArgs[2]), cfgMount, v)
-	} else if _, ok := ms.ConfigMaps["hubprofiles"].Data[filepath.Base(wantArgs[2])]; !ok {
-		t.Errorf("the ConfigMap has no key %s, which --config reads", filepath.Base(wantArgs[2]))
+		t.Errorf("%s: want the chart's ConfigMap hubprofiles mounted whole (so updates reach the sidecar), got mount %+v volume %+v", filepath.Dir(configFile), cfgMount, v)
+	} else if _, ok := ms.ConfigMaps["hubprofiles"].Data[filepath.Base(configFile)]; !ok {
+		t.Errorf("the ConfigMap has no key %s, which HUBPROFILES_CONFIG names", filepath.Base(configFile))
 	}
-	if m, ok := mounts[wantArgs[4]]; !ok || m.ReadOnly || m.Name != hubVolume || m.SubPath == "" {
-		t.Errorf("data directory %s: want a writable subPath of the hub's volume %q, got %+v", wantArgs[4], hubVolume, m)
+	if m, ok := mounts[wantArgs[2]]; !ok || m.ReadOnly || m.Name != hubVolume || m.SubPath == "" {
+		t.Errorf("data directory %s: want a writable subPath of the hub's volume %q, got %+v", wantArgs[2], hubVolume, m)
 	}
 	if m, ok := mounts["/tmp"]; !ok || volumes[m.Name].EmptyDir == nil {
 		t.Errorf("/tmp: want an emptyDir (the root file system is read-only), got %+v", m)
@@ -230,13 +238,12 @@ func TestParentValues(t *testing.T) {
 			continue
 		}
 		v := volumes[m.Name]
-		if m.MountPath == "/usr/local/etc/jupyterhub/hubprofiles_hub.py" && m.SubPath == "hubprofiles_hub.py" &&
-			v.ConfigMap != nil && v.ConfigMap.Name == "hubprofiles-hub" && m.ReadOnly {
-			moduleOK = ms.ConfigMaps["hubprofiles-hub"].Data[m.SubPath] != ""
+		if m.MountPath == moduleDir && m.SubPath == "" && v.ConfigMap != nil && v.ConfigMap.Name == "hubprofiles-hub" && m.ReadOnly {
+			moduleOK = ms.ConfigMaps["hubprofiles-hub"].Data["hubprofiles_hub.py"] != ""
 		}
 	}
 	if !moduleOK {
-		t.Errorf("hub.extraVolumeMounts %+v: want hubprofiles_hub.py from the ConfigMap hubprofiles-hub, read-only, at /usr/local/etc/jupyterhub/hubprofiles_hub.py", h.ExtraVolumeMounts)
+		t.Errorf("hub.extraVolumeMounts %+v: want the ConfigMap hubprofiles-hub (with hubprofiles_hub.py), whole and read-only, at %s", h.ExtraVolumeMounts, moduleDir)
 	}
 
 	// Everyone may log in to the service (the "user" role replaces the
@@ -280,7 +287,7 @@ func TestParentValues(t *testing.T) {
 		t.Fatalf("hub.extraConfig = %v, want one snippet", keys(h.ExtraConfig))
 	}
 	snippet := h.ExtraConfig[keys(h.ExtraConfig)[0]]
-	feed := fmt.Sprintf(`"http://127.0.0.1:%d%sprofile_list"`, sidecarPort, prefix)
+	feed := fmt.Sprintf(`"http://%s%sprofile_list"`, feedListen, prefix)
 	if !strings.Contains(snippet, feed) {
 		t.Errorf("hub.extraConfig does not read %s:\n%s", feed, snippet)
 	}
@@ -335,25 +342,37 @@ func podJSON(t *testing.T, c corev1.Container, vols []corev1.Volume) []byte {
 }
 
 // runSnippetPy runs the hub.extraConfig snippet the way z2jh does (exec in
-// the config's namespace, with z2jh's config directory, here the module's, on
+// the config's namespace after z2jh has set KubeSpawner.profile_list from
+// singleuser.profileList, with z2jh's config directory, here argv[2], on
 // sys.path) against a traitlets Config and a stand-in z2jh module whose
-// singleuser.profileList is argv[3] (JSON), then reports what the snippet set.
+// singleuser.profileList is argv[3] (JSON), then reports what the snippet set
+// and the error lines it logged.
 const runSnippetPy = `
-import json, sys, types
+import json, logging, sys, types
 snippet_file, module_dir, profile_list = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 sys.path.insert(0, module_dir)
 z2jh = types.ModuleType("z2jh")
 z2jh.get_config = lambda key, default=None: profile_list if key == "singleuser.profileList" else default
 sys.modules["z2jh"] = z2jh
+errors = []
+class Errors(logging.Handler):
+    def emit(self, record):
+        if record.levelno >= logging.ERROR:
+            errors.append(record.getMessage())
+logging.getLogger().addHandler(Errors())
 from traitlets.config import Config
 c = Config()
+if profile_list is not None:
+    c.KubeSpawner.profile_list = profile_list
 exec(compile(open(snippet_file).read(), "hub.extraConfig", "exec"), {"c": c, "__name__": "__main__"})
 pl = c.KubeSpawner.profile_list
 print(json.dumps({
     "type": type(pl).__module__ + "." + type(pl).__name__,
     "callable": callable(pl),
+    "static": pl == profile_list,
     "url": getattr(pl, "url", None),
     "cache_path": getattr(pl, "cache_path", None),
+    "errors": errors,
 }))
 `
 
@@ -380,7 +399,9 @@ func jupyterhubPython(t *testing.T) string {
 // checkSnippet runs hub.extraConfig against files/hubprofiles_hub.py: it must
 // install an async callable of the feed URL as KubeSpawner's profile_list,
 // accept the old singleuser.profileList as its fallback, and pass that
-// fallback on (an unusable one is refused when the hub starts).
+// fallback on (an unusable one is refused when the hub starts). Without the
+// module (the chart disabled, a volume mistake) it must log one error and
+// leave the static singleuser.profileList in place.
 func checkSnippet(t *testing.T, snippet, module, feedURL string) {
 	t.Helper()
 	if _, err := os.Stat(module); err != nil {
@@ -393,27 +414,34 @@ func checkSnippet(t *testing.T, snippet, module, feedURL string) {
 			t.Fatal(err)
 		}
 	}
-	run := func(profileList string) (string, error) {
-		cmd := exec.Command(py, filepath.Join(dir, "run.py"), filepath.Join(dir, "snippet.py"), filepath.Dir(module), profileList)
+	noModule := t.TempDir() // what an empty (optional, absent) ConfigMap volume looks like
+	type result struct {
+		Type      string   `json:"type"`
+		Callable  bool     `json:"callable"`
+		Static    bool     `json:"static"`
+		URL       string   `json:"url"`
+		CachePath string   `json:"cache_path"`
+		Errors    []string `json:"errors"`
+	}
+	run := func(moduleDir, profileList string) (result, string, error) {
+		cmd := exec.Command(py, filepath.Join(dir, "run.py"), filepath.Join(dir, "snippet.py"), moduleDir, profileList)
 		cmd.Dir = dir
 		out, err := cmd.CombinedOutput()
-		return string(out), err
+		var got result
+		if err == nil {
+			lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+			if jerr := json.Unmarshal([]byte(lines[len(lines)-1]), &got); jerr != nil {
+				err = fmt.Errorf("reading what the snippet set: %w", jerr)
+			}
+		}
+		return got, string(out), err
 	}
-	for _, fallback := range []string{"null", `[{"display_name": "Small", "kubespawner_override": {"mem_limit": "2G"}}]`} {
-		out, err := run(fallback)
+	const small = `[{"display_name": "Small", "kubespawner_override": {"mem_limit": "2G"}}]`
+	for _, fallback := range []string{"null", small} {
+		got, out, err := run(filepath.Dir(module), fallback)
 		if err != nil {
 			t.Errorf("hub.extraConfig fails against files/hubprofiles_hub.py (singleuser.profileList %s): %v\n%s", fallback, err, out)
 			continue
-		}
-		var got struct {
-			Type      string `json:"type"`
-			Callable  bool   `json:"callable"`
-			URL       string `json:"url"`
-			CachePath string `json:"cache_path"`
-		}
-		lines := strings.Split(strings.TrimSpace(out), "\n")
-		if err := json.Unmarshal([]byte(lines[len(lines)-1]), &got); err != nil {
-			t.Fatalf("hub.extraConfig run: %v\n%s", err, out)
 		}
 		if !got.Callable || !strings.HasPrefix(got.Type, "hubprofiles_hub.") || got.URL != feedURL {
 			t.Errorf("after hub.extraConfig, c.KubeSpawner.profile_list is %+v: want a callable from hubprofiles_hub reading %s", got, feedURL)
@@ -421,10 +449,24 @@ func checkSnippet(t *testing.T, snippet, module, feedURL string) {
 		if !strings.HasPrefix(got.CachePath, "/srv/jupyterhub/") {
 			t.Errorf("cache_path %q: want a file on the hub's volume (/srv/jupyterhub)", got.CachePath)
 		}
+		if len(got.Errors) != 0 {
+			t.Errorf("with the module, hub.extraConfig logs errors: %q", got.Errors)
+		}
 	}
 	// The fallback really reaches the client: one it cannot use stops the
 	// hub at start, with a message, instead of failing at spawn time.
-	if out, err := run(`[{"description": "no display_name"}]`); err == nil || !strings.Contains(out, "fallback") {
+	if _, out, err := run(filepath.Dir(module), `[{"description": "no display_name"}]`); err == nil || !strings.Contains(out, "fallback") {
 		t.Errorf("an unusable singleuser.profileList as fallback: err %v, want the hub config to fail naming the fallback\n%s", err, out)
+	}
+	// Without the module the hub still starts, with its static list, and
+	// says why in one error.
+	got, out, err := run(noModule, small)
+	switch {
+	case err != nil:
+		t.Errorf("hub.extraConfig without hubprofiles_hub.py fails, so the hub would not start: %v\n%s", err, out)
+	case !got.Static:
+		t.Errorf("without the module, c.KubeSpawner.profile_list is %+v: want the static singleuser.profileList left as it was", got)
+	case len(got.Errors) != 1 || !strings.Contains(got.Errors[0], "hubprofiles") || !strings.Contains(got.Errors[0], "singleuser.profileList"):
+		t.Errorf("without the module, hub.extraConfig logs errors %q: want one that names hubprofiles and says singleuser.profileList is used", got.Errors)
 	}
 }

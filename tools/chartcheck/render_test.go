@@ -232,8 +232,8 @@ func checkScenario(t *testing.T, ms *manifests, sc scenario, valuesFile string) 
 	// The infrastructure config is the values' config, and hubprofiles
 	// accepts it.
 	cm := ms.ConfigMaps[name]
-	if len(cm.Data) != 1 || cm.Data["config.yaml"] == "" {
-		t.Fatalf("ConfigMap %s data keys = %v, want config.yaml only", name, keys(cm.Data))
+	if len(cm.Data) != 2 || cm.Data["config.yaml"] == "" || cm.Data["config-path"] != "/etc/hubprofiles/config.yaml" {
+		t.Fatalf("ConfigMap %s data = %v, want config.yaml and config-path (where the parent values mount config.yaml)", name, keys(cm.Data))
 	}
 	var values struct {
 		Config any `json:"config"`

@@ -432,3 +432,38 @@ func TestDockerignoreMatching(t *testing.T) {
 		}
 	}
 }
+
+// TestImageLabels: the final image carries the OCI labels registries and
+// scanners read, version and revision from build arguments of that stage.
+func TestImageLabels(t *testing.T) {
+	_, stages := parseDockerfile(t, filepath.Join(repoRoot(t), "Dockerfile"))
+	final := stages[len(stages)-1]
+	labels := map[string]string{}
+	stageArgs := map[string]bool{}
+	pair := regexp.MustCompile(`([A-Za-z0-9._-]+)=("[^"]*"|\S+)`)
+	for _, in := range final.body {
+		switch in.cmd {
+		case "ARG":
+			k, _, _ := strings.Cut(in.args, "=")
+			stageArgs[k] = true
+		case "LABEL":
+			for _, m := range pair.FindAllStringSubmatch(in.args, -1) {
+				labels[m[1]] = strings.Trim(m[2], `"`)
+			}
+		}
+	}
+	const oci = "org.opencontainers.image."
+	for _, k := range []string{"source", "licenses", "title", "description"} {
+		if labels[oci+k] == "" || strings.Contains(labels[oci+k], "$") {
+			t.Errorf("final stage: label %s%s = %q, want a fixed value", oci, k, labels[oci+k])
+		}
+	}
+	if !strings.HasPrefix(labels[oci+"source"], "https://") {
+		t.Errorf("label %ssource = %q, want the repository's URL", oci, labels[oci+"source"])
+	}
+	for k, arg := range map[string]string{"version": "VERSION", "revision": "REVISION"} {
+		if labels[oci+k] != "${"+arg+"}" || !stageArgs[arg] {
+			t.Errorf("final stage: label %s%s = %q (ARG %s declared in the stage: %v), want ${%s} from a build argument", oci, k, labels[oci+k], arg, stageArgs[arg], arg)
+		}
+	}
+}
