@@ -205,8 +205,15 @@ func (s *Store) Append(ctx context.Context, r NewRevision) (*Revision, error) {
 	}
 	rev.ContentSHA256 = ContentHash(rev.Catalog, rev.ProfileList)
 
-	var conflict *ConflictError
+	var (
+		conflict *ConflictError
+		link     ChainHead
+		pubID    int64
+	)
 	err := s.write(ctx, func(tx *gorm.DB) error {
+		if err := s.lockChain(tx); err != nil {
+			return err
+		}
 		var head revisionRow
 		err := tx.Select("id, chain_sha256").Order("id DESC").Limit(1).Take(&head).Error
 		if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
@@ -224,10 +231,15 @@ func (s *Store) Append(ctx context.Context, r NewRevision) (*Revision, error) {
 			}
 			return fmt.Errorf("insert revision %d: %w", rev.ID, err)
 		}
+		if link, err = linkRevision(tx, rev.ID, rev.ChainSHA256); err != nil {
+			return err
+		}
 		if r.Publish {
-			if _, err := s.publishTx(tx, rev.ID, r.Author, r.Message); err != nil {
+			var pub *Publication
+			if pub, link, err = s.publishTx(tx, rev.ID, rev.ChainSHA256, r.Author, r.Message); err != nil {
 				return err
 			}
+			pubID = pub.ID
 		}
 		return nil
 	})
@@ -246,6 +258,7 @@ func (s *Store) Append(ctx context.Context, r NewRevision) (*Revision, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: append on %d: %w", r.Base, err)
 	}
+	s.logHead(ctx, link, rev.ID, pubID)
 	return rev, nil
 }
 

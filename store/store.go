@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 	"time"
@@ -70,7 +71,20 @@ type Store struct {
 	// short and fair. Other processes are still serialised by BEGIN IMMEDIATE
 	// and busy_timeout. Nil for PostgreSQL.
 	writeSlot chan struct{}
+	// log receives the chain head after every write (WithLogger); nil
+	// logs nothing.
+	log *slog.Logger
 }
+
+// Option changes how Open sets up a Store.
+type Option func(*Store)
+
+// WithLogger makes the store log the history chain's head, at Info, when it
+// opens and after every write it commits: "history chain head" with
+// chain_head=SEQ:HASH. Kept outside the database (the pod's log collector),
+// these lines are the witnesses that verify --expect checks: the database
+// alone cannot prove that its newest entries were not deleted.
+func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
 
 // Open connects to the database at url and brings its schema up to date.
 //
@@ -78,7 +92,7 @@ type Store struct {
 // URL (libpq syntax, as pgx reads it). Anything else is a SQLite file path,
 // optionally prefixed with sqlite: or sqlite://; the file is created if
 // missing, its directory is not.
-func Open(ctx context.Context, url string) (*Store, error) {
+func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	cfg := &gorm.Config{
 		Logger:                 logger.Discard, // errors are returned, and logged once by whoever handles them
 		SkipDefaultTransaction: true,           // the store opens its own transactions
@@ -88,6 +102,9 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		s   = &Store{}
 		dia gorm.Dialector
 	)
+	for _, o := range opts {
+		o(s)
+	}
 	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
 		s.dialect = DialectPostgres
 		dia = postgres.Open(url)
@@ -109,7 +126,37 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if s.log != nil {
+		head, err := s.ChainHead(ctx)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		s.log.LogAttrs(ctx, slog.LevelInfo, "history chain head", slog.String("chain_head", head.String()), slog.String("at", "open"))
+	}
 	return s, nil
+}
+
+// ChainHead is the newest link of the history chain; Seq 0 when nothing was
+// ever written.
+func (s *Store) ChainHead(ctx context.Context) (ChainHead, error) {
+	h, err := chainHead(s.db.WithContext(ctx))
+	if err != nil {
+		return ChainHead{}, fmt.Errorf("store: %w", err)
+	}
+	return h, nil
+}
+
+// logHead logs the chain head a write committed (see WithLogger).
+func (s *Store) logHead(ctx context.Context, head ChainHead, revisionID, publicationID int64) {
+	if s.log == nil {
+		return
+	}
+	attrs := []slog.Attr{slog.String("chain_head", head.String()), slog.Int64("revision", revisionID)}
+	if publicationID != 0 {
+		attrs = append(attrs, slog.Int64("publication", publicationID))
+	}
+	s.log.LogAttrs(ctx, slog.LevelInfo, "history chain head", attrs...)
 }
 
 // sqliteDSN turns a SQLite path into glebarez/go-sqlite's DSN with the
