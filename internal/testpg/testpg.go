@@ -37,6 +37,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/jupyterhub/hubprofiles/internal/proc"
 )
 
 // installHint is what a developer without PostgreSQL should run.
@@ -46,9 +48,7 @@ const installHint = "apt-get install -y --no-install-recommends postgresql (or s
 type Server struct {
 	dir  string // owns data/, the socket and server.log
 	port int
-	cmd  *exec.Cmd
-	done chan struct{} // closed when the server process has exited
-	err  error         // the process's exit status, set before done closes
+	proc *proc.Process
 }
 
 // URL is a postgres:// URL for database name on the server, as the superuser.
@@ -177,17 +177,13 @@ func (s *Server) admin(ctx context.Context, sql string) error {
 	return err
 }
 
-// Stop shuts the server down ("fast" shutdown: SIGINT) and removes its files.
+// Stop shuts the server down ("fast" shutdown: SIGINT to the postmaster,
+// SIGKILL to its process group after 30 s) and removes its files.
 func (s *Server) Stop() error {
 	var errs []error
-	if s.cmd != nil {
-		_ = s.cmd.Process.Signal(syscall.SIGINT)
-		select {
-		case <-s.done:
-		case <-time.After(15 * time.Second):
-			_ = s.cmd.Process.Kill()
-			<-s.done
-			errs = append(errs, fmt.Errorf("server did not stop within 15s; killed it\n%s", s.log()))
+	if s.proc != nil {
+		if err := s.proc.Stop(syscall.SIGINT, 30*time.Second); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if err := os.RemoveAll(s.dir); err != nil {
@@ -197,11 +193,10 @@ func (s *Server) Stop() error {
 }
 
 func (s *Server) log() string {
-	b, err := os.ReadFile(filepath.Join(s.dir, "server.log"))
-	if err != nil {
-		return fmt.Sprintf("(no server log: %v)", err)
+	if s.proc == nil {
+		return "(no server)"
 	}
-	return "server log:\n" + string(b)
+	return s.proc.LogTail()
 }
 
 // binDir finds the directory holding initdb and postgres: the newest
@@ -355,7 +350,7 @@ func startServer() (*Server, error) {
 		"--encoding", "UTF8", "--locale", "C", "--no-sync", "--no-instructions")
 	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	initdb.Dir = dir
-	if out, err := initdb.CombinedOutput(); err != nil {
+	if out, err := proc.Run(initdb, proc.StartTimeout); err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("initdb: %w\n%s", err, out)
 	}
@@ -378,11 +373,6 @@ func runServer(bin, dir, data string, cred *syscall.Credential) (*Server, error)
 	if err != nil {
 		return nil, err
 	}
-	logFile, err := os.Create(filepath.Join(dir, "server.log"))
-	if err != nil {
-		return nil, err
-	}
-	defer logFile.Close() // the child has its own descriptor
 	cmd := exec.Command(filepath.Join(bin, "postgres"),
 		"-D", data,
 		"-p", strconv.Itoa(port),
@@ -396,46 +386,33 @@ func runServer(bin, dir, data string, cred *syscall.Credential) (*Server, error)
 		"-c", "autovacuum=off",
 	)
 	cmd.Dir = dir
-	cmd.Stdout = logFile
-	cmd.Stderr = logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		Credential: cred,
 		// If the test binary dies (a panic, a -timeout), take the server with
 		// it: SIGQUIT is PostgreSQL's immediate shutdown.
 		Pdeathsig: syscall.SIGQUIT,
-		Setpgid:   true,
 	}
-	if err := cmd.Start(); err != nil {
+	p, err := proc.Start(cmd, filepath.Join(dir, "server.log"))
+	if err != nil {
 		return nil, fmt.Errorf("start postgres: %w", err)
 	}
-	srv := &Server{dir: dir, port: port, cmd: cmd, done: make(chan struct{})}
-	go func() {
-		srv.err = cmd.Wait()
-		close(srv.done)
-	}()
-
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	srv := &Server{dir: dir, port: port, proc: p}
+	err = p.WaitReady(20*time.Millisecond, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
 		conn, err := pgx.Connect(ctx, srv.URL("postgres"))
-		cancel()
-		if err == nil {
-			conn.Close(context.Background())
-			if err := srv.admin(context.Background(), "CREATE DATABASE "+templateDB+" STRATEGY FILE_COPY"); err != nil {
-				srv.Stop()
-				return nil, fmt.Errorf("create %s: %w", templateDB, err)
-			}
-			return srv, nil
+		if err != nil {
+			return err
 		}
-		select {
-		case <-srv.done:
-			return nil, fmt.Errorf("postgres exited: %v\n%s", srv.err, srv.log())
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			_ = cmd.Process.Kill()
-			<-srv.done
-			return nil, fmt.Errorf("postgres did not accept connections within 60s: %v\n%s", err, srv.log())
-		}
+		return conn.Close(context.Background())
+	})
+	if err != nil {
+		_ = p.Kill()
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
+	if err := srv.admin(context.Background(), "CREATE DATABASE "+templateDB+" STRATEGY FILE_COPY"); err != nil {
+		srv.Stop()
+		return nil, fmt.Errorf("create %s: %w", templateDB, err)
+	}
+	return srv, nil
 }
