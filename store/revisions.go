@@ -174,7 +174,9 @@ func checkText(field, s string) error {
 // Of concurrent Appends on the same base exactly one succeeds: the head is
 // checked inside the transaction, and the new id, Base+1, is the primary key,
 // so a writer that passed the check at the same time as another (PostgreSQL,
-// READ COMMITTED) fails on the key and gets a *ConflictError too.
+// READ COMMITTED) fails on the key and gets a *ConflictError too. (Writers
+// also queue on the chain lock, lockChain, before reading the head, so on
+// PostgreSQL that race is a second line of defence.)
 func (s *Store) Append(ctx context.Context, r NewRevision) (*Revision, error) {
 	if r.Base < 0 {
 		return nil, fmt.Errorf("store: append: negative base %d", r.Base)

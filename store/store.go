@@ -6,8 +6,11 @@
 // abort UPDATE and DELETE (and TRUNCATE on PostgreSQL) on both tables, so a
 // bug elsewhere, or an admin at a SQL prompt, cannot rewrite history without
 // first dropping a trigger, which Verify reports. Every revision carries a
-// SHA-256 of its content and a hash chained over its parent's, so Verify can
-// also tell when a row was changed behind the triggers' back.
+// SHA-256 of its content and a hash chained over its parent's, and one chain
+// of links runs over every write, revisions and publications in commit order
+// (chain.go), so Verify can also tell when a row was changed, added or
+// removed behind the triggers' back; the chain head, logged after each write
+// (WithLogger), lets it tell when the newest rows were removed.
 //
 // Writes are optimistic: Append names the head it was based on and fails with
 // a *ConflictError when the head has moved, never overwriting a concurrent
