@@ -78,6 +78,24 @@ func TestCrashSafety(t *testing.T) {
 	lg.acked = append(lg.acked, srv.write(t, images[0], "after SIGTERM"))
 	srv.terminate(t) // idle this time
 	e2eVerify(t, bin, dataDir)
+
+	// Each server logged the chain head after every write it committed (the
+	// witnesses kept outside the database); the last one logged is the
+	// database's head, and verify --expect finds it.
+	logged := 0
+	logs, _ := filepath.Glob(filepath.Join(dataDir, "serve-*.log"))
+	for _, l := range logs {
+		b, _ := os.ReadFile(l)
+		logged += len(e2eWriteHead.FindAll(b, -1))
+	}
+	if logged < len(lg.acked) {
+		t.Errorf("the servers logged %d chain heads after writes, but %d writes were acknowledged", logged, len(lg.acked))
+	}
+	last := e2eWriteHead.FindAllSubmatch(srv.log(), -1)
+	if len(last) == 0 {
+		t.Fatalf("the last server logged no chain head\n%s", srv.logTail())
+	}
+	e2eVerify(t, bin, dataDir, "--expect", string(last[len(last)-1][1]))
 	t.Logf("%d acknowledged and %d refused writes checked across %d crashes and 2 clean stops", len(lg.acked), len(lg.refused), crashes)
 }
 
@@ -473,10 +491,13 @@ func e2eCheckHistory(t *testing.T, s *e2eServer, lg *e2eLedger) {
 	}
 }
 
+// e2eWriteHead matches the chain head a server logs after a write.
+var e2eWriteHead = regexp.MustCompile(`msg="history chain head" chain_head=(\d+:[0-9a-f]{64}) revision=`)
+
 // e2eVerify wants hubprofiles verify to find the database intact.
-func e2eVerify(t *testing.T, bin, dataDir string) {
+func e2eVerify(t *testing.T, bin, dataDir string, flags ...string) {
 	t.Helper()
-	cmd := exec.Command(bin, "verify", "--data-dir", dataDir)
+	cmd := exec.Command(bin, append([]string{"verify", "--data-dir", dataDir}, flags...)...)
 	cmd.Env = e2eEnv()
 	out, err := proc.Run(cmd, proc.StartTimeout)
 	if err != nil || !bytes.HasPrefix(out, []byte("ok: ")) {
