@@ -193,7 +193,7 @@ func byID(id string) chromedp.CSS { return chromedp.CSS(fmt.Sprintf("[id=%q]", i
 // do runs browser steps with a bound on their time.
 func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	c, cancel := context.WithTimeout(ctx, 15*time.Second)
+	c, cancel := context.WithTimeout(ctx, waitBudget)
 	defer cancel()
 	if err := chromedp.Do(c, steps...); err != nil {
 		t.Fatalf("%s: %v\n%s", what, err, pageState(ctx))
@@ -203,7 +203,7 @@ func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action
 // eval evaluates a JavaScript expression in the page.
 func eval[T any](t *testing.T, ctx context.Context, js string) T {
 	t.Helper()
-	c, cancel := context.WithTimeout(ctx, 10*time.Second)
+	c, cancel := context.WithTimeout(ctx, waitBudget)
 	defer cancel()
 	v, err := chromedp.Run(c, chromedp.Evaluate[T](js))
 	if err != nil {
@@ -224,20 +224,25 @@ func pageState(ctx context.Context) string {
 	return fmt.Sprintf("the browser is at %s, showing:\n%s", loc, text)
 }
 
+// waitBudget bounds every wait for the browser or the server: generous,
+// because a wait ends as soon as its condition holds, and on a 2-core
+// machine at load 15 a page can take seconds to settle.
+const waitBudget = 60 * time.Second
+
 // waitJS waits until a JavaScript condition holds. It polls from Go, so a
 // navigation under way (a redirect, a form post) does not break the wait.
 func waitJS(t *testing.T, ctx context.Context, what, cond string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(waitBudget)
 	for {
-		c, cancel := context.WithTimeout(ctx, 2*time.Second)
+		c, cancel := context.WithTimeout(ctx, 5*time.Second)
 		ok, err := chromedp.Run(c, chromedp.Evaluate[bool](cond))
 		cancel()
 		if err == nil && ok {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("waited 10 s for %s (%s; last error %v)\n%s", what, cond, err, pageState(ctx))
+			t.Fatalf("waited %s for %s (%s; last error %v)\n%s", waitBudget, what, cond, err, pageState(ctx))
 		}
 		time.Sleep(40 * time.Millisecond)
 	}
@@ -246,10 +251,10 @@ func waitJS(t *testing.T, ctx context.Context, what, cond string) {
 // waitURL waits until the browser's location satisfies ok, polling from Go.
 func waitURL(t *testing.T, ctx context.Context, what string, ok func(string) bool) string {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(waitBudget)
 	var loc string
 	for {
-		c, cancel := context.WithTimeout(ctx, 2*time.Second)
+		c, cancel := context.WithTimeout(ctx, 5*time.Second)
 		l, err := chromedp.Run(c, chromedp.Location())
 		cancel()
 		if err == nil {
@@ -461,7 +466,7 @@ func TestAdminJourneys(t *testing.T) {
 		// The image is saved either way; what the admin sees next is the
 		// images page with a confirmation.
 		saved := false
-		for range 50 {
+		for wait := time.Now().Add(waitBudget); time.Now().Before(wait); {
 			if st, _ := e.ed.Head(context.Background()); st != nil {
 				if _, ok := st.Catalog.Image(rImage); ok {
 					saved = true
@@ -473,7 +478,7 @@ func TestAdminJourneys(t *testing.T) {
 		if !saved {
 			t.Fatalf("the image was not saved\n%s", pageState(ctx))
 		}
-		deadline := time.Now().Add(3 * time.Second)
+		deadline := time.Now().Add(waitBudget)
 		for {
 			loc, _ := chromedp.Run(ctx, chromedp.Location())
 			flash := eval[string](t, ctx, `(document.querySelector(".notice.ok") || {innerText: ""}).innerText`)
@@ -784,7 +789,7 @@ func TestAdminJourneys(t *testing.T) {
 		}
 		before, _ := e.ed.Head(context.Background())
 		do(t, ctx, "importing", chromedp.Click(chromedp.CSS(`button[value="import"]`)))
-		for range 50 {
+		for wait := time.Now().Add(waitBudget); time.Now().Before(wait); {
 			if st, _ := e.ed.Head(context.Background()); st != nil && st.Revision.ID > before.Revision.ID {
 				break
 			}
@@ -793,7 +798,7 @@ func TestAdminJourneys(t *testing.T) {
 		if st, _ := e.ed.Head(context.Background()); st.Revision.ID == before.Revision.ID || st.Catalog.ProfileIndex(newSlug) >= 0 {
 			t.Fatalf("nothing was imported\n%s", pageState(ctx))
 		}
-		deadline := time.Now().Add(3 * time.Second)
+		deadline := time.Now().Add(waitBudget)
 		for {
 			flash := eval[string](t, ctx, `(document.querySelector(".notice.ok") || {innerText: ""}).innerText`)
 			if strings.Contains(flash, "Imported 2 profile(s)") {

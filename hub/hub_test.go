@@ -9,8 +9,6 @@ package hub
 
 import (
 	"bytes"
-	"context"
-	"github.com/jupyterhub/hubprofiles/internal/corpus"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +17,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jupyterhub/hubprofiles/internal/corpus"
+	"github.com/jupyterhub/hubprofiles/internal/proc"
 )
 
 const (
@@ -40,31 +41,39 @@ func TestHubModule(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "hubprofiles")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/hubprofiles")
 	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
+	if out, err := proc.Run(build, 10*time.Minute); err != nil {
 		t.Fatalf("go build ./cmd/hubprofiles: %v\n%s", err, out)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), budget(t))
-	defer cancel()
-	cmd := exec.CommandContext(ctx, python, "-m", "unittest", "discover", "-s", "hub", "-v")
+	cmd := exec.Command(python, "-m", "unittest", "discover", "-s", "hub", "-v")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(),
 		"HUBPROFILES_BIN="+bin,
 		"PYTHONDONTWRITEBYTECODE=1", // no __pycache__ in the repository
 		"PYTHONUNBUFFERED=1",
 	)
-	// On timeout, interrupt the whole process group: Python then stops the
-	// servers it started (atexit) before it exits.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGINT) }
-	cmd.WaitDelay = 20 * time.Second
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-
+	logPath := filepath.Join(t.TempDir(), "unittest.log")
 	start := time.Now()
-	err := cmd.Run()
+	p, err := proc.Start(cmd, logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var timedOut bool
+	select {
+	case <-p.Done():
+	case <-time.After(budget(t)):
+		// Interrupt the whole process group: Python then stops the
+		// servers it started (atexit) before it exits; SIGKILL after 20 s.
+		timedOut = true
+		if err := p.StopGroup(syscall.SIGINT, 20*time.Second); err != nil {
+			t.Log(err)
+		}
+	}
+	_, err = p.Exited()
 	elapsed := time.Since(start).Round(time.Millisecond)
-	if ctx.Err() != nil {
+	outBytes, _ := os.ReadFile(logPath)
+	out := bytes.NewBuffer(outBytes)
+	if timedOut {
 		t.Fatalf("the Python tests did not finish within %s:\n%s", budget(t), out.String())
 	}
 	if err != nil {
@@ -128,7 +137,7 @@ func requirePython(t *testing.T) {
 		}
 	}
 	check := exec.Command(python, "-c", "import tornado, jupyterhub")
-	if out, err := check.CombinedOutput(); err != nil {
+	if out, err := proc.Run(check, proc.StartTimeout); err != nil {
 		t.Fatalf("%s cannot import tornado and jupyterhub (%v):\n%s\n%s", python, err, out, aptHint)
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jupyterhub/hubprofiles/internal/proc"
 )
 
 // crashEnv, when set, makes TestAcknowledgedSurvivesSIGKILL the child: it
@@ -27,20 +29,24 @@ func TestAcknowledgedSurvivesSIGKILL(t *testing.T) {
 		return
 	}
 	path := filepath.Join(t.TempDir(), "crash.db")
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestAcknowledgedSurvivesSIGKILL$", "-test.count=1")
-	cmd.Env = append(os.Environ(), crashEnv+"="+path)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
+	// The child's stdout is a pipe of our own, not cmd.StdoutPipe, so that
+	// reading it and waiting for the child do not depend on each other.
+	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
+	defer r.Close()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestAcknowledgedSurvivesSIGKILL$", "-test.count=1")
+	cmd.Env = append(os.Environ(), crashEnv+"="+path)
+	cmd.Stdout, cmd.Stderr = w, os.Stderr
+	child, err := proc.Start(cmd, "")
+	w.Close() // the child has its own descriptor: EOF when it exits
+	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = child.Kill() })
 	var acked []int64
-	lines := bufio.NewScanner(out)
+	lines := bufio.NewScanner(r)
 	for lines.Scan() {
 		id, ok := strings.CutPrefix(lines.Text(), "acked ")
 		if !ok {
@@ -53,14 +59,14 @@ func TestAcknowledgedSurvivesSIGKILL(t *testing.T) {
 		acked = append(acked, n)
 		if len(acked) == 200 {
 			// Kill mid-stream: the child is in its next Append by now.
-			if err := cmd.Process.Kill(); err != nil {
+			if err := child.Kill(); err != nil {
 				t.Fatal(err)
 			}
 			break
 		}
 	}
-	_ = cmd.Wait()
 	if len(acked) < 200 {
+		_ = child.Kill()
 		t.Fatalf("the child acknowledged only %d appends before it stopped", len(acked))
 	}
 

@@ -17,6 +17,13 @@ type migration struct {
 	statements []string
 }
 
+// migrationCode is Go that runs after a migration's statements, in the same
+// transaction, by version (both dialects): for what SQL cannot compute, such
+// as hashes.
+var migrationCode = map[int]func(tx *gorm.DB) error{
+	2: linkExisting,
+}
+
 // The migrations of each dialect, in order. The list is append-only: a
 // migration that has shipped is NEVER edited, reordered or removed, because
 // databases in the field have already run it and will not run it again. To
@@ -68,6 +75,24 @@ var sqliteMigrations = []migration{
 		WHEN EXISTS (SELECT 1 FROM publications WHERE id = NEW.id)
 		BEGIN SELECT RAISE(ABORT, 'publications are append-only: publication id already exists'); END`,
 	}},
+	{2, "chain links over revisions and publications", []string{
+		// One link per write, in commit order; see chain.go. Existing rows
+		// get their links from linkExisting, in this same transaction.
+		`CREATE TABLE chain_links (
+			seq            INTEGER PRIMARY KEY CHECK (seq >= 1),
+			revision_id    INTEGER UNIQUE REFERENCES revisions (id),
+			publication_id INTEGER UNIQUE REFERENCES publications (id),
+			link_sha256    TEXT NOT NULL CHECK (length(link_sha256) = 64),
+			CHECK ((revision_id IS NULL) <> (publication_id IS NULL))
+		)`,
+		`CREATE TRIGGER chain_links_no_update BEFORE UPDATE ON chain_links
+		BEGIN SELECT RAISE(ABORT, 'chain links are append-only'); END`,
+		`CREATE TRIGGER chain_links_no_delete BEFORE DELETE ON chain_links
+		BEGIN SELECT RAISE(ABORT, 'chain links are append-only'); END`,
+		`CREATE TRIGGER chain_links_no_replace BEFORE INSERT ON chain_links
+		WHEN EXISTS (SELECT 1 FROM chain_links WHERE seq = NEW.seq)
+		BEGIN SELECT RAISE(ABORT, 'chain links are append-only: seq already exists'); END`,
+	}},
 }
 
 var postgresMigrations = []migration{
@@ -107,6 +132,19 @@ var postgresMigrations = []migration{
 		`CREATE TRIGGER publications_no_truncate BEFORE TRUNCATE ON publications
 		FOR EACH STATEMENT EXECUTE FUNCTION hubprofiles_refuse_change()`,
 	}},
+	{2, "chain links over revisions and publications", []string{
+		`CREATE TABLE chain_links (
+			seq            BIGINT PRIMARY KEY CHECK (seq >= 1),
+			revision_id    BIGINT UNIQUE REFERENCES revisions (id),
+			publication_id BIGINT UNIQUE REFERENCES publications (id),
+			link_sha256    TEXT NOT NULL CHECK (length(link_sha256) = 64),
+			CONSTRAINT chain_links_one_row CHECK ((revision_id IS NULL) <> (publication_id IS NULL))
+		)`,
+		`CREATE TRIGGER chain_links_append_only BEFORE UPDATE OR DELETE ON chain_links
+		FOR EACH ROW EXECUTE FUNCTION hubprofiles_refuse_change()`,
+		`CREATE TRIGGER chain_links_no_truncate BEFORE TRUNCATE ON chain_links
+		FOR EACH STATEMENT EXECUTE FUNCTION hubprofiles_refuse_change()`,
+	}},
 }
 
 // appendOnlyTriggers are the triggers that make each dialect's tables
@@ -115,10 +153,12 @@ var appendOnlyTriggers = map[string][]string{
 	DialectSQLite: {
 		"revisions_no_update", "revisions_no_delete", "revisions_no_replace",
 		"publications_no_update", "publications_no_delete", "publications_no_replace",
+		"chain_links_no_update", "chain_links_no_delete", "chain_links_no_replace",
 	},
 	DialectPostgres: {
 		"revisions_append_only", "revisions_no_truncate",
 		"publications_append_only", "publications_no_truncate",
+		"chain_links_append_only", "chain_links_no_truncate",
 	},
 }
 
@@ -191,6 +231,11 @@ func (s *Store) migrate(ctx context.Context) error {
 			}
 			for _, stmt := range m.statements {
 				if err := tx.Exec(stmt).Error; err != nil {
+					return err
+				}
+			}
+			if code := migrationCode[m.version]; code != nil {
+				if err := code(tx); err != nil {
 					return err
 				}
 			}

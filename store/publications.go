@@ -53,45 +53,53 @@ func (s *Store) Publish(ctx context.Context, revisionID int64, author, message s
 	if err := checkText("message", message); err != nil {
 		return nil, err
 	}
-	var pub *Publication
+	var (
+		pub  *Publication
+		link ChainHead
+	)
 	err := s.write(ctx, func(tx *gorm.DB) error {
-		var n int64
-		if err := tx.Model(&revisionRow{}).Where("id = ?", revisionID).Count(&n).Error; err != nil {
+		if err := s.lockChain(tx); err != nil {
 			return err
 		}
-		if n == 0 {
+		var rev revisionRow
+		err := tx.Select("id, chain_sha256").Where("id = ?", revisionID).Take(&rev).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return fmt.Errorf("no such revision: %w", ErrNotFound)
 		}
-		var err error
-		pub, err = s.publishTx(tx, revisionID, author, message)
+		if err != nil {
+			return err
+		}
+		pub, link, err = s.publishTx(tx, revisionID, rev.ChainSHA256, author, message)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: publish revision %d: %w", revisionID, err)
 	}
+	s.logHead(ctx, link, revisionID, pub.ID)
 	return pub, nil
 }
 
-// publishTx appends a publication inside a write transaction. Its id is the
-// newest one's plus one, so ids follow commit order and "newest" is never
-// ambiguous; on PostgreSQL a table lock that only publishers take (SHARE ROW
-// EXCLUSIVE conflicts with itself, not with readers) makes them wait for one
-// another, as BEGIN IMMEDIATE already does on SQLite.
-func (s *Store) publishTx(tx *gorm.DB, revisionID int64, author, message string) (*Publication, error) {
-	if s.dialect == DialectPostgres {
-		if err := tx.Exec("LOCK TABLE publications IN SHARE ROW EXCLUSIVE MODE").Error; err != nil {
-			return nil, fmt.Errorf("lock publications: %w", err)
-		}
-	}
+// publishTx appends a publication of the revision whose chain hash is
+// revChain, and its chain link, inside a write transaction that holds the
+// chain lock (lockChain). Its id is the newest one's plus one, so ids follow
+// commit order and "newest" is never ambiguous; the chain lock makes
+// publishers on PostgreSQL wait for one another, as BEGIN IMMEDIATE already
+// does on SQLite.
+func (s *Store) publishTx(tx *gorm.DB, revisionID int64, revChain, author, message string) (*Publication, ChainHead, error) {
 	var last int64
 	if err := tx.Model(&publicationRow{}).Select("COALESCE(MAX(id), 0)").Scan(&last).Error; err != nil {
-		return nil, fmt.Errorf("read last publication: %w", err)
+		return nil, ChainHead{}, fmt.Errorf("read last publication: %w", err)
 	}
 	row := &publicationRow{ID: last + 1, RevisionID: revisionID, CreatedAt: now(), Author: author, Message: message}
 	if err := tx.Create(row).Error; err != nil {
-		return nil, fmt.Errorf("insert publication: %w", err)
+		return nil, ChainHead{}, fmt.Errorf("insert publication: %w", err)
 	}
-	return row.publication(), nil
+	pub := row.publication()
+	link, err := linkPublication(tx, pub, revChain)
+	if err != nil {
+		return nil, ChainHead{}, err
+	}
+	return pub, link, nil
 }
 
 // Live is the newest publication and the revision it points at, with its

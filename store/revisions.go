@@ -174,7 +174,9 @@ func checkText(field, s string) error {
 // Of concurrent Appends on the same base exactly one succeeds: the head is
 // checked inside the transaction, and the new id, Base+1, is the primary key,
 // so a writer that passed the check at the same time as another (PostgreSQL,
-// READ COMMITTED) fails on the key and gets a *ConflictError too.
+// READ COMMITTED) fails on the key and gets a *ConflictError too. (Writers
+// also queue on the chain lock, lockChain, before reading the head, so on
+// PostgreSQL that race is a second line of defence.)
 func (s *Store) Append(ctx context.Context, r NewRevision) (*Revision, error) {
 	if r.Base < 0 {
 		return nil, fmt.Errorf("store: append: negative base %d", r.Base)
@@ -205,8 +207,15 @@ func (s *Store) Append(ctx context.Context, r NewRevision) (*Revision, error) {
 	}
 	rev.ContentSHA256 = ContentHash(rev.Catalog, rev.ProfileList)
 
-	var conflict *ConflictError
+	var (
+		conflict *ConflictError
+		link     ChainHead
+		pubID    int64
+	)
 	err := s.write(ctx, func(tx *gorm.DB) error {
+		if err := s.lockChain(tx); err != nil {
+			return err
+		}
 		var head revisionRow
 		err := tx.Select("id, chain_sha256").Order("id DESC").Limit(1).Take(&head).Error
 		if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
@@ -224,10 +233,15 @@ func (s *Store) Append(ctx context.Context, r NewRevision) (*Revision, error) {
 			}
 			return fmt.Errorf("insert revision %d: %w", rev.ID, err)
 		}
+		if link, err = linkRevision(tx, rev.ID, rev.ChainSHA256); err != nil {
+			return err
+		}
 		if r.Publish {
-			if _, err := s.publishTx(tx, rev.ID, r.Author, r.Message); err != nil {
+			var pub *Publication
+			if pub, link, err = s.publishTx(tx, rev.ID, rev.ChainSHA256, r.Author, r.Message); err != nil {
 				return err
 			}
+			pubID = pub.ID
 		}
 		return nil
 	})
@@ -246,6 +260,7 @@ func (s *Store) Append(ctx context.Context, r NewRevision) (*Revision, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: append on %d: %w", r.Base, err)
 	}
+	s.logHead(ctx, link, rev.ID, pubID)
 	return rev, nil
 }
 

@@ -6,8 +6,11 @@
 // abort UPDATE and DELETE (and TRUNCATE on PostgreSQL) on both tables, so a
 // bug elsewhere, or an admin at a SQL prompt, cannot rewrite history without
 // first dropping a trigger, which Verify reports. Every revision carries a
-// SHA-256 of its content and a hash chained over its parent's, so Verify can
-// also tell when a row was changed behind the triggers' back.
+// SHA-256 of its content and a hash chained over its parent's, and one chain
+// of links runs over every write, revisions and publications in commit order
+// (chain.go), so Verify can also tell when a row was changed, added or
+// removed behind the triggers' back; the chain head, logged after each write
+// (WithLogger), lets it tell when the newest rows were removed.
 //
 // Writes are optimistic: Append names the head it was based on and fails with
 // a *ConflictError when the head has moved, never overwriting a concurrent
@@ -21,6 +24,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 	"time"
@@ -71,7 +75,20 @@ type Store struct {
 	// short and fair. Other processes are still serialised by BEGIN IMMEDIATE
 	// and busy_timeout. Nil for PostgreSQL.
 	writeSlot chan struct{}
+	// log receives the chain head after every write (WithLogger); nil
+	// logs nothing.
+	log *slog.Logger
 }
+
+// Option changes how Open sets up a Store.
+type Option func(*Store)
+
+// WithLogger makes the store log the history chain's head, at Info, when it
+// opens and after every write it commits: "history chain head" with
+// chain_head=SEQ:HASH. Kept outside the database (the pod's log collector),
+// these lines are the witnesses that verify --expect checks: the database
+// alone cannot prove that its newest entries were not deleted.
+func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
 
 // Open connects to the database at url and brings its schema up to date.
 //
@@ -79,12 +96,12 @@ type Store struct {
 // URL (libpq syntax, as pgx reads it). Anything else is a SQLite file path,
 // optionally prefixed with sqlite: or sqlite://; the file is created if
 // missing, its directory is not.
-func Open(ctx context.Context, url string) (*Store, error) {
-	s, err := Connect(url)
+func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
+	s, err := Connect(url, opts...)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.Migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -95,7 +112,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 // are made on first use, and again after the database comes back. The server
 // uses it to start while the database is down; Migrate must succeed before
 // the store is used. Only a malformed url is an error here.
-func Connect(url string) (*Store, error) {
+func Connect(url string, opts ...Option) (*Store, error) {
 	cfg := &gorm.Config{
 		Logger:                 logger.Discard, // errors are returned, and logged once by whoever handles them
 		SkipDefaultTransaction: true,           // the store opens its own transactions
@@ -107,6 +124,9 @@ func Connect(url string) (*Store, error) {
 		dia  gorm.Dialector
 		pool *sqlitePool
 	)
+	for _, o := range opts {
+		o(s)
+	}
 	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
 		s.dialect = DialectPostgres
 		dia = postgres.Open(url)
@@ -135,8 +155,21 @@ func Connect(url string) (*Store, error) {
 }
 
 // Migrate brings the schema up to date (Open does it; a store from Connect
-// needs it once the database answers). It is safe to run again.
-func (s *Store) Migrate(ctx context.Context) error { return s.migrate(ctx) }
+// needs it once the database answers), then logs the history chain head (see
+// WithLogger). It is safe to run again.
+func (s *Store) Migrate(ctx context.Context) error {
+	if err := s.migrate(ctx); err != nil {
+		return err
+	}
+	if s.log != nil {
+		head, err := s.ChainHead(ctx)
+		if err != nil {
+			return err
+		}
+		s.log.LogAttrs(ctx, slog.LevelInfo, "history chain head", slog.String("chain_head", head.String()), slog.String("at", "open"))
+	}
+	return nil
+}
 
 // Ping checks that the database answers a query. On SQLite the query reads
 // the file (its schema), so that a locked or unreadable file fails it.
@@ -183,6 +216,28 @@ func (p *sqlitePool) QueryRowContext(ctx context.Context, query string, args ...
 
 // GetDBConn lets gorm's DB() (and so Close) reach the real pool.
 func (p *sqlitePool) GetDBConn() (*sql.DB, error) { return p.DB, nil }
+
+// ChainHead is the newest link of the history chain; Seq 0 when nothing was
+// ever written.
+func (s *Store) ChainHead(ctx context.Context) (ChainHead, error) {
+	h, err := chainHead(s.db.WithContext(ctx))
+	if err != nil {
+		return ChainHead{}, fmt.Errorf("store: %w", err)
+	}
+	return h, nil
+}
+
+// logHead logs the chain head a write committed (see WithLogger).
+func (s *Store) logHead(ctx context.Context, head ChainHead, revisionID, publicationID int64) {
+	if s.log == nil {
+		return
+	}
+	attrs := []slog.Attr{slog.String("chain_head", head.String()), slog.Int64("revision", revisionID)}
+	if publicationID != 0 {
+		attrs = append(attrs, slog.Int64("publication", publicationID))
+	}
+	s.log.LogAttrs(ctx, slog.LevelInfo, "history chain head", attrs...)
+}
 
 // sqliteDSN turns a SQLite path into glebarez/go-sqlite's DSN with the
 // settings every connection needs (pragmas are per connection, so they go in

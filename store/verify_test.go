@@ -22,10 +22,13 @@ func TestImmutable(t *testing.T) {
 			`DELETE FROM revisions`,
 			`UPDATE publications SET revision_id = 2 WHERE id = 1`,
 			`DELETE FROM publications WHERE id = 1`,
+			`UPDATE chain_links SET link_sha256 = link_sha256 WHERE seq = 1`,
+			`DELETE FROM chain_links`,
 		}
 		if s.dialect == DialectPostgres {
 			statements = append(statements,
-				`TRUNCATE publications`,
+				`TRUNCATE publications CASCADE`,
+				`TRUNCATE chain_links`,
 				`TRUNCATE revisions CASCADE`,
 				`INSERT INTO revisions (id, parent_id, created_at, author, message, catalog, profile_list, content_sha256, chain_sha256)
 				 SELECT id, parent_id, created_at, author, 'upserted', catalog, profile_list, content_sha256, chain_sha256 FROM revisions WHERE id = 1
@@ -80,8 +83,8 @@ func TestVerifyClean(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := VerifyReport{Revisions: 5, Publications: 3}
-		if rep != want || !rep.OK() {
+		want := VerifyReport{Revisions: 5, Publications: 3, Head: rep.Head}
+		if rep != want || !rep.OK() || rep.Head.Seq != 8 {
 			t.Errorf("Verify = %+v, want %+v", rep, want)
 		}
 	})
@@ -121,10 +124,10 @@ func TestVerifyTampered(t *testing.T) {
 		{"profile list", `UPDATE revisions SET profile_list = catalog WHERE id = 1`, 1, "revision 1: content changed"},
 		{"content and its hash", `UPDATE revisions SET catalog = profile_list, content_sha256 = '` + ContentHash([]byte(`[{"display_name":"r4"}]`), []byte(`[{"display_name":"r4"}]`)) + `' WHERE id = 4`, 4, "revision 4: metadata or chain changed"},
 		{"a chain hash", `UPDATE revisions SET chain_sha256 = content_sha256 WHERE id = 4`, 4, "revision 4: metadata or chain changed"},
-		{"a deleted revision", `DELETE FROM revisions WHERE id = 5`, 0, "publication 2 points at revision 5, which does not exist"},
-		{"a deleted middle revision", `DELETE FROM revisions WHERE id = 3`, 4, "revision 4: revision 3 is missing"},
+		{"a deleted revision", `DELETE FROM revisions WHERE id = 5`, 5, "publication 2 points at revision 5, which does not exist"},
+		{"a deleted middle revision", `DELETE FROM revisions WHERE id = 3`, 3, "revision 4: revision 3 is missing"},
 		{"a retargeted publication", `UPDATE publications SET revision_id = 99 WHERE id = 1`, 0, "publication 1 points at revision 99"},
-		{"a deleted publication", `DELETE FROM publications WHERE id = 1`, 0, "publications: 1 rows but the newest id is 2"},
+		{"a deleted publication", `DELETE FROM publications WHERE id = 1`, 0, "publication 1 is missing"},
 	}
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {

@@ -69,7 +69,9 @@ func (f *dbFlags) open(ctx context.Context, log *slog.Logger) (*store.Store, *ed
 	if err != nil {
 		return nil, nil, err
 	}
-	s, err := store.Open(ctx, f.url())
+	// The store logs the history chain head after every write: the
+	// witnesses that verify --expect checks.
+	s, err := store.Open(ctx, f.url(), store.WithLogger(log))
 	if err != nil {
 		return nil, nil, fmt.Errorf("opening the database: %w", err)
 	}

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
@@ -19,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jupyterhub/hubprofiles/internal/proc"
 )
 
 // TestCrashSafety runs the real binary, writes to it from several clients
@@ -41,7 +42,10 @@ func TestCrashSafety(t *testing.T) {
 	const crashes = 3
 	for cycle := 1; cycle <= crashes; cycle++ {
 		load := e2eStartLoad(t, srv, images, cycle)
-		time.Sleep(500*time.Millisecond + rand.N(time.Second))
+		// Kill once the clients have seen e2eKillAfter writes acknowledged
+		// in this cycle: the writers keep going meanwhile, so the kill lands
+		// mid-stream however fast or slow the machine is.
+		load.waitAcked(t, srv, e2eKillAfter)
 		load.stopping.Store(true)
 		srv.kill(t)
 		load.wait()
@@ -62,7 +66,7 @@ func TestCrashSafety(t *testing.T) {
 
 	// SIGTERM with writers running: a clean exit, nothing acknowledged lost.
 	load := e2eStartLoad(t, srv, images, crashes+1)
-	time.Sleep(300 * time.Millisecond)
+	load.waitAcked(t, srv, e2eKillAfter)
 	load.stopping.Store(true)
 	srv.terminate(t)
 	load.wait()
@@ -74,6 +78,24 @@ func TestCrashSafety(t *testing.T) {
 	lg.acked = append(lg.acked, srv.write(t, images[0], "after SIGTERM"))
 	srv.terminate(t) // idle this time
 	e2eVerify(t, bin, dataDir)
+
+	// Each server logged the chain head after every write it committed (the
+	// witnesses kept outside the database); the last one logged is the
+	// database's head, and verify --expect finds it.
+	logged := 0
+	logs, _ := filepath.Glob(filepath.Join(dataDir, "serve-*.log"))
+	for _, l := range logs {
+		b, _ := os.ReadFile(l)
+		logged += len(e2eWriteHead.FindAll(b, -1))
+	}
+	if logged < len(lg.acked) {
+		t.Errorf("the servers logged %d chain heads after writes, but %d writes were acknowledged", logged, len(lg.acked))
+	}
+	last := e2eWriteHead.FindAllSubmatch(srv.log(), -1)
+	if len(last) == 0 {
+		t.Fatalf("the last server logged no chain head\n%s", srv.logTail())
+	}
+	e2eVerify(t, bin, dataDir, "--expect", string(last[len(last)-1][1]))
 	t.Logf("%d acknowledged and %d refused writes checked across %d crashes and 2 clean stops", len(lg.acked), len(lg.refused), crashes)
 }
 
@@ -108,7 +130,7 @@ func e2eBuild(t *testing.T) string {
 		t.Fatalf("the go command is needed to build the binary: %v", err)
 	}
 	bin := filepath.Join(t.TempDir(), "hubprofiles")
-	out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput()
+	out, err := proc.Run(exec.Command(goTool, "build", "-o", bin, "."), 10*time.Minute)
 	if err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
@@ -129,10 +151,9 @@ func e2eEnv() []string {
 
 // server is one running hubprofiles process.
 type e2eServer struct {
-	cmd     *exec.Cmd
+	proc    *proc.Process
 	base    string // http://127.0.0.1:PORT/
 	logPath string
-	done    chan struct{} // closed when the process has exited
 	client  *http.Client
 }
 
@@ -146,52 +167,44 @@ func e2eStart(t *testing.T, bin, dataDir string) *e2eServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer logFile.Close()
+	logFile.Close()
 	cmd := exec.Command(bin, "serve", "--dev", "--listen", "127.0.0.1:0", "--feed-listen", "127.0.0.1:0", "--data-dir", dataDir)
 	cmd.Env = e2eEnv()
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	p, err := proc.Start(cmd, logFile.Name())
+	if err != nil {
 		t.Fatal(err)
 	}
-	s := &e2eServer{cmd: cmd, logPath: logFile.Name(), done: make(chan struct{}),
-		client: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}}
-	go func() { cmd.Wait(); close(s.done) }()
+	s := &e2eServer{proc: p, logPath: logFile.Name(),
+		client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}}
 	t.Cleanup(func() {
-		select {
-		case <-s.done:
-		default:
-			cmd.Process.Kill()
-			<-s.done
+		if err := p.Kill(); err != nil {
+			t.Error(err)
 		}
 		s.client.CloseIdleConnections()
 	})
-
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		select {
-		case <-s.done:
-			t.Fatalf("serve exited before it was ready (%v)\n%s", cmd.ProcessState, s.logTail())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve not ready after 15 s\n%s", s.logTail())
-		}
+	err = p.WaitReady(20*time.Millisecond, func() error {
 		if s.base == "" {
-			if m := e2eReadyLine.FindSubmatch(s.log()); m != nil {
-				s.base = "http://" + string(m[1]) + "/"
+			m := e2eReadyLine.FindSubmatch(s.log())
+			if m == nil {
+				return fmt.Errorf("no %q line in the log yet", "hubprofiles is ready")
 			}
+			s.base = "http://" + string(m[1]) + "/"
 		}
-		if s.base != "" {
-			resp, err := s.client.Get(s.base + "healthz")
-			if err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusOK {
-					return s
-				}
-			}
+		resp, err := s.client.Get(s.base + "healthz")
+		if err != nil {
+			return err
 		}
-		time.Sleep(20 * time.Millisecond)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("healthz: %s", resp.Status)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("serve: %v", err)
 	}
+	return s
 }
 
 func (s *e2eServer) log() []byte {
@@ -200,37 +213,29 @@ func (s *e2eServer) log() []byte {
 }
 
 // logTail is the end of the server's log, for failure messages.
-func (s *e2eServer) logTail() string {
-	b := s.log()
-	if len(b) > 4000 {
-		b = b[len(b)-4000:]
-	}
-	return "server log (tail):\n" + string(b)
-}
+func (s *e2eServer) logTail() string { return s.proc.LogTail() }
 
 func (s *e2eServer) kill(t *testing.T) {
 	t.Helper()
-	if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+	if err := s.proc.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	<-s.done
 	s.client.CloseIdleConnections()
 }
 
-// terminate sends SIGTERM and wants exit status 0 within 5 s.
+// e2eStopGrace is how long serve may take to exit after SIGTERM: its own
+// shutdown timeout, with room for a loaded machine.
+const e2eStopGrace = 30 * time.Second
+
+// terminate sends SIGTERM and wants exit status 0 within e2eStopGrace.
 func (s *e2eServer) terminate(t *testing.T) {
 	t.Helper()
 	start := time.Now()
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
+	if err := s.proc.Stop(syscall.SIGTERM, e2eStopGrace); err != nil {
+		t.Fatalf("serve after SIGTERM: %v", err)
 	}
-	select {
-	case <-s.done:
-	case <-time.After(5 * time.Second):
-		t.Fatalf("serve still running 5 s after SIGTERM\n%s", s.logTail())
-	}
-	if code := s.cmd.ProcessState.ExitCode(); code != 0 {
-		t.Fatalf("serve exited with %v after SIGTERM, want 0\n%s", s.cmd.ProcessState, s.logTail())
+	if code := s.proc.ExitCode(); code != 0 {
+		t.Fatalf("serve exited with status %d after SIGTERM, want 0\n%s", code, s.logTail())
 	}
 	if !bytes.Contains(s.log(), []byte("shutting down")) {
 		t.Errorf("serve exited 0 on SIGTERM but never logged its shutdown\n%s", s.logTail())
@@ -365,6 +370,31 @@ func e2eStartLoad(t *testing.T, s *e2eServer, images []string, cycle int) *e2eLo
 
 func (l *e2eLoad) wait() { l.wg.Wait() }
 
+// e2eKillAfter is how many writes the clients must have seen acknowledged
+// in a cycle before the server is stopped.
+const e2eKillAfter = 40
+
+// waitAcked waits until n writes of this load were acknowledged, polling
+// what the clients were told (bounded by proc.StartTimeout, for a loaded
+// machine); a writer that failed meanwhile ends the wait.
+func (l *e2eLoad) waitAcked(t *testing.T, s *e2eServer, n int) {
+	t.Helper()
+	deadline := time.Now().Add(proc.StartTimeout)
+	for {
+		l.mu.Lock()
+		got := len(l.acked)
+		l.mu.Unlock()
+		if got >= n {
+			return
+		}
+		if t.Failed() || time.Now().After(deadline) {
+			l.stopping.Store(true)
+			t.Fatalf("only %d of %d writes acknowledged after %s\n%s", got, n, proc.StartTimeout, s.logTail())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 type e2eRevision struct {
 	ID       int64 `json:"id"`
 	ParentID int64 `json:"parent_id"`
@@ -461,12 +491,15 @@ func e2eCheckHistory(t *testing.T, s *e2eServer, lg *e2eLedger) {
 	}
 }
 
+// e2eWriteHead matches the chain head a server logs after a write.
+var e2eWriteHead = regexp.MustCompile(`msg="history chain head" chain_head=(\d+:[0-9a-f]{64}) revision=`)
+
 // e2eVerify wants hubprofiles verify to find the database intact.
-func e2eVerify(t *testing.T, bin, dataDir string) {
+func e2eVerify(t *testing.T, bin, dataDir string, flags ...string) {
 	t.Helper()
-	cmd := exec.Command(bin, "verify", "--data-dir", dataDir)
+	cmd := exec.Command(bin, append([]string{"verify", "--data-dir", dataDir}, flags...)...)
 	cmd.Env = e2eEnv()
-	out, err := cmd.CombinedOutput()
+	out, err := proc.Run(cmd, proc.StartTimeout)
 	if err != nil || !bytes.HasPrefix(out, []byte("ok: ")) {
 		t.Fatalf("verify: %v\n%s", err, out)
 	}

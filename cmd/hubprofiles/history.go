@@ -6,10 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/jupyterhub/hubprofiles/edit"
 	"github.com/jupyterhub/hubprofiles/model"
 	"github.com/jupyterhub/hubprofiles/profilelist"
+	"github.com/jupyterhub/hubprofiles/store"
 )
 
 // runImport writes a file into the database as one revision.
@@ -138,9 +140,12 @@ func runVerify(ctx context.Context, e env, args []string) error {
 	fs.SetOutput(e.stderr)
 	var db dbFlags
 	db.register(fs)
+	var expect chainHeads
+	fs.Var(&expect, "expect", "a chain head SEQ:HASH the history must still hold, as the server logged it (chain_head=...); repeat or separate with commas for several")
 	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "Usage: hubprofiles verify [database flags]")
-		fmt.Fprintln(e.stderr, "\nRecomputes every revision's hashes and checks the database. Exit 1 names the first bad revision.")
+		fmt.Fprintln(e.stderr, "Usage: hubprofiles verify [--expect SEQ:HASH] [database flags]")
+		fmt.Fprintln(e.stderr, "\nRecomputes the hash chain over every revision and publication and checks the database.")
+		fmt.Fprintln(e.stderr, "Exit 1 names the first bad revision or publication, or the witnessed chain head the history no longer holds.")
 		fs.PrintDefaults()
 	}
 	if _, err := parseFlags(fs, args, e.getenv); err != nil {
@@ -151,14 +156,47 @@ func runVerify(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer s.Close()
-	rep, err := s.Verify(ctx)
+	rep, err := s.Verify(ctx, []store.ChainHead(expect)...)
 	if err != nil {
 		return err
 	}
 	if !rep.OK() {
-		fmt.Fprintf(e.stdout, "FAILED at revision %d: %s\n", rep.FirstBad, rep.Problem)
+		switch {
+		case rep.FirstBad != 0:
+			fmt.Fprintf(e.stdout, "FAILED at revision %d: %s\n", rep.FirstBad, rep.Problem)
+		case rep.FirstBadPublication != 0:
+			fmt.Fprintf(e.stdout, "FAILED at publication %d: %s\n", rep.FirstBadPublication, rep.Problem)
+		default:
+			fmt.Fprintf(e.stdout, "FAILED: %s\n", rep.Problem)
+		}
 		return &exitError{code: 1}
 	}
-	fmt.Fprintf(e.stdout, "ok: %d revision(s) and %d publication(s); hash chain and database intact\n", rep.Revisions, rep.Publications)
+	witnessed := ""
+	if len(expect) > 0 {
+		witnessed = fmt.Sprintf(", holds the %d witnessed head(s)", len(expect))
+	}
+	fmt.Fprintf(e.stdout, "ok: %d revision(s) and %d publication(s); hash chain and database intact%s; chain head %s\n", rep.Revisions, rep.Publications, witnessed, rep.Head)
+	return nil
+}
+
+// chainHeads is the repeatable --expect flag.
+type chainHeads []store.ChainHead
+
+func (c *chainHeads) String() string {
+	parts := make([]string, len(*c))
+	for i, h := range *c {
+		parts[i] = h.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+func (c *chainHeads) Set(v string) error {
+	for part := range strings.SplitSeq(v, ",") {
+		h, err := store.ParseChainHead(part)
+		if err != nil {
+			return err
+		}
+		*c = append(*c, h)
+	}
 	return nil
 }

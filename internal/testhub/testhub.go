@@ -5,7 +5,6 @@
 package testhub
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jupyterhub/hubprofiles/internal/proc"
 )
 
 // Password is every test user's password (DummyAuthenticator).
@@ -41,8 +42,7 @@ type Hub struct {
 	ServiceToken string // the service's api_token = its OAuth client secret
 	adminToken   string // a service with the admin role, for managing tokens
 	dir          string
-	cmd          *exec.Cmd
-	log          *bytes.Buffer
+	proc         *proc.Process
 }
 
 // FreePort returns a free TCP port on 127.0.0.1.
@@ -102,58 +102,55 @@ func Start(t testing.TB, service, serviceURL string) *Hub {
 		ServiceToken: "service-token-" + service + "-0123456789",
 		adminToken:   "test-admin-token-0123456789abcdef",
 		dir:          dir,
-		log:          &bytes.Buffer{},
 	}
 	cfg := fmt.Sprintf(config, public, internal, proxyAPI, Password, service, serviceURL, h.ServiceToken, h.adminToken, service)
 	if err := os.WriteFile(filepath.Join(dir, "jupyterhub_config.py"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	h.cmd = exec.Command(bin, "-f", filepath.Join(dir, "jupyterhub_config.py"))
-	h.cmd.Dir = dir
+	cmd := exec.Command(bin, "-f", filepath.Join(dir, "jupyterhub_config.py"))
+	cmd.Dir = dir
 	// Debian's proxy needs NODE_PATH with nodesource's node.
-	h.cmd.Env = append(os.Environ(), "NODE_PATH=/usr/share/nodejs")
-	h.cmd.Stdout, h.cmd.Stderr = h.log, h.log
-	h.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := h.cmd.Start(); err != nil {
+	cmd.Env = append(os.Environ(), "NODE_PATH=/usr/share/nodejs")
+	// If the test binary dies, take the hub with it (its proxy, in the same
+	// process group, is stopped by Stop otherwise).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	p, err := proc.Start(cmd, filepath.Join(dir, "jupyterhub.log"))
+	if err != nil {
 		t.Fatalf("starting JupyterHub: %v", err)
 	}
+	h.proc = p
 	t.Cleanup(h.Stop)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(h.PublicURL + "/hub/api")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
+	client := &http.Client{Timeout: 5 * time.Second}
+	err = p.WaitReady(100*time.Millisecond, func() error {
+		resp, err := client.Get(h.PublicURL + "/hub/api")
+		if err != nil {
+			return err
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("JupyterHub did not start within 30 s:\n%s", h.log.String())
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("GET /hub/api through the proxy: %s", resp.Status)
 		}
-		time.Sleep(100 * time.Millisecond)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("JupyterHub: %v", err)
 	}
 	return h
 }
 
-// Stop ends the hub and its proxy (idempotent).
+// Stop ends the hub and its proxy (idempotent): SIGTERM to the process
+// group, SIGKILL after 15 s; it never blocks longer than that plus 10 s.
 func (h *Hub) Stop() {
-	if h.cmd == nil || h.cmd.Process == nil {
+	if h.proc == nil {
 		return
 	}
-	_ = syscall.Kill(-h.cmd.Process.Pid, syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { _ = h.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		_ = syscall.Kill(-h.cmd.Process.Pid, syscall.SIGKILL)
-		<-done
+	if err := h.proc.StopGroup(syscall.SIGTERM, 15*time.Second); err != nil {
+		fmt.Fprintf(os.Stderr, "testhub: %v\n", err)
 	}
-	h.cmd = nil
 }
 
-// Log is what the hub printed, for failure messages.
-func (h *Hub) Log() string { return h.log.String() }
+// Log is what the hub printed (the end of it), for failure messages.
+func (h *Hub) Log() string { return h.proc.LogTail() }
 
 // Browser returns an HTTP client with a cookie jar that does not follow
 // redirects by itself, logged in to the hub as user (password "" leaves it

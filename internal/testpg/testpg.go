@@ -37,6 +37,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/jupyterhub/hubprofiles/internal/proc"
 )
 
 // installHint is what a developer without PostgreSQL should run.
@@ -46,9 +48,7 @@ const installHint = "apt-get install -y --no-install-recommends postgresql (or s
 type Server struct {
 	dir  string // owns data/, the socket and server.log
 	port int
-	cmd  *exec.Cmd
-	done chan struct{} // closed when the server process has exited
-	err  error         // the process's exit status, set before done closes
+	proc *proc.Process // the running (or last) postgres process
 
 	bin, data string // for Resume
 	cred      *syscall.Credential
@@ -109,23 +109,13 @@ func StartServer(t testing.TB) (*Server, string) {
 // Halt stops the server process ("fast" shutdown: clients are disconnected)
 // and keeps its files and port, so that Resume can start it again.
 func (s *Server) Halt() error {
-	_ = s.cmd.Process.Signal(syscall.SIGINT)
-	select {
-	case <-s.done:
-		return nil
-	case <-time.After(30 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.done
-		return fmt.Errorf("server did not stop within 30s; killed it\n%s", s.log())
-	}
+	return s.proc.Stop(syscall.SIGINT, 30*time.Second)
 }
 
 // Resume starts a halted server again, on the same port, and waits until
 // it accepts connections.
 func (s *Server) Resume() error {
-	select {
-	case <-s.done:
-	default:
+	if exited, _ := s.proc.Exited(); !exited {
 		return errors.New("testpg: Resume: the server is running")
 	}
 	return s.launch()
@@ -225,17 +215,13 @@ func (s *Server) admin(ctx context.Context, sql string) error {
 	return err
 }
 
-// Stop shuts the server down ("fast" shutdown: SIGINT) and removes its files.
+// Stop shuts the server down ("fast" shutdown: SIGINT to the postmaster,
+// SIGKILL to its process group after 30 s) and removes its files.
 func (s *Server) Stop() error {
 	var errs []error
-	if s.cmd != nil {
-		_ = s.cmd.Process.Signal(syscall.SIGINT)
-		select {
-		case <-s.done:
-		case <-time.After(15 * time.Second):
-			_ = s.cmd.Process.Kill()
-			<-s.done
-			errs = append(errs, fmt.Errorf("server did not stop within 15s; killed it\n%s", s.log()))
+	if s.proc != nil {
+		if err := s.proc.Stop(syscall.SIGINT, 30*time.Second); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if err := os.RemoveAll(s.dir); err != nil {
@@ -245,11 +231,10 @@ func (s *Server) Stop() error {
 }
 
 func (s *Server) log() string {
-	b, err := os.ReadFile(filepath.Join(s.dir, "server.log"))
-	if err != nil {
-		return fmt.Sprintf("(no server log: %v)", err)
+	if s.proc == nil {
+		return "(no server)"
 	}
-	return "server log:\n" + string(b)
+	return s.proc.LogTail()
 }
 
 // binDir finds the directory holding initdb and postgres: the newest
@@ -403,7 +388,7 @@ func startServer() (*Server, error) {
 		"--encoding", "UTF8", "--locale", "C", "--no-sync", "--no-instructions")
 	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	initdb.Dir = dir
-	if out, err := initdb.CombinedOutput(); err != nil {
+	if out, err := proc.Run(initdb, proc.StartTimeout); err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("initdb: %w\n%s", err, out)
 	}
@@ -440,11 +425,6 @@ func runServer(bin, dir, data string, cred *syscall.Credential) (*Server, error)
 // launch starts the postgres process on s.port and waits until it accepts
 // connections.
 func (s *Server) launch() error {
-	logFile, err := os.OpenFile(filepath.Join(s.dir, "server.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return err
-	}
-	defer logFile.Close() // the child has its own descriptor
 	cmd := exec.Command(filepath.Join(s.bin, "postgres"),
 		"-D", s.data,
 		"-p", strconv.Itoa(s.port),
@@ -458,43 +438,29 @@ func (s *Server) launch() error {
 		"-c", "autovacuum=off",
 	)
 	cmd.Dir = s.dir
-	cmd.Stdout = logFile
-	cmd.Stderr = logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		Credential: s.cred,
 		// If the test binary dies (a panic, a -timeout), take the server with
 		// it: SIGQUIT is PostgreSQL's immediate shutdown.
 		Pdeathsig: syscall.SIGQUIT,
-		Setpgid:   true,
 	}
-	if err := cmd.Start(); err != nil {
+	p, err := proc.Start(cmd, filepath.Join(s.dir, "server.log"))
+	if err != nil {
 		return fmt.Errorf("start postgres: %w", err)
 	}
-	done := make(chan struct{})
-	s.cmd, s.done = cmd, done
-	go func() {
-		s.err = cmd.Wait()
-		close(done)
-	}()
-
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	s.proc = p
+	err = p.WaitReady(20*time.Millisecond, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
 		conn, err := pgx.Connect(ctx, s.URL("postgres"))
-		cancel()
-		if err == nil {
-			conn.Close(context.Background())
-			return nil
+		if err != nil {
+			return err
 		}
-		select {
-		case <-done:
-			return fmt.Errorf("postgres exited: %v\n%s", s.err, s.log())
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			_ = cmd.Process.Kill()
-			<-done
-			return fmt.Errorf("postgres did not accept connections within 60s: %v\n%s", err, s.log())
-		}
+		return conn.Close(context.Background())
+	})
+	if err != nil {
+		_ = p.Kill()
+		return fmt.Errorf("postgres: %w", err)
 	}
+	return nil
 }

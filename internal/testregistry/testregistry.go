@@ -51,6 +51,8 @@ import (
 	v1 "github.com/regclient/regclient/types/oci/v1"
 	"github.com/regclient/regclient/types/ref"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/jupyterhub/hubprofiles/internal/proc"
 )
 
 // Binary is where Debian's docker-registry package installs the registry.
@@ -78,9 +80,7 @@ type Registry struct {
 	User, Password string // "" for an open registry
 
 	dir  string // owns config.yml, htpasswd, data/ and registry.log
-	cmd  *exec.Cmd
-	done chan struct{} // closed when the process has exited
-	err  error         // the process's exit status, set before done closes
+	proc *proc.Process
 	stop sync.Once
 }
 
@@ -162,18 +162,13 @@ func sharedRegistry(t testing.TB, opts Options) *Registry {
 	return r
 }
 
-// Stop stops the registry (SIGTERM, then SIGKILL after 10 s) and removes
-// its files. Stopping twice is harmless.
+// Stop stops the registry (SIGTERM, then SIGKILL to its process group
+// after 10 s) and removes its files. Stopping twice is harmless.
 func (r *Registry) Stop() error {
 	var errs []error
 	r.stop.Do(func() {
-		_ = r.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-r.done:
-		case <-time.After(10 * time.Second):
-			_ = r.cmd.Process.Kill()
-			<-r.done
-			errs = append(errs, fmt.Errorf("registry %s did not stop within 10s; killed it\n%s", r.Host, r.Log()))
+		if err := r.proc.Stop(syscall.SIGTERM, 10*time.Second); err != nil {
+			errs = append(errs, fmt.Errorf("registry %s: %w", r.Host, err))
 		}
 		if err := os.RemoveAll(r.dir); err != nil {
 			errs = append(errs, err)
@@ -182,14 +177,8 @@ func (r *Registry) Stop() error {
 	return errors.Join(errs...)
 }
 
-// Log returns what the registry wrote.
-func (r *Registry) Log() string {
-	b, err := os.ReadFile(filepath.Join(r.dir, "registry.log"))
-	if err != nil {
-		return fmt.Sprintf("(no registry log: %v)", err)
-	}
-	return "registry log:\n" + string(b)
-}
+// Log returns the end of what the registry wrote.
+func (r *Registry) Log() string { return r.proc.LogTail() }
 
 // start writes a registry's configuration and starts it, trying a few ports.
 func start(opts Options) (*Registry, error) {
@@ -268,50 +257,35 @@ func run(dir string, opts Options) (*Registry, error) {
 	if err := os.WriteFile(cfg, fmt.Appendf(nil, configYAML, filepath.Join(dir, "data"), host, auth), 0o600); err != nil {
 		return nil, err
 	}
-	logFile, err := os.Create(filepath.Join(dir, "registry.log"))
-	if err != nil {
-		return nil, err
-	}
-	defer logFile.Close() // the child has its own descriptor
 	cmd := exec.Command(Binary, "serve", cfg)
 	cmd.Dir = dir
-	cmd.Stdout = logFile
-	cmd.Stderr = logFile
 	// If the test binary dies (a panic, a -timeout), take the registry
 	// with it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", Binary, err)
+	p, err := proc.Start(cmd, filepath.Join(dir, "registry.log"))
+	if err != nil {
+		return nil, err
 	}
-	r := &Registry{Host: host, User: opts.User, Password: opts.Password, dir: dir, cmd: cmd, done: make(chan struct{})}
-	go func() {
-		r.err = cmd.Wait()
-		close(r.done)
-	}()
+	r := &Registry{Host: host, User: opts.User, Password: opts.Password, dir: dir, proc: p}
 
 	// An open registry answers 200, one with authentication 401.
-	client := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	client := &http.Client{Timeout: 5 * time.Second}
+	err = p.WaitReady(10*time.Millisecond, func() error {
 		resp, err := client.Get("http://" + host + "/v2/")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusUnauthorized {
-				return r, nil
-			}
-			err = fmt.Errorf("GET /v2/: %s", resp.Status)
+		if err != nil {
+			return err
 		}
-		select {
-		case <-r.done:
-			return nil, fmt.Errorf("docker-registry exited: %v\n%s", r.err, r.Log())
-		case <-time.After(10 * time.Millisecond):
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusUnauthorized {
+			return fmt.Errorf("GET /v2/: %s", resp.Status)
 		}
-		if time.Now().After(deadline) {
-			_ = cmd.Process.Kill()
-			<-r.done
-			return nil, fmt.Errorf("docker-registry did not answer GET /v2/ within 30s: %v\n%s", err, r.Log())
-		}
+		return nil
+	})
+	if err != nil {
+		_ = p.Kill()
+		return nil, fmt.Errorf("docker-registry: %w", err)
 	}
+	return r, nil
 }
 
 // freePort asks the kernel for a free loopback port. Another process may
