@@ -84,6 +84,9 @@ func TestProfilesCRUDAndMove(t *testing.T) {
 	}
 	// Rename through PUT, keeping the position.
 	r = c.must(http.StatusOK, http.MethodPut, "api/v1/profiles/b", map[string]any{"slug": "bee", "display_name": "Bee"}, "If-Match", etag(t, r))
+	if got := str(r.JSON, "result", "slug"); got != "bee" {
+		t.Errorf("PUT with a new slug answered slug %q, want bee", got)
+	}
 	if got := c.profileSlugs(); !slices.Equal(got, []string{"a", "bee", "c"}) {
 		t.Errorf("after rename: %v, want [a bee c]", got)
 	}

@@ -280,9 +280,7 @@ func ParseMemory(s string) (int64, error) {
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n >= 0 {
 		return n, nil
 	}
-	if strings.HasSuffix(s, "i") {
-		s = strings.TrimSuffix(s, "i")
-	}
+	s = strings.TrimSuffix(s, "i")
 	n, err := kubespawner.ParseBytes(s)
 	if err != nil {
 		return 0, errors.New("want bytes, or a number ending in K, M, G or T (binary, as KubeSpawner reads them) or Ki, Mi, Gi, Ti")

@@ -138,7 +138,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	s, err := store.Connect(db.url())
+	s, err := store.Connect(db.url(), store.WithLogger(log))
 	if err != nil {
 		return fmt.Errorf("opening the database: %w", err)
 	}
