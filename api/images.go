@@ -139,7 +139,18 @@ func (h *Handler) write(c echo.Context, status int, defMessage string, requireBa
 		h.published()
 	}
 	setETag(c, res.Revision.ID)
-	body := map[string]any{"revision": revisionView(res.Revision, publish), "warnings": fields(res.Warnings)}
+	rev, err := h.resultRevision(c, res, publish)
+	if err != nil {
+		return err
+	}
+	body := map[string]any{"revision": rev, "warnings": fields(res.Warnings)}
+	if res.Unchanged {
+		status = http.StatusOK // nothing was created
+		body["unchanged"] = true
+	}
+	if len(res.Errors) > 0 {
+		body["errors"] = fields(res.Errors)
+	}
 	if view != nil {
 		body["result"] = view(res)
 	}

@@ -365,8 +365,13 @@ func (v *validator) option(p, key string, raw any, profileOverride *ordered.Map)
 	for _, ck := range choices.Keys() {
 		cp := p + model.Pointer("choices", ck)
 		switch {
-		case ck == "unlisted-choice" || ck == "unlisted_choice":
-			v.errorf(cp, "a choice cannot be called %q: KubeSpawner's form uses that name for the free-text entry", ck)
+		case ck == "unlisted-choice":
+			v.errorf(cp, "a choice cannot be called %q: KubeSpawner's form uses that value for the free-text entry, so picking this choice picks the free-text field instead", ck)
+		case ck == "unlisted_choice":
+			// The usual mistake: the free-text block indented one level too
+			// deep. KubeSpawner then offers it as an ordinary choice and
+			// applies its override as written, "{value}" and all.
+			v.errorf(cp, "this unlisted_choice block is written inside choices, so KubeSpawner offers no free-text field but an ordinary choice named \"unlisted_choice\" that applies its kubespawner_override as written (a literal \"{value}\" stays \"{value}\"): move the block up one level, beside choices")
 		case !choiceKeyRx.MatchString(ck):
 			v.errorf(cp, "choice key %q may only have letters, digits, dots and underscores, joined by single hyphens", ck)
 		}
