@@ -44,7 +44,7 @@ func findField(fs []any, suffix, says string) map[string]any {
 // as drafts that name what is wrong, and cannot be published until fixed.
 func TestImportBrokenListKeepsDraft(t *testing.T) {
 	for _, tc := range []struct {
-		hub, date string
+		hub, date  string
 		file, path string // where the error is, in the file and in the catalog
 		says       string // what the message must say
 	}{
