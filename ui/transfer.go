@@ -120,6 +120,9 @@ func (h *Handler) importPost(c echo.Context) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
+	if note := nothingChanged(res); note != "" {
+		return h.done(c, "history", note)
+	}
 	state := "as a draft; publish it from the history"
 	if d.Publish {
 		state = "and published"
