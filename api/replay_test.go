@@ -426,3 +426,38 @@ func replayReport(results []replayResult) string {
 	}
 	return b.String()
 }
+
+// TestHistoryImportsThroughAPI: every list of the corpus history imports,
+// one after the other into one server per hub as an operator re-importing
+// would; the broken ones (a real bug each) as drafts that are not
+// publishable; and the head is then the list KubeSpawner would read.
+func TestHistoryImportsThroughAPI(t *testing.T) {
+	for hub, files := range corpus.History(t) {
+		t.Run(hub, func(t *testing.T) {
+			t.Parallel()
+			c := newTestServer(t)
+			for _, f := range files {
+				data, err := os.ReadFile(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				src, err := profilelist.Parse(data, profilelist.DefaultLimits)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r := c.do(http.MethodPost, "api/v1/import", data)
+				if r.Status != http.StatusCreated && r.Status != http.StatusOK {
+					t.Fatalf("%s: import answered %d: %s", date(f), r.Status, r.Body)
+				}
+				broken := num(c.must(http.StatusOK, http.MethodPost, "api/v1/validate", data).JSON, "errors") > 0
+				if dig(r.JSON, "publishable") != !broken {
+					t.Errorf("%s: publishable %v, but the list has errors: %v", date(f), dig(r.JSON, "publishable"), broken)
+				}
+				got := orderedJSON(t, c.get("api/v1/export?format=json&revision=head").Body)
+				if !ordered.Equal(got, roundtrip.Normalized(src.List)) {
+					t.Errorf("%s: the head is not the imported list", date(f))
+				}
+			}
+		})
+	}
+}
