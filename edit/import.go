@@ -45,6 +45,7 @@ func (e *Editor) Import(ctx context.Context, src *profilelist.Source, ch Change)
 			return &ValidationError{Findings: []model.Finding{{Severity: model.Error, Path: "", Message: err.Error()}}}
 		}
 		c.Images, c.Profiles = got.Images, got.Profiles
+		profilelist.ValuesDefaults(c, src)
 		return nil
 	}
 	return e.Commit(ctx, ch)

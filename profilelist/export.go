@@ -28,36 +28,33 @@ func ExportYAML(c *model.Catalog) ([]byte, error) {
 }
 
 // ExportValues is a z2jh values fragment that gives a hub the same list
-// without hubprofiles: singleuser.profileList, plus prePuller.extraImages for
-// the catalog's tagged images, since a list served at run time is invisible to
-// z2jh's pre-puller.
+// without hubprofiles: singleuser.profileList with the hub-wide defaults
+// (singleuser.image, singleuser.defaultUrl), plus prePuller.extraImages for
+// the tagged images in use, since a list served at run time is invisible to
+// z2jh's pre-puller; nested the way the imported values file was
+// (jupyterhub:, basehub.jupyterhub:).
 func ExportValues(c *model.Catalog) ([]byte, error) {
 	list, err := Render(c)
 	if err != nil {
 		return nil, err
 	}
-	values := ordered.MapOf("singleuser", ordered.MapOf("profileList", list))
+	values := ordered.MapOf("singleuser", valuesSingleuser(c, list))
 	if extra := prePullImages(c); extra.Len() > 0 {
 		values.Set("prePuller", ordered.MapOf("extraImages", extra))
 	}
-	return ToYAML(values)
+	return ToYAML(nest(c, values))
 }
 
-// prePullImages maps each tagged catalog image to z2jh's {name, tag} form.
+// prePullImages maps each tagged catalog image that something uses to z2jh's
+// {name, tag} form: an image no profile offers need not be on every node.
 // Digest-pinned references are left out: z2jh's pre-puller takes a tag.
 func prePullImages(c *model.Catalog) *ordered.Map {
 	out := ordered.NewMap()
 	for _, im := range c.Images {
-		if strings.Contains(im.Ref, "@") {
+		if strings.Contains(im.Ref, "@") || len(c.ImageUsers(im.Slug)) == 0 {
 			continue
 		}
-		tag := ImageTag(im.Ref)
-		name := im.Ref
-		if tag != "" {
-			name = strings.TrimSuffix(im.Ref, ":"+tag)
-		} else {
-			tag = "latest"
-		}
+		name, tag := splitRef(im.Ref)
 		out.Set(im.Slug, ordered.MapOf("name", name, "tag", tag))
 	}
 	return out
