@@ -378,9 +378,10 @@ func TestImport(t *testing.T) {
 		})
 	}
 
-	// An import with errors is refused with its findings; a stale one too.
+	// An import with errors that would publish is refused with its
+	// findings; a stale one too.
 	c := newFixture(t)
-	r := c.post(http.StatusUnprocessableEntity, "import", form("content", badValues, "action", "import", "base", "3"))
+	r := c.post(http.StatusUnprocessableEntity, "import", form("content", badValues, "action", "import", "publish", "on", "base", "3"))
 	if got := texts(r.Find("#import-form .notice.error"), "li code"); !slices.Contains(got, "/jupyterhub/singleuser/profileList/1/kubespawner_override/mem_limit") {
 		t.Errorf("findings %q", got)
 	}

@@ -16,3 +16,13 @@ func TestSavingNothingSaysSo(t *testing.T) {
 	wantDone(t, c, r, "defaults-settings", "Nothing changed")
 	c.wantRevisions(4)
 }
+
+// TestImportWithErrorsKeepsDraft: importing a list with errors without
+// publishing keeps it as a draft, and the flash says it cannot be published
+// yet.
+func TestImportWithErrorsKeepsDraft(t *testing.T) {
+	c := newFixture(t)
+	r := c.do(http.MethodPost, "import", form("content", badValues, "action", "import", "base", "3"))
+	wantDone(t, c, r, "history", "Imported 2 profile(s) as revision 4, as a draft with 1 error(s)")
+	c.wantRevisions(4)
+}
