@@ -361,9 +361,12 @@ func rawMaps(t *testing.T, p model.Profile, out map[string]*ordered.Map) {
 func replayReport(results []replayResult) string {
 	count := map[string]int{}
 	keyPairs := map[string]int{}
-	changed := 0
+	changed, extraOnly := 0, 0
 	for _, r := range results {
 		count[r.class]++
+		if r.class == replayRaw && !slices.ContainsFunc(r.raw, func(k string) bool { return strings.HasPrefix(k, "kubespawner_override.") }) {
+			extraOnly++
+		}
 		if r.class != replaySame && r.class != replayBroken {
 			changed++
 		}
@@ -391,6 +394,7 @@ func replayReport(results []replayResult) string {
 	fmt.Fprintf(&b, "| %d | %d | %d (%s) | %d (%s) | %d (%s) |\n\n", len(results), changed,
 		count[replayTyped], pct(count[replayTyped]), count[replayRaw], pct(count[replayRaw]),
 		count[replayNotReached], pct(count[replayNotReached]))
+	fmt.Fprintf(&b, "Of the raw pairs, %d changed only verbatim `extra` keys (no `kubespawner_override`).\n\n", extraOnly)
 	if count[replayBroken] > 0 {
 		fmt.Fprintf(&b, "%d pair(s) lead to a list with errors (a real bug KubeSpawner would hit): the API rightly refuses\n", count[replayBroken])
 		fmt.Fprintf(&b, "the edits that would reach it; they are not counted as changed.\n\n")
