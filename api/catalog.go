@@ -107,11 +107,21 @@ func (h *Handler) importList(c echo.Context) error {
 		h.published()
 	}
 	setETag(c, res.Revision.ID)
-	return c.JSON(http.StatusCreated, map[string]any{
-		"revision": revisionView(res.Revision, publish), "format": src.Format,
+	rev, err := h.resultRevision(c, res, publish)
+	if err != nil {
+		return err
+	}
+	body := map[string]any{
+		"revision": rev, "format": src.Format,
 		"profiles": len(res.Catalog.Profiles), "images": len(res.Catalog.Images),
-		"warnings": fields(res.Warnings),
-	})
+		"warnings": fields(res.Warnings), "errors": fields(res.Errors), "publishable": len(res.Errors) == 0,
+	}
+	status := http.StatusCreated
+	if res.Unchanged {
+		status = http.StatusOK
+		body["unchanged"] = true
+	}
+	return c.JSON(status, body)
 }
 
 // export gives a revision (?revision=N, head or live; default live, else

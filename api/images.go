@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -70,8 +71,10 @@ func (h *Handler) createImage(c echo.Context) error {
 	}, check)
 }
 
-// imagePatch is a JSON merge patch of an image; the slug cannot change.
+// imagePatch is a JSON merge patch of an image. A new slug renames it, and
+// every profile, choice and the hub default that use it follow.
 type imagePatch struct {
+	Slug        *string `json:"slug"`
 	DisplayName *string `json:"display_name"`
 	Description *string `json:"description"`
 	Ref         *string `json:"ref"`
@@ -92,11 +95,19 @@ func (h *Handler) patchImage(c echo.Context) error {
 			return err
 		}
 	}
-	return h.write(c, http.StatusOK, msg, false, func(cat *model.Catalog) error {
-		im, ok := cat.Image(slug)
-		if !ok {
-			return fmt.Errorf("image %q: %w", slug, model.ErrNotFound)
+	now := slug
+	if p.Slug != nil && *p.Slug != slug {
+		now = *p.Slug
+		msg = fmt.Sprintf("rename image %s to %s", slug, now)
+		if p.Ref != nil {
+			msg += ": " + *p.Ref
 		}
+	}
+	return h.write(c, http.StatusOK, msg, false, func(cat *model.Catalog) error {
+		if err := cat.RenameImage(slug, now); err != nil {
+			return err
+		}
+		im, _ := cat.Image(now)
 		if p.DisplayName != nil {
 			im.DisplayName = *p.DisplayName
 		}
@@ -108,7 +119,10 @@ func (h *Handler) patchImage(c echo.Context) error {
 		}
 		return nil
 	}, func(res *edit.Result) any {
-		got, _ := res.Catalog.Image(slug)
+		got, _ := res.Catalog.Image(now)
+		if now != slug {
+			c.Response().Header().Set("Location", strings.TrimSuffix(c.Request().URL.Path, url.PathEscape(slug))+url.PathEscape(now))
+		}
 		return imageView(res.Catalog, *got)
 	}, check)
 }
@@ -139,7 +153,18 @@ func (h *Handler) write(c echo.Context, status int, defMessage string, requireBa
 		h.published()
 	}
 	setETag(c, res.Revision.ID)
-	body := map[string]any{"revision": revisionView(res.Revision, publish), "warnings": fields(res.Warnings)}
+	rev, err := h.resultRevision(c, res, publish)
+	if err != nil {
+		return err
+	}
+	body := map[string]any{"revision": rev, "warnings": fields(res.Warnings)}
+	if res.Unchanged {
+		status = http.StatusOK // nothing was created
+		body["unchanged"] = true
+	}
+	if len(res.Errors) > 0 {
+		body["errors"] = fields(res.Errors)
+	}
 	if view != nil {
 		body["result"] = view(res)
 	}

@@ -35,6 +35,19 @@ func revisionView(r *store.Revision, live bool) revisionJSON {
 		ContentSHA256: r.ContentSHA256, ChainSHA256: r.ChainSHA256, Live: live}
 }
 
+// resultRevision is the revision a write answers with: the new one, or for
+// a write that changed nothing the unchanged head, live or not.
+func (h *Handler) resultRevision(c echo.Context, res *edit.Result, published bool) (revisionJSON, error) {
+	if !res.Unchanged {
+		return revisionView(res.Revision, published), nil
+	}
+	live, err := h.liveID(c)
+	if err != nil {
+		return revisionJSON{}, err
+	}
+	return revisionView(res.Revision, live == res.Revision.ID), nil
+}
+
 // liveID is the published revision's id, 0 when nothing is published.
 func (h *Handler) liveID(c echo.Context) (int64, error) {
 	p, _, err := h.edit.Store().Live(c.Request().Context())
@@ -189,7 +202,19 @@ func (h *Handler) restoreRevision(c echo.Context) error {
 		return err
 	}
 	setETag(c, res.Revision.ID)
-	return c.JSON(http.StatusCreated, map[string]any{"revision": revisionView(res.Revision, false), "warnings": fields(res.Warnings)})
+	rev, err := h.resultRevision(c, res, false)
+	if err != nil {
+		return err
+	}
+	body := map[string]any{"revision": rev, "warnings": fields(res.Warnings)}
+	if len(res.Errors) > 0 {
+		body["errors"] = fields(res.Errors)
+	}
+	if res.Unchanged {
+		body["unchanged"] = true
+		return c.JSON(http.StatusOK, body)
+	}
+	return c.JSON(http.StatusCreated, body)
 }
 
 type publicationJSON struct {

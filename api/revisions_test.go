@@ -145,9 +145,10 @@ func TestDiffRevision(t *testing.T) {
 		noListChange  bool
 	}{
 		{"api/v1/revisions/2/diff", 1, 2, []string{"added /images/0/description"}, nil, true},
-		{"api/v1/revisions/3/diff", 2, 3, []string{"changed /profiles/0/slug", "changed /profiles/1/slug"}, []string{"changed /0/slug", "changed /1/slug"}, false},
+		// Profiles are paired by slug: a move is a move.
+		{"api/v1/revisions/3/diff", 2, 3, []string{"moved /profiles"}, []string{"moved "}, false},
 		{"api/v1/revisions/4/diff", 3, 4, []string{"changed /images/0/ref"}, []string{"changed /1/profile_options/image/choices/scipy/kubespawner_override/image"}, false},
-		{"api/v1/revisions/5/diff?against=1", 1, 5, []string{"changed /images/0/ref", "added /images/0/description"}, []string{"changed /0/slug"}, false},
+		{"api/v1/revisions/5/diff?against=1", 1, 5, []string{"changed /images/0/ref", "added /images/0/description"}, []string{"changed /1/display_name", "moved "}, false},
 		{"api/v1/revisions/1/diff", 0, 1, []string{"added /images/0"}, []string{"added /0", "added /1"}, false},
 	} {
 		t.Run(tc.path, func(t *testing.T) {
@@ -308,8 +309,12 @@ func TestPublishRevalidates(t *testing.T) {
 	}
 	errorOf(t, c.do(http.MethodGet, "profile_list", nil), http.StatusServiceUnavailable, "nothing_published")
 
-	// Restoring it is refused the same way.
-	errorOf(t, c.do(http.MethodPost, "api/v1/revisions/1/restore", nil), http.StatusUnprocessableEntity, "invalid")
+	// Restoring it onto itself writes nothing, and still lists the errors
+	// that keep it from being published.
+	r := c.must(http.StatusOK, http.MethodPost, "api/v1/revisions/1/restore", nil)
+	if dig(r.JSON, "unchanged") != true || len(list(r.JSON, "errors")) == 0 {
+		t.Errorf("restore onto itself: %s", r.Body)
+	}
 	c.wantRevisions(1)
 }
 

@@ -285,6 +285,9 @@ type Change struct {
 	// setting. The pages and the API never set it: their changes stay inside
 	// policy.editorOverrides (boundary.go).
 	Operator bool
+	// KeepErrors writes the revision even when its list has errors, as a
+	// draft that cannot be published until they are fixed (draft.go).
+	KeepErrors bool
 	// Apply changes the catalog in place. Its error refuses the change.
 	Apply func(c *model.Catalog) error
 
@@ -294,11 +297,16 @@ type Change struct {
 	listPrefix   string
 }
 
-// Result is a written revision, with the warnings its list has.
+// Result is a written revision, with the warnings its list has and, for a
+// draft kept with errors, the errors that stop it from being published.
 type Result struct {
 	Revision *store.Revision
 	Catalog  *model.Catalog
 	Warnings []model.Finding
+	Errors   []model.Finding
+	// Unchanged: the change left the catalog as it was, so no revision was
+	// written and Revision is the head (unchanged.go).
+	Unchanged bool
 }
 
 // retries bounds how often a NoBase change is re-applied to a moved head.
@@ -350,19 +358,28 @@ func (e *Editor) commitOnce(ctx context.Context, ch Change) (*Result, error) {
 		}
 	}
 	list, warnings, err := e.check(ctx, c, ch.Publish)
-	warnings = append(warnings, placements...)
-	var ve *ValidationError
-	switch {
-	case len(refused) > 0 && errors.As(err, &ve):
-		return nil, &ValidationError{Findings: append(refused, ve.Findings...)}
-	case len(refused) > 0 && err == nil:
+	if len(refused) > 0 {
+		// An editor's forbidden setting is refused outright: never kept,
+		// not even in a draft.
+		var ve *ValidationError
+		if errors.As(err, &ve) {
+			return nil, &ValidationError{Findings: append(refused, ve.Findings...)}
+		}
 		return nil, &ValidationError{Findings: append(refused, warnings...)}
-	case err != nil:
-		return nil, err
 	}
+	if err != nil {
+		if list, warnings, err = e.tolerate(ctx, c, head, ch, err); err != nil {
+			return nil, err
+		}
+	}
+	warnings = append(warnings, placements...)
+	errs, warnings := splitErrors(warnings)
 	doc, err := profilelist.MarshalDocument(c)
 	if err != nil {
 		return nil, err
+	}
+	if unchanged(head, doc, ch) {
+		return &Result{Revision: head.Revision, Catalog: head.Catalog, Warnings: warnings, Errors: errs, Unchanged: true}, nil
 	}
 	rendered, err := ordered.Marshal(list)
 	if err != nil {
@@ -382,7 +399,7 @@ func (e *Editor) commitOnce(ctx context.Context, ch Change) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Revision: r, Catalog: c, Warnings: warnings}, nil
+	return &Result{Revision: r, Catalog: c, Warnings: warnings, Errors: errs}, nil
 }
 
 // check validates a catalog and renders it. Findings come back with

@@ -11,7 +11,9 @@ import (
 // one revision. A profile list or values file is checked as written first,
 // so its errors point into the file; its image references join the image
 // catalog (existing images are reused by reference) and node selectors
-// matching a configured node group become references to it. A hubprofiles
+// matching a configured node group become references to it. A list with
+// errors is written as a draft that Publish refuses until they are fixed
+// (Result.Errors lists them); with ch.Publish it is refused whole. A hubprofiles
 // document replaces images and profiles, and the hub defaults when it sets
 // any; node groups always stay those of the infrastructure config.
 //
@@ -26,12 +28,15 @@ func (e *Editor) Import(ctx context.Context, src *profilelist.Source, ch Change)
 		imported = src.Document
 	} else {
 		fs := e.ValidateList(ctx, src.List)
-		if model.HasErrors(fs) {
+		if model.HasErrors(fs) && ch.Publish {
 			for i := range fs {
 				fs[i].Path = src.ListPath + fs[i].Path
 			}
 			return nil, &ValidationError{Findings: fs}
 		}
+		// A list with errors is kept as a draft (see draft.go): migrating a
+		// hub must not lose its list because of one broken choice.
+		ch.KeepErrors = true
 	}
 	ch.Apply = importInto(src, imported)
 	return e.Commit(ctx, ch)
@@ -80,6 +85,7 @@ func importInto(src *profilelist.Source, imported *model.Catalog) func(c *model.
 			return &ValidationError{Findings: []model.Finding{{Severity: model.Error, Path: "", Message: err.Error()}}}
 		}
 		c.Images, c.Profiles = got.Images, got.Profiles
+		profilelist.ValuesDefaults(c, src)
 		return nil
 	}
 }

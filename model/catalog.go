@@ -25,6 +25,10 @@ type Catalog struct {
 	Profiles []Profile `json:"profiles"`
 	// Defaults apply to every server, under whatever profile it uses.
 	Defaults Defaults `json:"defaults"`
+	// ValuesNesting is where the z2jh values file the catalog was imported
+	// from keeps singleuser: "" (top level), "jupyterhub" or
+	// "basehub.jupyterhub"; a values export nests the same way.
+	ValuesNesting string `json:"values_nesting,omitempty"`
 }
 
 // Defaults are the hub-wide base under every profile: the image and the

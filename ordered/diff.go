@@ -7,14 +7,16 @@ import (
 // Change is one difference between two values, at a JSON pointer.
 type Change struct {
 	Path string `json:"path"`
-	Op   string `json:"op"` // "added", "removed", "changed" or "moved"
+	Op   string `json:"op"` // "added", "removed", "changed", "moved" or "renamed"
 	From any    `json:"from,omitempty"`
 	To   any    `json:"to,omitempty"`
 }
 
 // Diff lists what changed from a to b: objects key by key (a key that only
 // moved within its object is reported as "moved", since order is what users
-// see), arrays element by element, anything else as a whole.
+// see), arrays of named things (profiles, images, options, choices) name by
+// name with renames and moves shown as such (align.go), other arrays
+// element by element, anything else as a whole.
 func Diff(a, b any) []Change {
 	var out []Change
 	diff("", a, b, &out)
@@ -52,6 +54,10 @@ func diff(path string, a, b any, out *[]Change) {
 		y, ok := b.([]any)
 		if !ok {
 			break
+		}
+		if field := identity(x); field != "" && field == identity(y) {
+			diffNamed(path, field, x, y, out)
+			return
 		}
 		for i := 0; i < len(x) || i < len(y); i++ {
 			p := path + Pointer(i)

@@ -30,20 +30,22 @@ func ExportYAML(c *model.Catalog) ([]byte, error) {
 }
 
 // ExportValues is a z2jh values fragment that gives a hub the same list
-// without hubprofiles: singleuser.profileList, plus prePuller.extraImages for
+// without hubprofiles: singleuser.profileList with the hub-wide defaults
+// (singleuser.image, singleuser.defaultUrl), plus prePuller.extraImages for
 // the images the list (and the hub-wide default image) uses, since a list
-// served at run time is invisible to z2jh's pre-puller. An operator who keeps
-// hubprofiles copies only prePuller into the hub's values.
+// served at run time is invisible to z2jh's pre-puller; nested the way the
+// imported values file was (jupyterhub:, basehub.jupyterhub:). An operator
+// who keeps hubprofiles copies only prePuller into the hub's values.
 func ExportValues(c *model.Catalog) ([]byte, error) {
 	list, err := Render(c)
 	if err != nil {
 		return nil, err
 	}
-	values := ordered.MapOf("singleuser", ordered.MapOf("profileList", list))
+	values := ordered.MapOf("singleuser", valuesSingleuser(c, list))
 	if extra := prePullImages(c, list); extra.Len() > 0 {
 		values.Set("prePuller", ordered.MapOf("extraImages", extra))
 	}
-	return ToYAML(values)
+	return ToYAML(nest(c, values))
 }
 
 // ImagesInUse are the image references a rendered list and the catalog's
@@ -115,13 +117,7 @@ func prePullImages(c *model.Catalog, list []any) *ordered.Map {
 		if strings.Contains(ref, "@") {
 			continue
 		}
-		tag := ImageTag(ref)
-		name := ref
-		if tag != "" {
-			name = strings.TrimSuffix(ref, ":"+tag)
-		} else {
-			tag = "latest"
-		}
+		name, tag := splitRef(ref)
 		key := ""
 		for _, im := range c.Images {
 			if im.Ref == ref {

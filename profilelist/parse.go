@@ -42,6 +42,9 @@ type Source struct {
 	List any
 	// ListPath is where the list was found in a values file, as a JSON pointer.
 	ListPath string
+	// Values is the values file itself (FormatValues), for the hub-wide
+	// defaults it sets beside the list (values.go).
+	Values *ordered.Map
 	// Document is the catalog (FormatDocument).
 	Document *model.Catalog
 }
@@ -114,7 +117,7 @@ func classify(v any, data []byte) (*Source, error) {
 		}
 		for _, path := range valuesPaths {
 			if list, ok := lookup(t, path); ok {
-				return &Source{Format: FormatValues, List: list, ListPath: model.Pointer(toAny(path)...)}, nil
+				return &Source{Format: FormatValues, List: list, ListPath: model.Pointer(toAny(path)...), Values: t}, nil
 			}
 		}
 		return nil, &ParseError{Msg: "no profile list found: want an array of profiles, a z2jh values file with " +

@@ -46,7 +46,7 @@ func (h *Handler) saveDefaults(c echo.Context) error {
 	if d.Defaults.DefaultURL == "other" {
 		d.Defaults.DefaultURL = strings.TrimSpace(c.FormValue("default_url_other"))
 	}
-	_, err := h.edit.Commit(c.Request().Context(), edit.Change{Base: d.Base, Author: author(c),
+	res, err := h.edit.Commit(c.Request().Context(), edit.Change{Base: d.Base, Author: author(c),
 		Message: "hub defaults: image " + orNone(d.Defaults.Image) + ", interface " + orNone(d.Defaults.DefaultURL),
 		Apply:   func(cat *model.Catalog) error { cat.Defaults = d.Defaults; return nil }})
 	if err != nil {
@@ -69,6 +69,9 @@ func (h *Handler) saveDefaults(c echo.Context) error {
 			return h.fail(c, err)
 		}
 		return h.render(c, statusOf(err), "defaults", "defaults-form", h.page(c, "Hub defaults", "defaults", d))
+	}
+	if note := nothingChanged(res); note != "" {
+		return h.done(c, "defaults-settings", note)
 	}
 	return h.done(c, "defaults-settings", "Saved the hub defaults as a draft; publish them from the dashboard.")
 }

@@ -181,6 +181,9 @@ func (h *Handler) restore(c echo.Context) error {
 		}
 		return h.fail(c, err)
 	}
+	if note := nothingChanged(res); note != "" {
+		return h.done(c, "history", note)
+	}
 	return h.done(c, "history", fmt.Sprintf("Revision %d is a new draft (revision %d) with the content of revision %d; publish it to make it live.", res.Revision.ID, res.Revision.ID, id))
 }
 

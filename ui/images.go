@@ -154,7 +154,7 @@ func (h *Handler) saveImage(c echo.Context, slug string) error {
 	if !f.New {
 		msg = fmt.Sprintf("image %s: %s", slug, f.Image.Ref)
 	}
-	_, err = h.edit.Commit(c.Request().Context(), edit.Change{Base: base, Author: author(c), Message: msg, Apply: func(cat *model.Catalog) error {
+	res, err := h.edit.Commit(c.Request().Context(), edit.Change{Base: base, Author: author(c), Message: msg, Apply: func(cat *model.Catalog) error {
 		if f.New {
 			return cat.AddImage(f.Image)
 		}
@@ -172,6 +172,9 @@ func (h *Handler) saveImage(c echo.Context, slug string) error {
 			return h.render(c, statusOf(err), "image", "image-form", h.page(c, title, "images", f))
 		}
 		return h.fail(c, err)
+	}
+	if note := nothingChanged(res); note != "" {
+		return h.done(c, "images", note)
 	}
 	return h.done(c, "images", "Saved image "+f.Image.Slug+".")
 }

@@ -640,7 +640,7 @@ func TestImportCheck(t *testing.T) {
 		findings      []string // "severity path" of each finding
 	}{
 		{"good list", smallList, http.StatusOK, "Read as profile-list. No errors", nil},
-		{"values with an error", badValues, http.StatusUnprocessableEntity, "Read as z2jh-values. 1 error(s): fix them before importing.",
+		{"values with an error", badValues, http.StatusUnprocessableEntity, "Read as z2jh-values. 1 error(s): fix them before publishing.",
 			[]string{"error /jupyterhub/singleuser/profileList/1/kubespawner_override/mem_limit"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -171,6 +171,9 @@ func (h *Handler) saveProfile(c echo.Context) error {
 		}
 		return again(statusOf(err))
 	}
+	if note := nothingChanged(res); note != "" {
+		return h.done(c, "profiles", note)
+	}
 	flash := "Saved profile " + p.DisplayName + "."
 	if n := len(res.Warnings); n > 0 {
 		flash += fmt.Sprintf(" %d warning(s): see the dashboard.", n)

@@ -96,7 +96,9 @@ func (h *Handler) importPost(c echo.Context) error {
 	if c.FormValue("action") == "import" && auth.RoleOf(auth.UserOf(c), h.edit.Config().Access) < auth.Editor {
 		return h.message(c, http.StatusForbidden, "Not allowed", fmt.Sprintf("You are logged in as %s. Importing changes the catalog, which only hub admins and editors may do; you can still check a list. Ask a hub admin to add you to an editor group.", author(c)))
 	}
-	if c.FormValue("action") != "import" || d.Errors > 0 {
+	// A list with errors is imported only as a draft (edit/draft.go): it
+	// cannot be published at once.
+	if c.FormValue("action") != "import" || (d.Errors > 0 && d.Publish) {
 		d.Checked = true
 		status := http.StatusOK
 		if d.Errors > 0 {
@@ -122,7 +124,13 @@ func (h *Handler) importPost(c echo.Context) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
+	if note := nothingChanged(res); note != "" {
+		return h.done(c, "history", note)
+	}
 	state := "as a draft; publish it from the history"
+	if n := len(res.Errors); n > 0 {
+		state = fmt.Sprintf("as a draft with %d error(s): fix them in the profiles before publishing", n)
+	}
 	if d.Publish {
 		state = "and published"
 		h.published()

@@ -64,12 +64,17 @@ func runImport(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	for _, f := range res.Warnings {
+	for _, f := range append(append([]model.Finding{}, res.Errors...), res.Warnings...) {
 		fmt.Fprintf(e.stdout, "%s\n", f)
 	}
 	state := "draft"
-	if *publish {
+	switch {
+	case res.Unchanged:
+		state = "unchanged: the head already holds this catalog, nothing was written"
+	case *publish:
 		state = "published"
+	case len(res.Errors) > 0:
+		state = fmt.Sprintf("draft with %d error(s): it cannot be published until they are fixed", len(res.Errors))
 	}
 	fmt.Fprintf(e.stderr, "revision %d (%s): %d profile(s), %d image(s), %d warning(s)\n",
 		res.Revision.ID, state, len(res.Catalog.Profiles), len(res.Catalog.Images), len(res.Warnings))

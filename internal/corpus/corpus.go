@@ -81,3 +81,34 @@ func HistoryFiles(t testing.TB, ext string) []string {
 	sort.Strings(files)
 	return files
 }
+
+// HistoryHubs is how many hubs ../shared/corpus/history holds.
+const HistoryHubs = 48
+
+// History is, per hub (cluster__hub), the JSON files of its list's history
+// in ../shared/corpus/history, oldest first: one per quarter in which the
+// list changed. It fails unless every hub is there.
+func History(t testing.TB) map[string][]string {
+	t.Helper()
+	dir := filepath.Join(RepoRoot(t), "..", "shared", "corpus", "history")
+	hubs, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatalf("the history of real profile lists is missing (%v): it must sit at ../shared/corpus/history beside the checkout", err)
+	}
+	out := map[string][]string{}
+	for _, h := range hubs {
+		if !h.IsDir() {
+			continue
+		}
+		files, err := filepath.Glob(filepath.Join(dir, h.Name(), "*.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sort.Strings(files) // the names are dates
+		out[h.Name()] = files
+	}
+	if len(out) != HistoryHubs {
+		t.Fatalf("want %d hubs in the history, found %d", HistoryHubs, len(out))
+	}
+	return out
+}
