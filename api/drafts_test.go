@@ -52,7 +52,11 @@ func TestImportBrokenListKeepsDraft(t *testing.T) {
 		{"neurohackademy__prod", "2025-07-01", "/choices/unlisted_choice", "/choices/3", "written inside choices"},
 	} {
 		t.Run(tc.hub, func(t *testing.T) {
-			c := newTestServer(t)
+			// Editors may write every setting here (policy.editorOverrides: ["*"]):
+			// what is measured is whether the API can express a change at all;
+			// TestDefaultBoundaryOnRealHistory (edit) measures which real changes
+			// need an operator under the default policy.
+			c := newTestServer(t, withInfra(allSettingsForEditors))
 			data := historyList(t, tc.hub, tc.date)
 
 			// Publishing at import refuses it whole, pointing into the file.
@@ -101,7 +105,11 @@ func TestImportBrokenListKeepsDraft(t *testing.T) {
 // TestFixedDraftPublishes: fixing the broken choice (dropping the
 // read-only name it sets) makes the draft publishable.
 func TestFixedDraftPublishes(t *testing.T) {
-	c := newTestServer(t)
+	// Editors may write every setting here (policy.editorOverrides: ["*"]):
+	// what is measured is whether the API can express a change at all;
+	// TestDefaultBoundaryOnRealHistory (edit) measures which real changes
+	// need an operator under the default policy.
+	c := newTestServer(t, withInfra(allSettingsForEditors))
 	r := c.must(http.StatusCreated, http.MethodPost, "api/v1/import", historyList(t, "cloudbank__gpu-demo", "2026-07-01"))
 	f := findField(list(r.JSON, "errors"), "/kubespawner_override/name", "read-only")
 	if f == nil {

@@ -134,7 +134,11 @@ func replayPair(t *testing.T, from, to string) replayResult {
 	}
 	want := roundtrip.Normalized(target.List)
 
-	c := newTestServer(t)
+	// Editors may write every setting here (policy.editorOverrides: ["*"]):
+	// what is measured is whether the API can express a change at all;
+	// TestDefaultBoundaryOnRealHistory (edit) measures which real changes
+	// need an operator under the default policy.
+	c := newTestServer(t, withInfra(allSettingsForEditors))
 	broken := num(c.must(http.StatusOK, http.MethodPost, "api/v1/validate", toData).JSON, "errors") > 0
 	if r := c.do(http.MethodPost, "api/v1/import", fromData); r.Status != http.StatusCreated {
 		return replayResult{class: replayNotReached, why: fmt.Sprintf("importing the earlier list: %d %s", r.Status, r.Body)}
@@ -439,7 +443,11 @@ func TestHistoryImportsThroughAPI(t *testing.T) {
 	for hub, files := range corpus.History(t) {
 		t.Run(hub, func(t *testing.T) {
 			t.Parallel()
-			c := newTestServer(t)
+			// Editors may write every setting here (policy.editorOverrides: ["*"]):
+			// what is measured is whether the API can express a change at all;
+			// TestDefaultBoundaryOnRealHistory (edit) measures which real changes
+			// need an operator under the default policy.
+			c := newTestServer(t, withInfra(allSettingsForEditors))
 			for _, f := range files {
 				data, err := os.ReadFile(f)
 				if err != nil {
@@ -465,3 +473,7 @@ func TestHistoryImportsThroughAPI(t *testing.T) {
 		})
 	}
 }
+
+// allSettingsForEditors is an infrastructure config that lets editors write
+// every kubespawner_override setting.
+const allSettingsForEditors = "policy:\n  editorOverrides: [\"*\"]\n"

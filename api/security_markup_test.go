@@ -113,9 +113,18 @@ func TestSecurityOldRevisionWithMarkupCannotBePublishedOrRestored(t *testing.T) 
 	if c.publications() != 0 {
 		t.Errorf("the revision was published")
 	}
-	e = errorOf(t, c.do(http.MethodPost, "api/v1/revisions/2/restore", nil, "If-Match", `"2"`), http.StatusUnprocessableEntity, "invalid")
+	// A clean head on top (revision 1's content again), so that restoring
+	// revision 2 would be a change, not a write that changes nothing.
+	first, err := c.store.Get(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.store.Append(context.Background(), store.NewRevision{Base: 2, Catalog: first.Catalog, ProfileList: first.ProfileList, Author: "t", Message: "clean again"}); err != nil {
+		t.Fatal(err)
+	}
+	e = errorOf(t, c.do(http.MethodPost, "api/v1/revisions/2/restore", nil, "If-Match", `"3"`), http.StatusUnprocessableEntity, "invalid")
 	if len(e.Error.Fields) == 0 {
 		t.Errorf("restore: no field in %+v", e)
 	}
-	c.wantRevisions(2)
+	c.wantRevisions(3)
 }

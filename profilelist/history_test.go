@@ -14,8 +14,8 @@ import (
 // (../shared/corpus/README.md), with what their error must say.
 var brokenHistory = map[string]string{
 	"cloudbank__gpu-demo/2026-07-01":     "name is a read-only property of the spawner",
-	"neurohackademy__prod/2025-07-01":    "this unlisted_choice block is written inside choices",
-	"neurohackademy__staging/2025-07-01": "this unlisted_choice block is written inside choices",
+	"neurohackademy__prod/2025-07-01":    "is an unlisted_choice block written inside choices",
+	"neurohackademy__staging/2025-07-01": "is an unlisted_choice block written inside choices",
 }
 
 // TestHistoryCorpus: every list of the corpus history (JSON and YAML)
