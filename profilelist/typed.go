@@ -7,18 +7,33 @@ import (
 )
 
 // liftSettings takes the typed settings (sizes, a GPU, environment) out of
-// what override left raw, where the typed field renders the same value:
-// sizes that KubeSpawner parses, kept as written; a single extended
-// resource with a whole count; an environment of strings only. Anything
-// else stays raw. src is the source override: when rendering would write
+// what override left raw (see SplitSettings); anything else stays raw. src is the source override: when rendering would write
 // its keys in another order, the settings keep that order (OverrideOrder),
 // so the served bytes do not change.
 func (im *importer) liftSettings(src *ordered.Map, image, nodeGroup, defaultURL string, rest *ordered.Map) (model.Settings, *ordered.Map) {
-	var s model.Settings
 	if rest == nil {
+		return model.Settings{}, nil
+	}
+	s, rest := SplitSettings(rest)
+	if rendered, err := renderOverride(im.c, image, nodeGroup, defaultURL, &s, rest); err == nil && rendered != nil {
+		if !sameKeys(rendered.Keys(), src.Keys()) {
+			s.OverrideOrder = append([]string(nil), src.Keys()...)
+		}
+	}
+	return s, rest
+}
+
+// SplitSettings takes the typed settings out of a kubespawner_override
+// where the typed field renders the same value: sizes KubeSpawner parses,
+// kept as written; a single extended resource with a whole count; an
+// environment of strings only. It returns them and a copy of the rest
+// (nil stays nil).
+func SplitSettings(ov *ordered.Map) (model.Settings, *ordered.Map) {
+	var s model.Settings
+	if ov == nil {
 		return s, nil
 	}
-	rest = rest.Clone()
+	rest := ov.Clone()
 	take := func(k string, ok func(any) bool) model.Quantity {
 		v, has := rest.Get(k)
 		q, isQ := model.QuantityOf(v)
@@ -46,12 +61,24 @@ func (im *importer) liftSettings(src *ordered.Map, image, nodeGroup, defaultURL 
 			rest.Delete("environment")
 		}
 	}
-	if rendered, err := renderOverride(im.c, image, nodeGroup, defaultURL, &s, rest); err == nil && rendered != nil {
-		if !sameKeys(rendered.Keys(), src.Keys()) {
-			s.OverrideOrder = append([]string(nil), src.Keys()...)
+	return s, rest
+}
+
+// JoinSettings is a kubespawner_override with the typed settings written
+// in, as Render writes them (for editors that show one JSON object).
+func JoinSettings(s *model.Settings, ov *ordered.Map) *ordered.Map {
+	if s.IsZero() {
+		return inOrder(ov.Clone(), s.OverrideOrder)
+	}
+	out := ordered.NewMap()
+	renderSettings(out, s)
+	for _, k := range ov.Keys() {
+		if !out.Has(k) {
+			v, _ := ov.Get(k)
+			out.Set(k, ordered.Clone(v))
 		}
 	}
-	return s, rest
+	return inOrder(out, s.OverrideOrder)
 }
 
 func sameKeys(a, b []string) bool {
