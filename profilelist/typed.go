@@ -15,6 +15,9 @@ func (im *importer) liftSettings(src *ordered.Map, image, nodeGroup, defaultURL 
 		return model.Settings{}, nil
 	}
 	s, rest := SplitSettings(rest)
+	if rest.Len() == 0 && src.Len() > 0 {
+		rest = nil // every key is typed: no raw override left to show
+	}
 	if rendered, err := renderOverride(im.c, image, nodeGroup, defaultURL, &s, rest); err == nil && rendered != nil {
 		if !sameKeys(rendered.Keys(), src.Keys()) {
 			s.OverrideOrder = append([]string(nil), src.Keys()...)

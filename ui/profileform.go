@@ -11,6 +11,7 @@ import (
 
 	"github.com/jupyterhub/hubprofiles/model"
 	"github.com/jupyterhub/hubprofiles/ordered"
+	"github.com/jupyterhub/hubprofiles/profilelist"
 )
 
 // The profile editor is one form: the profile's fields, then each option
@@ -137,7 +138,7 @@ func profileToForm(p *model.Profile) profileForm {
 		Default: p.Default, AllowedGroups: strings.Join(p.AllowedGroups, ", "), Image: p.Image, NodeGroup: p.NodeGroup,
 		DefaultURL: p.DefaultURL, Extra: jsonText(p.Extra)}
 	var rest *ordered.Map
-	f.Res, rest = takeResources(p.Override)
+	f.Res, rest = takeResources(profilelist.JoinSettings(&p.Settings, p.Override))
 	f.Override = jsonText(rest)
 	for _, o := range p.Options {
 		of := optionForm{Key: o.Key, DisplayName: o.DisplayName, Extra: jsonText(o.Extra)}
@@ -146,14 +147,14 @@ func profileToForm(p *model.Profile) profileForm {
 				AllowedGroups: strings.Join(ch.AllowedGroups, ", "), Image: ch.Image, NodeGroup: ch.NodeGroup, DefaultURL: ch.DefaultURL,
 				Extra: jsonText(ch.Extra)}
 			var rest *ordered.Map
-			cf.Res, rest = takeResources(ch.Override)
+			cf.Res, rest = takeResources(profilelist.JoinSettings(&ch.Settings, ch.Override))
 			cf.Override = jsonText(rest)
 			of.Choices = append(of.Choices, cf)
 		}
 		if u := o.Unlisted; u != nil {
 			of.HasUnlisted = true
 			of.Unlisted = unlistedForm{Enabled: u.Enabled, DisplayName: u.DisplayName, DisplayNameInChoices: u.DisplayNameInChoices,
-				Regex: u.ValidationRegex, Message: u.ValidationMessage, Override: jsonText(u.Override), Extra: jsonText(u.Extra)}
+				Regex: u.ValidationRegex, Message: u.ValidationMessage, Override: jsonText(profilelist.JoinSettings(&u.Settings, u.Override)), Extra: jsonText(u.Extra)}
 		}
 		f.Options = append(f.Options, of)
 	}
@@ -219,7 +220,7 @@ func (f *profileForm) toProfile(errs map[string]string) model.Profile {
 	if f.Slug == "" {
 		errs["slug"] = "a profile needs a slug: lowercase letters, digits and hyphens, e.g. gpu-small"
 	}
-	p.Override = buildOverride(f.Res, f.Override, "", errs)
+	p.Settings, p.Override = splitSettings(buildOverride(f.Res, f.Override, "", errs))
 	p.Extra = parseObject(f.Extra, "extra", errs)
 	for i, of := range f.Options {
 		pre := fmt.Sprintf("opt.%d.", i)
@@ -232,15 +233,18 @@ func (f *profileForm) toProfile(errs map[string]string) model.Profile {
 			if cf.Key == "" {
 				errs[cp+"key"] = "a choice needs a key"
 			}
-			o.Choices = append(o.Choices, model.Choice{Key: cf.Key, DisplayName: cf.DisplayName, Description: cf.Description,
+			ch := model.Choice{Key: cf.Key, DisplayName: cf.DisplayName, Description: cf.Description,
 				Default: cf.Default, AllowedGroups: groups(cf.AllowedGroups), Image: cf.Image, NodeGroup: cf.NodeGroup, DefaultURL: cf.DefaultURL,
-				Override: buildOverride(cf.Res, cf.Override, cp, errs), Extra: parseObject(cf.Extra, cp+"extra", errs)})
+				Extra: parseObject(cf.Extra, cp+"extra", errs)}
+			ch.Settings, ch.Override = splitSettings(buildOverride(cf.Res, cf.Override, cp, errs))
+			o.Choices = append(o.Choices, ch)
 		}
 		if of.HasUnlisted {
 			u := of.Unlisted
 			o.Unlisted = &model.Unlisted{Enabled: u.Enabled, DisplayName: u.DisplayName, DisplayNameInChoices: u.DisplayNameInChoices,
 				ValidationRegex: u.Regex, ValidationMessage: u.Message,
-				Override: parseObject(u.Override, pre+"unlisted.override", errs), Extra: parseObject(u.Extra, pre+"unlisted.extra", errs)}
+				Extra: parseObject(u.Extra, pre+"unlisted.extra", errs)}
+			o.Unlisted.Settings, o.Unlisted.Override = splitSettings(parseObject(u.Override, pre+"unlisted.override", errs))
 			if o.Unlisted.Override == nil && u.Enabled {
 				o.Unlisted.Override = ordered.NewMap()
 			}
@@ -248,6 +252,16 @@ func (f *profileForm) toProfile(errs map[string]string) model.Profile {
 		p.Options = append(p.Options, o)
 	}
 	return p
+}
+
+// splitSettings writes the sizes, GPU and environment the form read into
+// the profile's typed fields, as import does; the rest stays JSON.
+func splitSettings(ov *ordered.Map) (model.Settings, *ordered.Map) {
+	s, rest := profilelist.SplitSettings(ov)
+	if rest.Len() == 0 && !s.IsZero() {
+		rest = nil
+	}
+	return s, rest
 }
 
 func groups(s string) []string {

@@ -157,6 +157,9 @@ func (h *Handler) saveProfile(c echo.Context) error {
 			return cat.AddProfile(p)
 		}
 		index = cat.ProfileIndex(orig)
+		if index >= 0 {
+			keepOverrideOrder(&cat.Profiles[index], &p)
+		}
 		return cat.ReplaceProfile(orig, p)
 	}})
 	if err != nil {
@@ -176,6 +179,28 @@ func (h *Handler) saveProfile(c echo.Context) error {
 		flash += fmt.Sprintf(" %d warning(s): see the dashboard.", n)
 	}
 	return h.done(c, "profiles", flash)
+}
+
+// keepOverrideOrder carries the imported key order of each override (which
+// the form does not show) from the profile being replaced to its new
+// version, so saving a page unchanged leaves the served bytes as they were.
+func keepOverrideOrder(old, p *model.Profile) {
+	p.OverrideOrder = old.OverrideOrder
+	for j := range p.Options {
+		o := &p.Options[j]
+		oldO, err := old.Option(o.Key)
+		if err != nil {
+			continue
+		}
+		for k := range o.Choices {
+			if ch, err := oldO.Choice(o.Choices[k].Key); err == nil {
+				o.Choices[k].OverrideOrder = ch.OverrideOrder
+			}
+		}
+		if o.Unlisted != nil && oldO.Unlisted != nil {
+			o.Unlisted.OverrideOrder = oldO.Unlisted.OverrideOrder
+		}
+	}
 }
 
 func taken(opts []optionForm, key string) bool {
@@ -225,6 +250,10 @@ func profileField(path string, index int) (string, bool) {
 		return prefix + "override", true
 	case "extra":
 		return prefix + "extra", true
+	case "mem_guarantee", "mem_limit", "cpu_guarantee", "cpu_limit", "gpu":
+		return prefix + parts[0], true // typed settings
+	case "environment", "override_order":
+		return prefix + "override", true // shown in the JSON field
 	case "slug", "display_name", "description", "image", "node_group", "default_url", "allowed_groups", "key", "default":
 		return prefix + parts[0], true
 	}
@@ -240,8 +269,8 @@ func unlistedField(parts []string) string {
 		return "unlisted.regex"
 	case "validation_message":
 		return "unlisted.message"
-	case "kubespawner_override":
-		return "unlisted.override"
+	case "kubespawner_override", "mem_guarantee", "mem_limit", "cpu_guarantee", "cpu_limit", "gpu", "environment", "override_order":
+		return "unlisted.override" // typed settings are shown in its JSON
 	}
 	return "unlisted." + parts[0]
 }
