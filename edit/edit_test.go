@@ -116,7 +116,7 @@ func TestCommitRefusesErrors(t *testing.T) {
 	_, err := e.Commit(ctx, Change{Base: NoBase, Author: "bob", Apply: func(c *model.Catalog) error {
 		c.Profiles[0].MemLimit, _ = model.QuantityOf("4Gi") // typed since import; Kubernetes units are not KubeSpawner's
 		c.Profiles[1].Options[0].Choices[1].Image = ""
-		c.Profiles[1].Options[0].Choices[1].Override.Set("image", "docker.io/library/python:3.12")
+		c.Profiles[1].Options[0].Choices[1].Override = ordered.MapOf("image", "docker.io/library/python:3.12")
 		return nil
 	}})
 	var ve *ValidationError
