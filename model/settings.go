@@ -83,6 +83,22 @@ func (s *Settings) Values() *ordered.Map {
 	return m
 }
 
+// with is the typed settings and the raw override as one map, for
+// summaries that speak in KubeSpawner's keys ("mem_limit 8G → 16G").
+func (s *Settings) with(ov *ordered.Map) *ordered.Map {
+	if s.IsZero() {
+		return ov
+	}
+	out := s.Values()
+	for _, k := range ov.Keys() {
+		if !out.Has(k) {
+			v, _ := ov.Get(k)
+			out.Set(k, v)
+		}
+	}
+	return out
+}
+
 // Quantity is an amount exactly as written: a JSON string ("4G") or a JSON
 // number (4294967296, 0.5). The zero Quantity is unset.
 type Quantity struct{ v any }
