@@ -396,7 +396,8 @@ func applyPatch(cur any, patch *ordered.Map, next any) error {
 		e := apiError(http.StatusBadRequest, "bad_request", "the patched document is not valid: %v", err)
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
-			e.Message = fmt.Sprintf("%s must be %s, not %s", jsonField(typeErr.Field), typeErr.Type, typeErr.Value)
+			typeErr.Field = strings.ReplaceAll(typeErr.Field, "Settings.", "") // an embedded struct, not a JSON level
+			e.Message = fmt.Sprintf("%s must be %s, not %s", jsonField(typeErr.Field), typeName(typeErr.Type), typeErr.Value)
 			e.Fields = []Field{{Path: "/" + strings.ReplaceAll(typeErr.Field, ".", "/"), Message: e.Message}}
 		}
 		return e

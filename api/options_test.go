@@ -192,3 +192,17 @@ func TestOptionWritesAndDuplicates(t *testing.T) {
 		t.Errorf("patched profile %s", r.Body)
 	}
 }
+
+// A size of the wrong JSON type is refused with its field named.
+func TestTypedSizeOfWrongTypeNamesTheField(t *testing.T) {
+	c := newTestServer(t)
+	e := errorOf(t, c.do(http.MethodPost, "api/v1/profiles", `{"slug": "a", "display_name": "A", "mem_limit": true}`), http.StatusBadRequest, "bad_request")
+	if !e.hasField("/mem_limit", "a string or a number") {
+		t.Errorf("error %+v, want mem_limit named", e.Error)
+	}
+	c.must(http.StatusCreated, http.MethodPost, "api/v1/profiles", `{"slug": "a", "display_name": "A", "mem_limit": "2G"}`)
+	e = errorOf(t, c.do(http.MethodPatch, "api/v1/profiles/a", `{"cpu_limit": [1]}`), http.StatusBadRequest, "bad_request")
+	if !e.hasField("/cpu_limit", "a string or a number") {
+		t.Errorf("error %+v, want cpu_limit named", e.Error)
+	}
+}

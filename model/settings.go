@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"regexp"
 	"strconv"
 
@@ -120,6 +121,7 @@ func (q Quantity) IsZero() bool { return q.v == nil }
 // Value is the JSON value as written (string or json.Number), nil if unset.
 func (q Quantity) Value() any { return q.v }
 
+// String is the quantity as JSON, e.g. "4G" (quoted) or 4294967296.
 func (q Quantity) String() string {
 	switch t := q.v.(type) {
 	case string:
@@ -145,7 +147,8 @@ func (q *Quantity) UnmarshalJSON(data []byte) error {
 	}
 	x, ok := QuantityOf(v)
 	if !ok {
-		return fmt.Errorf("an amount must be a string or a number, not %s", ordered.TypeName(v))
+		// A type error, so that decoders name the field.
+		return &json.UnmarshalTypeError{Value: ordered.TypeName(v), Type: reflect.TypeFor[Quantity]()}
 	}
 	*q = x
 	return nil
