@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -301,6 +302,32 @@ func (h *Handler) moveProfile(c echo.Context) error {
 		return h.profilesPage(c)
 	}
 	return h.done(c, "profiles", "")
+}
+
+// duplicateProfile copies a profile with every setting (including raw
+// override keys the form may not let an editor write) under a free slug,
+// right after it, and opens the copy's editor: most new profiles are an
+// existing one with another image, size or node type.
+func (h *Handler) duplicateProfile(c echo.Context) error {
+	slug := c.Param("slug")
+	var newSlug string
+	_, err := h.edit.Commit(c.Request().Context(), edit.Change{Base: edit.NoBase, Author: author(c),
+		Message: "duplicate profile " + slug,
+		Apply: func(cat *model.Catalog) error {
+			p, err := cat.Profile(slug)
+			if err != nil {
+				return err
+			}
+			newSlug = slug + "-copy"
+			for n := 2; cat.ProfileIndex(newSlug) >= 0; n++ {
+				newSlug = fmt.Sprintf("%s-copy-%d", slug, n)
+			}
+			return cat.DuplicateProfile(slug, newSlug, p.DisplayName+" (copy)")
+		}})
+	if err != nil {
+		return h.fail(c, err)
+	}
+	return h.done(c, "profiles/"+url.PathEscape(newSlug), "Copied profile "+slug+" as "+newSlug+": rename it and change what differs.")
 }
 
 type regexResult struct {
