@@ -37,3 +37,24 @@ func TestProfileDuplicate(t *testing.T) {
 	r = c.do(http.MethodPost, "profiles/gpu/duplicate", formValues(c.get("profiles").Find(`form[action$="/profiles/gpu/duplicate"]`).First(), "", ""))
 	wantDone(t, c, r, "profiles/gpu-copy-2", "Copied profile gpu as gpu-copy-2")
 }
+
+// TestChoiceDuplicateInTheEditor: "Duplicate this choice" puts a copy of
+// everything the choice holds right after it; saving writes it.
+func TestChoiceDuplicateInTheEditor(t *testing.T) {
+	c := newFixture(t)
+	r := c.post(http.StatusOK, "profiles/small", editorForm(c, "profiles/small", "duplicate-choice:0:0"))
+	v := formValues(r.Find("#profile-form form").First(), "action", "save")
+	if got := v.Get("opt.0.choice.1.key"); got != "scipy-copy" {
+		t.Fatalf("the copy's key %q, want scipy-copy right after scipy", got)
+	}
+	r = c.do(http.MethodPost, "profiles/small", v)
+	wantDone(t, c, r, "profiles", "Saved profile Small.")
+	o := c.profile("small").Options[0]
+	orig, cp := o.Choices[0], o.Choices[1]
+	if cp.Key != "scipy-copy" || cp.Default || cp.Image != orig.Image || cp.DisplayName != orig.DisplayName+" (copy)" {
+		t.Errorf("copy %+v of %+v", cp, orig)
+	}
+	if len(o.Choices) != 3 || o.Choices[2].Key != "r" {
+		t.Errorf("choices after the copy: %d", len(o.Choices))
+	}
+}

@@ -280,7 +280,7 @@ func TestProfileEditorShowsTheProfile(t *testing.T) {
 		t.Errorf("%d delete forms, want 1", got)
 	}
 	if got := r.Find(`button[name=action]`).Map(func(_ int, s *goquery.Selection) string { return s.AttrOr("value", "") }); !slices.Equal(got,
-		[]string{"apply-offers", "remove-choice:0:0", "remove-choice:0:1", "add-choice:0", "remove-option:0", "add-option", "generate-sizes", "save"}) {
+		[]string{"apply-offers", "duplicate-choice:0:0", "remove-choice:0:0", "duplicate-choice:0:1", "remove-choice:0:1", "add-choice:0", "remove-option:0", "add-option", "generate-sizes", "save"}) {
 		t.Errorf("editor buttons %q", got)
 	}
 

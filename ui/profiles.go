@@ -121,6 +121,23 @@ func (h *Handler) saveProfile(c echo.Context) error {
 			f.Options[i].Choices = append(f.Options[i].Choices[:j], f.Options[i].Choices[j+1:]...)
 		}
 		return again(http.StatusOK)
+	case duplicateChoice.MatchString(action):
+		// A copy of everything the form holds for the choice (raw JSON
+		// included), right after it, not the default, with a free key.
+		m := duplicateChoice.FindStringSubmatch(action)
+		i, _ := strconv.Atoi(m[1])
+		j, _ := strconv.Atoi(m[2])
+		if i < len(f.Options) && j < len(f.Options[i].Choices) {
+			o := &f.Options[i]
+			cp := o.Choices[j]
+			cp.Default = false
+			cp.Key = freeChoiceKey(o.Choices, cp.Key+"-copy")
+			if cp.DisplayName != "" {
+				cp.DisplayName += " (copy)"
+			}
+			o.Choices = append(o.Choices[:j+1], append([]choiceForm{cp}, o.Choices[j+1:]...)...)
+		}
+		return again(http.StatusOK)
 	case action == "apply-offers":
 		if len(f.OfferImages) == 0 && len(f.OfferGroups) == 0 {
 			f.Errors["offer"] = "tick at least one image or node group"
@@ -202,6 +219,25 @@ func keepOverrideOrder(old, p *model.Profile) {
 			o.Unlisted.OverrideOrder = oldO.Unlisted.OverrideOrder
 		}
 	}
+}
+
+var duplicateChoice = regexp.MustCompile(`^duplicate-choice:(\d+):(\d+)$`)
+
+// freeChoiceKey is key, or key-2, key-3, ... when a choice already has it.
+func freeChoiceKey(chs []choiceForm, key string) string {
+	used := func(k string) bool {
+		for _, ch := range chs {
+			if ch.Key == k {
+				return true
+			}
+		}
+		return false
+	}
+	out := key
+	for n := 2; used(out); n++ {
+		out = fmt.Sprintf("%s-%d", key, n)
+	}
+	return out
 }
 
 func taken(opts []optionForm, key string) bool {
