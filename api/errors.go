@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -197,7 +198,8 @@ func decode(c echo.Context, v any) error {
 		case errors.Is(err, io.EOF):
 			return apiError(http.StatusBadRequest, "bad_request", "the request needs a JSON body")
 		case errors.As(err, &typeErr):
-			e := apiError(http.StatusBadRequest, "bad_request", "%s must be %s, not %s", jsonField(typeErr.Field), typeErr.Type, typeErr.Value)
+			typeErr.Field = strings.ReplaceAll(typeErr.Field, "Settings.", "") // an embedded struct, not a JSON level
+			e := apiError(http.StatusBadRequest, "bad_request", "%s must be %s, not %s", jsonField(typeErr.Field), typeName(typeErr.Type), typeErr.Value)
 			e.Fields = []Field{{Path: "/" + strings.ReplaceAll(typeErr.Field, ".", "/"), Message: e.Message}}
 			return e
 		case errors.As(err, &synErr):
@@ -209,6 +211,14 @@ func decode(c echo.Context, v any) error {
 		return apiError(http.StatusBadRequest, "bad_request", "unexpected data after the JSON body")
 	}
 	return nil
+}
+
+// typeName says in words what a field takes.
+func typeName(t reflect.Type) string {
+	if t == reflect.TypeFor[model.Quantity]() {
+		return "a string or a number (e.g. \"4G\" or 2)"
+	}
+	return t.String()
 }
 
 func jsonField(f string) string {

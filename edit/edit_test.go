@@ -114,9 +114,9 @@ func TestCommitRefusesErrors(t *testing.T) {
 	e := newEditor(t, &infra.Config{Policy: infra.Policy{AllowedRegistries: []string{"quay.io"}}})
 	importList(t, e, twoProfiles, false)
 	_, err := e.Commit(ctx, Change{Base: NoBase, Author: "bob", Apply: func(c *model.Catalog) error {
-		c.Profiles[0].Override.Set("mem_limit", "4Gi")
+		c.Profiles[0].MemLimit, _ = model.QuantityOf("4Gi") // typed since import; Kubernetes units are not KubeSpawner's
 		c.Profiles[1].Options[0].Choices[1].Image = ""
-		c.Profiles[1].Options[0].Choices[1].Override.Set("image", "docker.io/library/python:3.12")
+		c.Profiles[1].Options[0].Choices[1].Override = ordered.MapOf("image", "docker.io/library/python:3.12")
 		return nil
 	}})
 	var ve *ValidationError
@@ -129,7 +129,7 @@ func TestCommitRefusesErrors(t *testing.T) {
 			paths[f.Path] = true
 		}
 	}
-	for _, p := range []string{"/profiles/0/kubespawner_override/mem_limit", "/profiles/1/options/0/choices/1/kubespawner_override/image"} {
+	for _, p := range []string{"/profiles/0/mem_limit", "/profiles/1/options/0/choices/1/kubespawner_override/image"} {
 		if !paths[p] {
 			t.Errorf("no error at %s; got %v", p, ve.Findings)
 		}

@@ -89,6 +89,8 @@ type Profile struct {
 	DefaultURL string `json:"default_url,omitempty"`
 	// Override holds every other kubespawner_override key, in order. Nil
 	// means the profile has no kubespawner_override at all.
+	// Settings are the typed sizes, GPU and environment.
+	Settings
 	Override *ordered.Map `json:"kubespawner_override,omitempty"`
 	Options  []Option     `json:"options,omitempty"`
 	Extra    *ordered.Map `json:"extra,omitempty"`
@@ -106,28 +108,31 @@ type Option struct {
 
 // Choice is one entry of an option's drop-down.
 type Choice struct {
-	Key           string       `json:"key"`
-	DisplayName   string       `json:"display_name,omitempty"`
-	Description   string       `json:"description,omitempty"`
-	Default       bool         `json:"default,omitempty"`
-	AllowedGroups []string     `json:"allowed_groups,omitempty"`
-	Image         string       `json:"image,omitempty"`
-	NodeGroup     string       `json:"node_group,omitempty"`
-	DefaultURL    string       `json:"default_url,omitempty"`
-	Override      *ordered.Map `json:"kubespawner_override,omitempty"`
-	Extra         *ordered.Map `json:"extra,omitempty"`
+	Key           string   `json:"key"`
+	DisplayName   string   `json:"display_name,omitempty"`
+	Description   string   `json:"description,omitempty"`
+	Default       bool     `json:"default,omitempty"`
+	AllowedGroups []string `json:"allowed_groups,omitempty"`
+	Image         string   `json:"image,omitempty"`
+	NodeGroup     string   `json:"node_group,omitempty"`
+	DefaultURL    string   `json:"default_url,omitempty"`
+	Settings
+	Override *ordered.Map `json:"kubespawner_override,omitempty"`
+	Extra    *ordered.Map `json:"extra,omitempty"`
 }
 
 // Unlisted is an option's free-text field ("Other..."). Strings in its
 // Override may contain {value}, which KubeSpawner replaces with the user's text.
 type Unlisted struct {
-	Enabled              bool         `json:"enabled"`
-	DisplayName          string       `json:"display_name,omitempty"`
-	DisplayNameInChoices string       `json:"display_name_in_choices,omitempty"`
-	ValidationRegex      string       `json:"validation_regex,omitempty"`
-	ValidationMessage    string       `json:"validation_message,omitempty"`
-	Override             *ordered.Map `json:"kubespawner_override,omitempty"`
-	Extra                *ordered.Map `json:"extra,omitempty"`
+	Enabled              bool   `json:"enabled"`
+	DisplayName          string `json:"display_name,omitempty"`
+	DisplayNameInChoices string `json:"display_name_in_choices,omitempty"`
+	ValidationRegex      string `json:"validation_regex,omitempty"`
+	ValidationMessage    string `json:"validation_message,omitempty"`
+	// Settings here are literal values; a {value} template stays in Override.
+	Settings
+	Override *ordered.Map `json:"kubespawner_override,omitempty"`
+	Extra    *ordered.Map `json:"extra,omitempty"`
 }
 
 // Image returns the catalog image with the given slug.

@@ -128,10 +128,11 @@ func (c *Catalog) Check() []Finding {
 		}
 		seen[pr.Slug] = true
 		fs = append(fs, c.checkRefs(p, pr.Image, pr.NodeGroup, pr.DefaultURL, pr.Override)...)
+		fs = append(fs, CheckSettings(p, &pr.Settings, pr.Override)...)
 		fs = append(fs, checkExtra(p, pr.Extra, map[string]bool{
 			"display_name": pr.DisplayName != "", "slug": true, "description": pr.Description != "",
 			"default": pr.Default, "allowed_groups": pr.AllowedGroups != nil,
-			"kubespawner_override": pr.Override != nil || pr.Image != "" || pr.NodeGroup != "" || pr.DefaultURL != "",
+			"kubespawner_override": pr.Override != nil || pr.Image != "" || pr.NodeGroup != "" || pr.DefaultURL != "" || !pr.Settings.IsZero(),
 			"profile_options":      len(pr.Options) > 0,
 		})...)
 		keys := map[string]bool{}
@@ -152,18 +153,20 @@ func (c *Catalog) Check() []Finding {
 				}
 				ckeys[ch.Key] = true
 				fs = append(fs, c.checkRefs(cp, ch.Image, ch.NodeGroup, ch.DefaultURL, ch.Override)...)
+				fs = append(fs, CheckSettings(cp, &ch.Settings, ch.Override)...)
 				fs = append(fs, checkExtra(cp, ch.Extra, map[string]bool{
 					"display_name": ch.DisplayName != "", "description": ch.Description != "",
 					"default": ch.Default, "allowed_groups": ch.AllowedGroups != nil,
-					"kubespawner_override": ch.Override != nil || ch.Image != "" || ch.NodeGroup != "" || ch.DefaultURL != "",
+					"kubespawner_override": ch.Override != nil || ch.Image != "" || ch.NodeGroup != "" || ch.DefaultURL != "" || !ch.Settings.IsZero(),
 				})...)
 			}
 			if u := o.Unlisted; u != nil {
+				fs = append(fs, CheckSettings(op+"/unlisted_choice", &u.Settings, u.Override)...)
 				fs = append(fs, checkExtra(op+"/unlisted_choice", u.Extra, map[string]bool{
 					"enabled": u.Enabled, "display_name": u.DisplayName != "",
 					"display_name_in_choices": u.DisplayNameInChoices != "",
 					"validation_regex":        u.ValidationRegex != "", "validation_message": u.ValidationMessage != "",
-					"kubespawner_override": u.Override != nil,
+					"kubespawner_override": u.Override != nil || !u.Settings.IsZero(),
 				})...)
 			}
 		}

@@ -83,7 +83,7 @@ func profileChanges(a, b *Profile) []string {
 	field("allowed groups", strings.Join(a.AllowedGroups, ", "), strings.Join(b.AllowedGroups, ", "))
 	field("image", a.Image, b.Image)
 	field("node group", a.NodeGroup, b.NodeGroup)
-	out = append(out, overrideChanges("", a.Override, b.Override)...)
+	out = append(out, overrideChanges("", a.Settings.with(a.Override), b.Settings.with(b.Override))...)
 	for _, o := range b.Options {
 		old := findOption(a, o.Key)
 		if old == nil {
@@ -99,7 +99,7 @@ func profileChanges(a, b *Profile) []string {
 			if oc.Image != ch.Image {
 				out = append(out, fmt.Sprintf("option %q, choice %q: image %s → %s", o.Key, ch.Key, orNone(oc.Image), orNone(ch.Image)))
 			}
-			out = append(out, overrideChanges(fmt.Sprintf("option %q, choice %q: ", o.Key, ch.Key), oc.Override, ch.Override)...)
+			out = append(out, overrideChanges(fmt.Sprintf("option %q, choice %q: ", o.Key, ch.Key), oc.Settings.with(oc.Override), ch.Settings.with(ch.Override))...)
 			if oc.DisplayName != ch.DisplayName || oc.Default != ch.Default || oc.Description != ch.Description || oc.NodeGroup != ch.NodeGroup {
 				out = append(out, fmt.Sprintf("option %q, choice %q edited", o.Key, ch.Key))
 			}

@@ -193,6 +193,7 @@ func (im *importer) profile(path string, v any) (*model.Profile, error) {
 		return nil, err
 	}
 	p.Image, p.NodeGroup, p.DefaultURL, p.Override = im.override(ov)
+	p.Settings, p.Override = im.liftSettings(ov, p.Image, p.NodeGroup, p.DefaultURL, p.Override)
 	opts, err := f.object("profile_options")
 	if err != nil {
 		return nil, err
@@ -237,6 +238,7 @@ func (im *importer) option(path, key string, v any) (*model.Option, error) {
 			return nil, err
 		}
 		ch.Image, ch.NodeGroup, ch.DefaultURL, ch.Override = im.override(ov)
+		ch.Settings, ch.Override = im.liftSettings(ov, ch.Image, ch.NodeGroup, ch.DefaultURL, ch.Override)
 		ch.Extra = cf.rest()
 		o.Choices = append(o.Choices, ch)
 	}
@@ -257,7 +259,7 @@ func (im *importer) option(path, key string, v any) (*model.Option, error) {
 		if u.Override, err = uf.object("kubespawner_override"); err != nil {
 			return nil, err
 		}
-		u.Override = u.Override.Clone()
+		u.Settings, u.Override = im.liftSettings(u.Override, "", "", "", u.Override)
 		u.Extra = uf.rest()
 		o.Unlisted = u
 	}

@@ -31,7 +31,7 @@ func CatalogPath(c *model.Catalog, listPath string) string {
 	}
 	switch rest[0] {
 	case "kubespawner_override":
-		return out + overridePath(p.Image, p.NodeGroup, rest)
+		return out + overridePath(p.Image, p.NodeGroup, &p.Settings, rest)
 	case "profile_options":
 		if len(rest) < 2 {
 			return out + "/options"
@@ -49,12 +49,15 @@ func CatalogPath(c *model.Catalog, listPath string) string {
 					ch := &o.Choices[k]
 					out += model.Pointer("choices", k)
 					if len(rest) > 2 && rest[2] == "kubespawner_override" {
-						return out + overridePath(ch.Image, ch.NodeGroup, rest[2:])
+						return out + overridePath(ch.Image, ch.NodeGroup, &ch.Settings, rest[2:])
 					}
 					return out + joinPointer(rest[2:])
 				}
 			}
 			return out + "/choices"
+		}
+		if len(rest) > 1 && rest[0] == "unlisted_choice" && rest[1] == "kubespawner_override" && o.Unlisted != nil {
+			return out + "/unlisted_choice" + overridePath("", "", &o.Unlisted.Settings, rest[1:])
 		}
 		return out + joinPointer(rest)
 	}
@@ -63,8 +66,11 @@ func CatalogPath(c *model.Catalog, listPath string) string {
 
 // overridePath maps a key of a rendered kubespawner_override back to the
 // typed field it came from, if any.
-func overridePath(image, nodeGroup string, rest []string) string {
+func overridePath(image, nodeGroup string, s *model.Settings, rest []string) string {
 	if len(rest) >= 2 {
+		if typed := settingPath(s, rest[1:]); typed != "" {
+			return typed
+		}
 		switch {
 		case rest[1] == "image" && image != "":
 			return "/image"

@@ -74,7 +74,7 @@ func renderProfile(c *model.Catalog, p *model.Profile) (*ordered.Map, error) {
 	if p.AllowedGroups != nil {
 		m.Set("allowed_groups", stringList(p.AllowedGroups))
 	}
-	ov, err := renderOverride(c, p.Image, p.NodeGroup, p.DefaultURL, p.Override)
+	ov, err := renderOverride(c, p.Image, p.NodeGroup, p.DefaultURL, &p.Settings, p.Override)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +111,7 @@ func renderOption(c *model.Catalog, o *model.Option) (*ordered.Map, error) {
 		if ch.AllowedGroups != nil {
 			cm.Set("allowed_groups", stringList(ch.AllowedGroups))
 		}
-		ov, err := renderOverride(c, ch.Image, ch.NodeGroup, ch.DefaultURL, ch.Override)
+		ov, err := renderOverride(c, ch.Image, ch.NodeGroup, ch.DefaultURL, &ch.Settings, ch.Override)
 		if err != nil {
 			return nil, fmt.Errorf("choice %q: %w", ch.Key, err)
 		}
@@ -133,8 +133,12 @@ func renderOption(c *model.Catalog, o *model.Option) (*ordered.Map, error) {
 		setString(um, "display_name_in_choices", u.DisplayNameInChoices)
 		setString(um, "validation_regex", u.ValidationRegex)
 		setString(um, "validation_message", u.ValidationMessage)
-		if u.Override != nil {
-			um.Set("kubespawner_override", u.Override.Clone())
+		ov, err := renderOverride(c, "", "", "", &u.Settings, u.Override)
+		if err != nil {
+			return nil, err
+		}
+		if ov != nil {
+			um.Set("kubespawner_override", ov)
 		}
 		setExtra(um, u.Extra)
 		m.Set("unlisted_choice", um)
@@ -144,12 +148,13 @@ func renderOption(c *model.Catalog, o *model.Option) (*ordered.Map, error) {
 }
 
 // renderOverride writes the catalog image, the interface and the node
-// group first, then the admin's own override keys in their order. It
-// returns nil when there is nothing to write and the source had no
+// group first, then the typed settings, then the admin's own override keys
+// in their order; an imported key order (settings.OverrideOrder) wins over
+// that. It returns nil when there is nothing to write and the source had no
 // override either.
-func renderOverride(c *model.Catalog, image, nodeGroup, defaultURL string, ov *ordered.Map) (*ordered.Map, error) {
-	if image == "" && nodeGroup == "" && defaultURL == "" {
-		return ov.Clone(), nil
+func renderOverride(c *model.Catalog, image, nodeGroup, defaultURL string, settings *model.Settings, ov *ordered.Map) (*ordered.Map, error) {
+	if image == "" && nodeGroup == "" && defaultURL == "" && settings.IsZero() {
+		return inOrder(ov.Clone(), settings.OverrideOrder), nil
 	}
 	out := ordered.NewMap()
 	if image != "" {
@@ -172,13 +177,14 @@ func renderOverride(c *model.Catalog, image, nodeGroup, defaultURL string, ov *o
 			out.Set("tolerations", ng.TolerationList())
 		}
 	}
+	renderSettings(out, settings)
 	for _, k := range ov.Keys() {
 		if !out.Has(k) {
 			v, _ := ov.Get(k)
 			out.Set(k, ordered.Clone(v))
 		}
 	}
-	return out, nil
+	return inOrder(out, settings.OverrideOrder), nil
 }
 
 func setString(m *ordered.Map, k, v string) {

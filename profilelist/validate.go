@@ -518,7 +518,7 @@ func (v *validator) resources(p string, ov *ordered.Map) {
 		memL, hasMemL = bytesOf(x)
 	}
 	if hasMemG && hasMemL && memL > 0 && memG > memL {
-		v.warnf(p, "mem_guarantee (%s) is above mem_limit (%s): Kubernetes refuses such a pod", kubespawner.FormatBytes(memG), kubespawner.FormatBytes(memL))
+		v.errorf(p, "mem_guarantee (%s) is above mem_limit (%s): Kubernetes refuses such a pod", kubespawner.FormatBytes(memG), kubespawner.FormatBytes(memL))
 	}
 	var cpuG, cpuL float64
 	var hasCPUG, hasCPUL bool
@@ -529,7 +529,7 @@ func (v *validator) resources(p string, ov *ordered.Map) {
 		cpuL, hasCPUL = cpuOf(x)
 	}
 	if hasCPUG && hasCPUL && cpuL > 0 && cpuG > cpuL {
-		v.warnf(p, "cpu_guarantee (%g) is above cpu_limit (%g): Kubernetes refuses such a pod", cpuG, cpuL)
+		v.errorf(p, "cpu_guarantee (%g) is above cpu_limit (%g): Kubernetes refuses such a pod", cpuG, cpuL)
 	}
 	sel, hasSel := get("node_selector")
 	_, hasTol := get("tolerations")

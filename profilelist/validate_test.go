@@ -173,10 +173,10 @@ func TestValidateRules(t *testing.T) {
 
 		// Warnings.
 		{"guarantee above limit", `[{"display_name":"A","kubespawner_override":{"mem_guarantee":"4G","mem_limit":"2G","cpu_guarantee":2,"cpu_limit":1}}]`,
-			[]want{W("/0", "mem_guarantee (4 GiB) is above mem_limit (2 GiB)"), W("/0", "cpu_guarantee (2) is above cpu_limit (1)")}},
+			[]want{E("/0", "mem_guarantee (4 GiB) is above mem_limit (2 GiB)"), E("/0", "cpu_guarantee (2) is above cpu_limit (1)")}},
 		{"guarantee above limit across profile and choice", `[{"display_name":"A","kubespawner_override":{"mem_limit":"2G"},"profile_options":{"o":{"display_name":"O","choices":{
 			"c":{"display_name":"C","kubespawner_override":{"mem_guarantee":"3G"}}}}}}]`,
-			[]want{W("/0/profile_options/o/choices/c", "mem_guarantee (3 GiB) is above mem_limit (2 GiB)")}},
+			[]want{E("/0/profile_options/o/choices/c", "mem_guarantee (3 GiB) is above mem_limit (2 GiB)")}},
 		{"latest and untagged images", `[{"display_name":"A","kubespawner_override":{"image":"jupyter/base-notebook:latest"}},{"display_name":"B","kubespawner_override":{"image":"jupyter/base-notebook"}},
 			{"display_name":"C","kubespawner_override":{"image":"localhost:5000/x@sha256:0123"}},{"display_name":"D","kubespawner_override":{"image":"localhost:5000/x"}}]`,
 			[]want{W("/0/kubespawner_override/image", "uses :latest"), W("/1/kubespawner_override/image", "no tag"), W("/3/kubespawner_override/image", "no tag")}},

@@ -220,8 +220,8 @@ func TestProfileCreate(t *testing.T) {
 	if p.Image != "spare" || p.NodeGroup != "n2-highmem-4" || !slices.Equal(p.AllowedGroups, []string{"staff", "students"}) {
 		t.Errorf("the profile written: %+v", p)
 	}
-	if got, _ := p.Override.Get("mem_limit"); got != "8G" {
-		t.Errorf("mem_limit %v", got)
+	if got := p.MemLimit.Value(); got != "8G" || p.Override.Has("mem_limit") {
+		t.Errorf("mem_limit %v (override %v), want the typed field 8G", got, p.Override)
 	}
 	if i := c.head().Catalog.ProfileIndex("medium"); i != 2 {
 		t.Errorf("a new profile is at %d, want last (2)", i)

@@ -226,12 +226,17 @@ func TestProfilesPage(t *testing.T) {
 			t.Errorf("row %d: %q, want %q", i, got, want.options)
 		}
 	}
-	// The first profile can only move down, the last only up.
-	if got := rows.Eq(0).Find(`button[aria-label]`).AttrOr("aria-label", ""); got != "Move Small down" || rows.Eq(0).Find("form").Length() != 1 {
+	// The first profile can only move down, the last only up; each has a Duplicate button.
+	if got := rows.Eq(0).Find(`form[action$="/move"] button[aria-label]`).AttrOr("aria-label", ""); got != "Move Small down" || rows.Eq(0).Find(`form[action$="/move"]`).Length() != 1 {
 		t.Errorf("first row: move buttons %q", got)
 	}
-	if got := rows.Eq(1).Find(`form input[name=to]`).AttrOr("value", ""); got != "0" || rows.Eq(1).Find("form").Length() != 1 {
+	if got := rows.Eq(1).Find(`form input[name=to]`).AttrOr("value", ""); got != "0" || rows.Eq(1).Find(`form[action$="/move"]`).Length() != 1 {
 		t.Errorf("last row: moves to %q, want 0 (up only)", got)
+	}
+	for i := 0; i < 2; i++ {
+		if rows.Eq(i).Find(`form[action$="/duplicate"] button`).Length() != 1 {
+			t.Errorf("row %d has no Duplicate button", i)
+		}
 	}
 }
 
@@ -275,7 +280,7 @@ func TestProfileEditorShowsTheProfile(t *testing.T) {
 		t.Errorf("%d delete forms, want 1", got)
 	}
 	if got := r.Find(`button[name=action]`).Map(func(_ int, s *goquery.Selection) string { return s.AttrOr("value", "") }); !slices.Equal(got,
-		[]string{"apply-offers", "remove-choice:0:0", "remove-choice:0:1", "add-choice:0", "remove-option:0", "add-option", "generate-sizes", "save"}) {
+		[]string{"apply-offers", "duplicate-choice:0:0", "remove-choice:0:0", "duplicate-choice:0:1", "remove-choice:0:1", "add-choice:0", "remove-option:0", "add-option", "generate-sizes", "save"}) {
 		t.Errorf("editor buttons %q", got)
 	}
 

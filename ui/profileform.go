@@ -11,6 +11,7 @@ import (
 
 	"github.com/jupyterhub/hubprofiles/model"
 	"github.com/jupyterhub/hubprofiles/ordered"
+	"github.com/jupyterhub/hubprofiles/profilelist"
 )
 
 // The profile editor is one form: the profile's fields, then each option
@@ -159,7 +160,7 @@ func profileToForm(p *model.Profile, may func(trait string) bool) profileForm {
 	f := profileForm{OrigSlug: p.Slug, Slug: p.Slug, DisplayName: p.DisplayName, Description: p.Description,
 		Default: p.Default, AllowedGroups: strings.Join(p.AllowedGroups, ", "), Image: p.Image, NodeGroup: p.NodeGroup,
 		DefaultURL: p.DefaultURL, Extra: jsonText(p.Extra)}
-	ov, locked := splitLocked(p.Override, may)
+	ov, locked := splitLocked(profilelist.JoinSettings(&p.Settings, p.Override), may)
 	f.Locked = locked
 	var rest *ordered.Map
 	f.Res, rest = takeResources(ov)
@@ -170,7 +171,7 @@ func profileToForm(p *model.Profile, may func(trait string) bool) profileForm {
 			cf := choiceForm{Key: ch.Key, DisplayName: ch.DisplayName, Description: ch.Description, Default: ch.Default,
 				AllowedGroups: strings.Join(ch.AllowedGroups, ", "), Image: ch.Image, NodeGroup: ch.NodeGroup, DefaultURL: ch.DefaultURL,
 				Extra: jsonText(ch.Extra)}
-			ov, locked := splitLocked(ch.Override, may)
+			ov, locked := splitLocked(profilelist.JoinSettings(&ch.Settings, ch.Override), may)
 			cf.Locked = locked
 			var rest *ordered.Map
 			cf.Res, rest = takeResources(ov)
@@ -179,7 +180,7 @@ func profileToForm(p *model.Profile, may func(trait string) bool) profileForm {
 		}
 		if u := o.Unlisted; u != nil {
 			of.HasUnlisted = true
-			ov, locked := splitLocked(u.Override, may)
+			ov, locked := splitLocked(profilelist.JoinSettings(&u.Settings, u.Override), may)
 			of.Unlisted = unlistedForm{Enabled: u.Enabled, DisplayName: u.DisplayName, DisplayNameInChoices: u.DisplayNameInChoices,
 				Regex: u.ValidationRegex, Message: u.ValidationMessage, Override: jsonText(ov), Extra: jsonText(u.Extra), Locked: locked}
 		}
@@ -248,7 +249,7 @@ func (f *profileForm) toProfile(errs map[string]string) model.Profile {
 	if f.Slug == "" {
 		errs["slug"] = "a profile needs a slug: lowercase letters, digits and hyphens, e.g. gpu-small"
 	}
-	p.Override = withLocked(buildOverride(f.Res, f.Override, "", errs), f.Locked, "", errs)
+	p.Settings, p.Override = splitSettings(withLocked(buildOverride(f.Res, f.Override, "", errs), f.Locked, "", errs))
 	p.Extra = parseObject(f.Extra, "extra", errs)
 	for i, of := range f.Options {
 		pre := fmt.Sprintf("opt.%d.", i)
@@ -261,16 +262,18 @@ func (f *profileForm) toProfile(errs map[string]string) model.Profile {
 			if cf.Key == "" {
 				errs[cp+"key"] = "a choice needs a key"
 			}
-			o.Choices = append(o.Choices, model.Choice{Key: cf.Key, DisplayName: cf.DisplayName, Description: cf.Description,
+			ch := model.Choice{Key: cf.Key, DisplayName: cf.DisplayName, Description: cf.Description,
 				Default: cf.Default, AllowedGroups: groups(cf.AllowedGroups), Image: cf.Image, NodeGroup: cf.NodeGroup, DefaultURL: cf.DefaultURL,
-				Override: withLocked(buildOverride(cf.Res, cf.Override, cp, errs), cf.Locked, cp, errs), Extra: parseObject(cf.Extra, cp+"extra", errs)})
+				Extra: parseObject(cf.Extra, cp+"extra", errs)}
+			ch.Settings, ch.Override = splitSettings(withLocked(buildOverride(cf.Res, cf.Override, cp, errs), cf.Locked, cp, errs))
+			o.Choices = append(o.Choices, ch)
 		}
 		if of.HasUnlisted {
 			u := of.Unlisted
 			o.Unlisted = &model.Unlisted{Enabled: u.Enabled, DisplayName: u.DisplayName, DisplayNameInChoices: u.DisplayNameInChoices,
 				ValidationRegex: u.Regex, ValidationMessage: u.Message,
-				Override: withLocked(parseObject(u.Override, pre+"unlisted.override", errs), u.Locked, pre+"unlisted.", errs),
-				Extra:    parseObject(u.Extra, pre+"unlisted.extra", errs)}
+				Extra: parseObject(u.Extra, pre+"unlisted.extra", errs)}
+			o.Unlisted.Settings, o.Unlisted.Override = splitSettings(withLocked(parseObject(u.Override, pre+"unlisted.override", errs), u.Locked, pre+"unlisted.", errs))
 			if o.Unlisted.Override == nil && u.Enabled {
 				o.Unlisted.Override = ordered.NewMap()
 			}
@@ -278,6 +281,16 @@ func (f *profileForm) toProfile(errs map[string]string) model.Profile {
 		p.Options = append(p.Options, o)
 	}
 	return p
+}
+
+// splitSettings writes the sizes, GPU and environment the form read into
+// the profile's typed fields, as import does; the rest stays JSON.
+func splitSettings(ov *ordered.Map) (model.Settings, *ordered.Map) {
+	s, rest := profilelist.SplitSettings(ov)
+	if rest.Len() == 0 && !s.IsZero() {
+		rest = nil
+	}
+	return s, rest
 }
 
 func groups(s string) []string {

@@ -195,8 +195,8 @@ func TestGenerateSizesThenSave(t *testing.T) {
 	if len(o) != 1 || o[0].Key != "resources" || len(o[0].Choices) != 2 || o[0].Choices[1].NodeGroup != "gpu-t4" {
 		t.Fatalf("the sizes saved: %+v", o)
 	}
-	if got, _ := o[0].Choices[0].Override.Get("mem_limit"); got == nil {
-		t.Errorf("a size without mem_limit: %v", o[0].Choices[0].Override)
+	if o[0].Choices[0].MemLimit.IsZero() {
+		t.Errorf("a size without mem_limit: %+v", o[0].Choices[0])
 	}
 
 	for _, set := range [][]string{

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -120,6 +121,23 @@ func (h *Handler) saveProfile(c echo.Context) error {
 			f.Options[i].Choices = append(f.Options[i].Choices[:j], f.Options[i].Choices[j+1:]...)
 		}
 		return again(http.StatusOK)
+	case duplicateChoice.MatchString(action):
+		// A copy of everything the form holds for the choice (raw JSON
+		// included), right after it, not the default, with a free key.
+		m := duplicateChoice.FindStringSubmatch(action)
+		i, _ := strconv.Atoi(m[1])
+		j, _ := strconv.Atoi(m[2])
+		if i < len(f.Options) && j < len(f.Options[i].Choices) {
+			o := &f.Options[i]
+			cp := o.Choices[j]
+			cp.Default = false
+			cp.Key = freeChoiceKey(o.Choices, cp.Key+"-copy")
+			if cp.DisplayName != "" {
+				cp.DisplayName += " (copy)"
+			}
+			o.Choices = append(o.Choices[:j+1], append([]choiceForm{cp}, o.Choices[j+1:]...)...)
+		}
+		return again(http.StatusOK)
 	case action == "apply-offers":
 		if len(f.OfferImages) == 0 && len(f.OfferGroups) == 0 {
 			f.Errors["offer"] = "tick at least one image or node group"
@@ -157,6 +175,9 @@ func (h *Handler) saveProfile(c echo.Context) error {
 			return cat.AddProfile(p)
 		}
 		index = cat.ProfileIndex(orig)
+		if index >= 0 {
+			keepOverrideOrder(&cat.Profiles[index], &p)
+		}
 		return cat.ReplaceProfile(orig, p)
 	}})
 	if err != nil {
@@ -179,6 +200,47 @@ func (h *Handler) saveProfile(c echo.Context) error {
 		flash += fmt.Sprintf(" %d warning(s): see the dashboard.", n)
 	}
 	return h.done(c, "profiles", flash)
+}
+
+// keepOverrideOrder carries the imported key order of each override (which
+// the form does not show) from the profile being replaced to its new
+// version, so saving a page unchanged leaves the served bytes as they were.
+func keepOverrideOrder(old, p *model.Profile) {
+	p.OverrideOrder = old.OverrideOrder
+	for j := range p.Options {
+		o := &p.Options[j]
+		oldO, err := old.Option(o.Key)
+		if err != nil {
+			continue
+		}
+		for k := range o.Choices {
+			if ch, err := oldO.Choice(o.Choices[k].Key); err == nil {
+				o.Choices[k].OverrideOrder = ch.OverrideOrder
+			}
+		}
+		if o.Unlisted != nil && oldO.Unlisted != nil {
+			o.Unlisted.OverrideOrder = oldO.Unlisted.OverrideOrder
+		}
+	}
+}
+
+var duplicateChoice = regexp.MustCompile(`^duplicate-choice:(\d+):(\d+)$`)
+
+// freeChoiceKey is key, or key-2, key-3, ... when a choice already has it.
+func freeChoiceKey(chs []choiceForm, key string) string {
+	used := func(k string) bool {
+		for _, ch := range chs {
+			if ch.Key == k {
+				return true
+			}
+		}
+		return false
+	}
+	out := key
+	for n := 2; used(out); n++ {
+		out = fmt.Sprintf("%s-%d", key, n)
+	}
+	return out
 }
 
 func taken(opts []optionForm, key string) bool {
@@ -228,6 +290,10 @@ func profileField(path string, index int) (string, bool) {
 		return prefix + "override", true
 	case "extra":
 		return prefix + "extra", true
+	case "mem_guarantee", "mem_limit", "cpu_guarantee", "cpu_limit", "gpu":
+		return prefix + parts[0], true // typed settings
+	case "environment", "override_order":
+		return prefix + "override", true // shown in the JSON field
 	case "slug", "display_name", "description", "image", "node_group", "default_url", "allowed_groups", "key", "default":
 		return prefix + parts[0], true
 	}
@@ -243,8 +309,8 @@ func unlistedField(parts []string) string {
 		return "unlisted.regex"
 	case "validation_message":
 		return "unlisted.message"
-	case "kubespawner_override":
-		return "unlisted.override"
+	case "kubespawner_override", "mem_guarantee", "mem_limit", "cpu_guarantee", "cpu_limit", "gpu", "environment", "override_order":
+		return "unlisted.override" // typed settings are shown in its JSON
 	}
 	return "unlisted." + parts[0]
 }
@@ -275,6 +341,32 @@ func (h *Handler) moveProfile(c echo.Context) error {
 		return h.profilesPage(c)
 	}
 	return h.done(c, "profiles", "")
+}
+
+// duplicateProfile copies a profile with every setting (including raw
+// override keys the form may not let an editor write) under a free slug,
+// right after it, and opens the copy's editor: most new profiles are an
+// existing one with another image, size or node type.
+func (h *Handler) duplicateProfile(c echo.Context) error {
+	slug := c.Param("slug")
+	var newSlug string
+	_, err := h.edit.Commit(c.Request().Context(), edit.Change{Base: edit.NoBase, Author: author(c),
+		Message: "duplicate profile " + slug,
+		Apply: func(cat *model.Catalog) error {
+			p, err := cat.Profile(slug)
+			if err != nil {
+				return err
+			}
+			newSlug = slug + "-copy"
+			for n := 2; cat.ProfileIndex(newSlug) >= 0; n++ {
+				newSlug = fmt.Sprintf("%s-copy-%d", slug, n)
+			}
+			return cat.DuplicateProfile(slug, newSlug, p.DisplayName+" (copy)")
+		}})
+	if err != nil {
+		return h.fail(c, err)
+	}
+	return h.done(c, "profiles/"+url.PathEscape(newSlug), "Copied profile "+slug+" as "+newSlug+": rename it and change what differs.")
 }
 
 type regexResult struct {

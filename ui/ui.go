@@ -96,6 +96,7 @@ func (h *Handler) Register(g *echo.Group) {
 	g.POST("/profiles/:slug", h.saveProfile, edits)
 	g.POST("/profiles/:slug/delete", h.deleteProfile, edits)
 	g.POST("/profiles/:slug/move", h.moveProfile, edits)
+	g.POST("/profiles/:slug/duplicate", h.duplicateProfile, edits)
 	g.POST("/regex-test", h.regexTest, view)
 
 	g.GET("/defaults-settings", h.defaultsPage, view)

@@ -1,0 +1,145 @@
+package profilelist
+
+import (
+	"github.com/jupyterhub/hubprofiles/kubespawner"
+	"github.com/jupyterhub/hubprofiles/model"
+	"github.com/jupyterhub/hubprofiles/ordered"
+)
+
+// liftSettings takes the typed settings (sizes, a GPU, environment) out of
+// what override left raw (see SplitSettings); anything else stays raw. src is the source override: when rendering would write
+// its keys in another order, the settings keep that order (OverrideOrder),
+// so the served bytes do not change.
+func (im *importer) liftSettings(src *ordered.Map, image, nodeGroup, defaultURL string, rest *ordered.Map) (model.Settings, *ordered.Map) {
+	if rest == nil {
+		return model.Settings{}, nil
+	}
+	s, rest := SplitSettings(rest)
+	if rest.Len() == 0 && src.Len() > 0 {
+		rest = nil // every key is typed: no raw override left to show
+	}
+	if rendered, err := renderOverride(im.c, image, nodeGroup, defaultURL, &s, rest); err == nil && rendered != nil {
+		if !sameKeys(rendered.Keys(), src.Keys()) {
+			s.OverrideOrder = append([]string(nil), src.Keys()...)
+		}
+	}
+	return s, rest
+}
+
+// SplitSettings takes the typed settings out of a kubespawner_override
+// where the typed field renders the same value: sizes KubeSpawner parses,
+// kept as written; a single extended resource with a whole count; an
+// environment of strings only. It returns them and a copy of the rest
+// (nil stays nil).
+func SplitSettings(ov *ordered.Map) (model.Settings, *ordered.Map) {
+	var s model.Settings
+	if ov == nil {
+		return s, nil
+	}
+	rest := ov.Clone()
+	take := func(k string, ok func(any) bool) model.Quantity {
+		v, has := rest.Get(k)
+		q, isQ := model.QuantityOf(v)
+		if !has || !isQ || !ok(v) {
+			return model.Quantity{}
+		}
+		rest.Delete(k)
+		return q
+	}
+	isBytes := func(v any) bool { n, err := kubespawner.ParseBytes(v); return err == nil && n >= 0 }
+	isCPU := func(v any) bool { n, err := kubespawner.ParseCPU(v); return err == nil && n >= 0 }
+	s.MemGuarantee = take("mem_guarantee", isBytes)
+	s.MemLimit = take("mem_limit", isBytes)
+	s.CPUGuarantee = take("cpu_guarantee", isCPU)
+	s.CPULimit = take("cpu_limit", isCPU)
+	if v, ok := rest.Get("extra_resource_limits"); ok {
+		if g, ok := model.GPUFrom(v); ok {
+			s.GPU = g
+			rest.Delete("extra_resource_limits")
+		}
+	}
+	if v, ok := rest.Get("environment"); ok {
+		if env, ok := model.EnvironmentFrom(v); ok {
+			s.Environment = env
+			rest.Delete("environment")
+		}
+	}
+	return s, rest
+}
+
+// JoinSettings is a kubespawner_override with the typed settings written
+// in, as Render writes them (for editors that show one JSON object).
+func JoinSettings(s *model.Settings, ov *ordered.Map) *ordered.Map {
+	if s.IsZero() {
+		return inOrder(ov.Clone(), s.OverrideOrder)
+	}
+	out := ordered.NewMap()
+	renderSettings(out, s)
+	for _, k := range ov.Keys() {
+		if !out.Has(k) {
+			v, _ := ov.Get(k)
+			out.Set(k, ordered.Clone(v))
+		}
+	}
+	return inOrder(out, s.OverrideOrder)
+}
+
+func sameKeys(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// renderSettings writes the typed settings into out, skipping keys already
+// written (the image, the interface and the node group come first).
+func renderSettings(out *ordered.Map, s *model.Settings) {
+	vals := s.Values()
+	for _, k := range vals.Keys() {
+		if !out.Has(k) {
+			v, _ := vals.Get(k)
+			out.Set(k, v)
+		}
+	}
+}
+
+// inOrder rewrites m with the keys order names first, in that order, then
+// the others as they were.
+func inOrder(m *ordered.Map, order []string) *ordered.Map {
+	if len(order) == 0 || m == nil {
+		return m
+	}
+	out := ordered.NewMap()
+	for _, k := range order {
+		if v, ok := m.Get(k); ok && !out.Has(k) {
+			out.Set(k, v)
+		}
+	}
+	for _, k := range m.Keys() {
+		if !out.Has(k) {
+			v, _ := m.Get(k)
+			out.Set(k, v)
+		}
+	}
+	return out
+}
+
+// settingPath is the typed field a rendered override key (and what is
+// below it) came from, or "" when the key is raw.
+func settingPath(s *model.Settings, rest []string) string {
+	if len(rest) == 0 || !s.Values().Has(rest[0]) {
+		return ""
+	}
+	switch rest[0] {
+	case "extra_resource_limits":
+		return "/gpu"
+	case "environment":
+		return joinPointer(rest)
+	}
+	return "/" + rest[0]
+}
