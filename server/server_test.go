@@ -248,8 +248,8 @@ func TestProfileListAtRevision(t *testing.T) {
 			rev   *store.Revision
 		}{
 			{"head", head},
-			{"1", live},
-			{"3", head},
+			{strconv.FormatInt(live.ID, 10), live},
+			{strconv.FormatInt(head.ID, 10), head},
 		} {
 			res, body := s.get(prefix + "profile_list?revision=" + tc.query)
 			if res.StatusCode != http.StatusOK || string(body) != string(tc.rev.ProfileList) {
