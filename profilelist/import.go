@@ -81,7 +81,6 @@ type importer struct {
 type fields struct {
 	path  string
 	m     *ordered.Map
-	extra *ordered.Map
 	taken map[string]bool
 }
 

@@ -230,13 +230,6 @@ func (s *Server) Stop() error {
 	return errors.Join(errs...)
 }
 
-func (s *Server) log() string {
-	if s.proc == nil {
-		return "(no server)"
-	}
-	return s.proc.LogTail()
-}
-
 // binDir finds the directory holding initdb and postgres: the newest
 // /usr/lib/postgresql/<version>/bin, else the directory of initdb on PATH.
 func binDir() (string, error) {
