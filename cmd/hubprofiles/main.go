@@ -115,6 +115,9 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) ([]
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err // -h asked for the usage: exit 0
+			}
 			return nil, &exitError{code: 2}
 		}
 		args = fs.Args()

@@ -157,3 +157,19 @@ func TestUnknownCommand(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }
+
+// TestHelpExitsZero: asking a command for its flags is not an error.
+func TestHelpExitsZero(t *testing.T) {
+	for _, cmd := range []string{"serve", "validate", "normalize", "import", "export", "verify"} {
+		code, stdout, stderr := runCmd(t, nil, cmd, "-h")
+		if code != 0 {
+			t.Errorf("%s -h: exit %d, want 0; %s", cmd, code, stderr)
+		}
+		if !strings.Contains(stdout+stderr, "-") {
+			t.Errorf("%s -h printed no flags: %q %q", cmd, stdout, stderr)
+		}
+	}
+	if code, _, _ := runCmd(t, nil, "validate", "--no-such-flag"); code != 2 {
+		t.Errorf("an unknown flag: exit %d, want 2", code)
+	}
+}
