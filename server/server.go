@@ -262,11 +262,11 @@ func (s *Server) profileList(c echo.Context) error {
 	if rev := c.QueryParam("revision"); rev != "" {
 		return s.profileListAt(c, rev)
 	}
-	f := s.live.Load()
+	f := s.live.Load() // once: the headers and the body come from one feed
 	if f == nil {
-		return s.serveFeed(c, nil, "", "profile_list")
+		return s.serveFeed(c, nil, nil, "", "profile_list")
 	}
-	return s.serveFeed(c, f.body, f.etag, "profile_list")
+	return s.serveFeed(c, f, f.body, f.etag, "profile_list")
 }
 
 // defaults serves the hub-wide defaults of the live revision, like
@@ -275,16 +275,18 @@ func (s *Server) defaults(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "no-cache")
 	f := s.live.Load()
 	if f == nil {
-		return s.serveFeed(c, nil, "", "defaults")
+		return s.serveFeed(c, nil, nil, "", "defaults")
 	}
-	return s.serveFeed(c, f.defaults, f.defETag, "defaults")
+	return s.serveFeed(c, f, f.defaults, f.defETag, "defaults")
 }
 
-// serveFeed answers one of the hub's feeds from memory; a nil body means
-// nothing is published yet (503, so the hub keeps its fallback).
-func (s *Server) serveFeed(c echo.Context, body []byte, etag, name string) error {
+// serveFeed answers one of the hub's feeds from memory, from the one feed f
+// the handler loaded (so that X-Hubprofiles-Revision always names the
+// revision of the body, even while a publication swaps the live feed); a nil
+// f or body means nothing is published yet (503, so the hub keeps its
+// fallback).
+func (s *Server) serveFeed(c echo.Context, f *feed, body []byte, etag, name string) error {
 	h := c.Response().Header()
-	f := s.live.Load()
 	if body == nil || f == nil {
 		s.metrics.feeds[name].WithLabelValues("503").Inc()
 		return c.JSON(http.StatusServiceUnavailable, map[string]any{"error": map[string]string{
