@@ -11,38 +11,21 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/jupyterhub/hubprofiles/internal/proc"
 )
-
-// syncBuffer is the server's log, written by its goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 var readyLine = regexp.MustCompile(`msg="hubprofiles is ready".*`)
 
 // serveInProcess runs serve with args (outside dev mode, on an SQLite file
 // in a temporary directory) until the test ends, and returns its ready
 // log line and its log.
-func serveInProcess(t *testing.T, env map[string]string, args ...string) (string, *syncBuffer) {
+func serveInProcess(t *testing.T, env map[string]string, args ...string) (string, *proc.Buffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	logs := &syncBuffer{}
+	logs := &proc.Buffer{}
 	done := make(chan error, 1)
 	args = append([]string{"serve", "--listen", "127.0.0.1:0", "--data-dir", t.TempDir()}, args...)
 	go func() { done <- run(ctx, args, func(k string) string { return env[k] }, &bytes.Buffer{}, logs) }()

@@ -209,7 +209,7 @@ func Tail(b []byte, n int) string {
 // combined output. If it runs longer than timeout, its group gets SIGTERM
 // and, 10 s later, SIGKILL; the error then says so.
 func Run(cmd *exec.Cmd, timeout time.Duration) ([]byte, error) {
-	var out lockedBuffer
+	var out Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	p, err := Start(cmd, "")
 	if err != nil {
@@ -224,21 +224,29 @@ func Run(cmd *exec.Cmd, timeout time.Duration) ([]byte, error) {
 	return out.Bytes(), errors.Join(fmt.Errorf("%s did not finish within %s", p.name(), timeout), stopErr)
 }
 
-// lockedBuffer is a bytes.Buffer that exec's copying goroutines and the
-// caller can use at once.
-type lockedBuffer struct {
+// Buffer is a bytes.Buffer that many goroutines may write at once while
+// another reads it: exec's copying goroutines, a server's log.
+type Buffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *lockedBuffer) Write(p []byte) (int, error) {
+func (b *Buffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *lockedBuffer) Bytes() []byte {
+// Bytes is a copy of what was written so far.
+func (b *Buffer) Bytes() []byte {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return bytes.Clone(b.buf.Bytes())
+}
+
+// String is what was written so far.
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

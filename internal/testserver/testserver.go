@@ -3,13 +3,12 @@
 package testserver
 
 import (
-	"bytes"
 	"context"
+	"github.com/jupyterhub/hubprofiles/internal/proc"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/jupyterhub/hubprofiles/auth"
@@ -96,19 +95,4 @@ func (s *Server) Publications(t testing.TB) int {
 }
 
 // Log collects the server log; requests log from many goroutines.
-type Log struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *Log) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *Log) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type Log struct{ proc.Buffer }
