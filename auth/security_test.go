@@ -290,3 +290,37 @@ func TestSecurityCookiesStaySecureBehindProxyChain(t *testing.T) {
 		}
 	}
 }
+
+// TestSecurityEditorWithRealTokenCannotTakeOverTheHub: the two HIGH attacks
+// of an editor, made with a real JupyterHub token of a member of the editor
+// group (the identity a hostile editor really has): a display name with a
+// script (which KubeSpawner's form would print unescaped to every user) and
+// a privileged override (root on a node). Both are refused with the field
+// path, and nothing is written or published.
+func TestSecurityEditorWithRealTokenCannotTakeOverTheHub(t *testing.T) {
+	e := start(t)
+	api := e.sidecar + prefix + "api/v1"
+	c := &http.Client{Timeout: 10 * time.Second}
+	tok, _ := e.hub.Token(t, testhub.Editor)
+	authz := "token " + tok
+	before := do(t, c, "GET", api+"/revisions", "", "Authorization", authz)
+	if before.status != 200 {
+		t.Fatalf("an editor's token cannot read revisions: %d %s", before.status, before.body)
+	}
+	for _, tt := range []struct{ name, list, path, says string }{
+		{"a script in a display name",
+			`[{"display_name":"A <script>alert(1)</script>","kubespawner_override":{"image":"quay.io/jupyter/base-notebook:2025-06-02"}}]`,
+			"/0/display_name", "markup"},
+		{"a privileged container",
+			`[{"display_name":"Root","slug":"root","kubespawner_override":{"image":"quay.io/jupyter/base-notebook:2025-06-02","extra_container_config":{"securityContext":{"privileged":true}}}}]`,
+			"/0/kubespawner_override/extra_container_config", "policy.editorOverrides"},
+	} {
+		r := do(t, c, "POST", api+"/import?publish=true", tt.list, "Authorization", authz)
+		if r.status != 422 || !strings.Contains(r.body, tt.path) || !strings.Contains(r.body, tt.says) {
+			t.Errorf("%s: %d %s, want 422 naming %s and %q", tt.name, r.status, r.body, tt.path, tt.says)
+		}
+	}
+	if after := do(t, c, "GET", api+"/revisions", "", "Authorization", authz); after.body != before.body {
+		t.Errorf("the refused imports changed the history:\nbefore %s\nafter  %s", before.body, after.body)
+	}
+}
