@@ -48,6 +48,11 @@ BASE_IMAGE = "hub-config/base:1"  # fake_spawner's image: the hub's own config
 # at load 20, still far below the hang these tests guard against.
 SLACK = 5.0
 
+# The client timeout of tests whose first request is a healthy one through a
+# stub: a loaded machine can take well over half a second to answer it, and
+# the hang that follows waits this long only once.
+LOADED_TIMEOUT = 5.0
+
 
 class Base(unittest.IsolatedAsyncioTestCase):
     """A temporary directory, a per-test logger, and cleanup of what a test starts."""
@@ -268,7 +273,7 @@ class BreakerTests(Base):
     async def test_a_hung_sidecar_costs_one_timeout_per_interval_not_one_per_call(self):
         side = self.sidecar()
         stub = self.stub(side.url)
-        client = self.client(stub.url, timeout=0.5, retry_interval=60)
+        client = self.client(stub.url, timeout=LOADED_TIMEOUT, retry_interval=60)
         good = await client(fake_spawner())
         self.assertEqual(len(stub.requests), 1)
 
@@ -292,7 +297,7 @@ class BreakerTests(Base):
     async def test_after_the_interval_one_background_request_asks_again(self):
         side = self.sidecar()
         stub = self.stub(side.url)
-        client = self.client(stub.url, timeout=0.5, retry_interval=0.2)
+        client = self.client(stub.url, timeout=LOADED_TIMEOUT, retry_interval=0.2)
         good = await client(fake_spawner())
         stub.mode = "hang"
         await client(fake_spawner())
@@ -352,7 +357,7 @@ class BreakerTests(Base):
         side = self.sidecar()
         side.publish_catalog([], defaults=DEFAULTS)
         stub = self.stub(side.defaults_url)
-        client = self.defaults_client(stub.url, timeout=0.5, retry_interval=60)
+        client = self.defaults_client(stub.url, timeout=LOADED_TIMEOUT, retry_interval=60)
         self.assertEqual(await client(), SERVED)
         stub.mode = "hang"
         for _ in range(10):
