@@ -33,7 +33,7 @@ import (
 const prefix = "/services/hubprofiles/"
 
 type testServer struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *server.Server
 	edit  *edit.Editor
 	store *store.Store
@@ -42,7 +42,7 @@ type testServer struct {
 	http  *http.Client
 }
 
-func newServer(t *testing.T, id auth.Identifier, pfx string) *testServer {
+func newServer(t testing.TB, id auth.Identifier, pfx string) *testServer {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -131,7 +131,7 @@ func (s *testServer) publish(change func(*model.Catalog)) *store.Revision {
 }
 
 // wantError checks a JSON error body {"error": {"code", "message"}}.
-func wantError(t *testing.T, res *http.Response, body []byte, status int, code string) {
+func wantError(t testing.TB, res *http.Response, body []byte, status int, code string) {
 	t.Helper()
 	if res.StatusCode != status {
 		t.Fatalf("status %d, want %d; body %s", res.StatusCode, status, body)
