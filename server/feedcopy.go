@@ -107,5 +107,7 @@ func readCopy(path string) (*feed, error) {
 	case !json.Valid(body) || !json.Valid(defaults):
 		return nil, fmt.Errorf("%s: the feed is not JSON", path)
 	}
-	return &feed{revision: c.Revision, body: body, etag: c.ETag, defaults: defaults, defETag: c.DefaultsETag, fromCopy: c.Written}, nil
+	f := newFeed(c.Revision, 0, body, defaults) // the ETags are the ones checked above
+	f.fromCopy = c.Written
+	return f, nil
 }

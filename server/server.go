@@ -77,6 +77,7 @@ type Server struct {
 	opts    Options
 	echo    *echo.Echo // the public listener
 	feeds   *echo.Echo // the hub's listener: feeds, healthz, metrics only
+	fast    *fastFeeds // in front of feeds: GET profile_list and defaults
 	live    atomic.Pointer[feed]
 	refresh sync.Mutex // one Refresh at a time, so an older list never replaces a newer one
 	metrics *metrics
@@ -95,9 +96,21 @@ type feed struct {
 	etag      string
 	defaults  []byte // the hub-wide defaults
 	defETag   string
+	// listHeaders and defHeaders are the header values the feed listener's
+	// fast path sends (fastfeed.go), made once per feed.
+	listHeaders, defHeaders feedHeaders
 	// fromCopy is when the disk copy this feed was read from was written;
 	// zero when it came from the database.
 	fromCopy time.Time
+}
+
+// newFeed is the feed of revision (published: the live publication's)
+// with its ETags and prepared headers.
+func newFeed(revision, published int64, body, defaults []byte) *feed {
+	f := &feed{revision: revision, published: published, body: body, etag: etagOf(body), defaults: defaults, defETag: etagOf(defaults)}
+	f.listHeaders = newFeedHeaders(revision, f.etag, body)
+	f.defHeaders = newFeedHeaders(revision, f.defETag, defaults)
+	return f
 }
 
 func etagOf(b []byte) string {
@@ -130,6 +143,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	// metrics need a viewer; healthz is open (the liveness probe).
 	s.feedRoutes(g, s.requireViewer)
 	s.feedRoutes(s.feeds.Group(base))
+	s.fast = s.newFastFeeds(base, s.feeds)
 	if login, ok := opts.Identify.(interface{ Register(*echo.Group) }); ok {
 		login.Register(g) // login, oauth_callback, logout
 	}
@@ -200,7 +214,7 @@ func (s *Server) Handler() http.Handler { return s.echo }
 
 // FeedHandler serves profile_list, defaults, healthz and metrics with no
 // login, for a listener only the hub reaches (loopback in the hub pod).
-func (s *Server) FeedHandler() http.Handler { return s.feeds }
+func (s *Server) FeedHandler() http.Handler { return s.fast }
 
 // Routes lists every route of the public handler, for tests that walk them.
 func (s *Server) Routes() []*echo.Route { return s.echo.Routes() }
@@ -245,7 +259,7 @@ func (s *Server) Refresh(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("rendering the defaults of revision %d: %w", r.ID, err)
 	}
-	f := &feed{revision: r.ID, published: p.RevisionID, body: r.ProfileList, etag: etagOf(r.ProfileList), defaults: defaults, defETag: etagOf(defaults)}
+	f := newFeed(r.ID, p.RevisionID, r.ProfileList, defaults)
 	s.live.Store(f)
 	s.metrics.liveRevision.Set(float64(r.ID))
 	s.opts.Log.Info("serving live revision", "revision", r.ID)
@@ -288,17 +302,17 @@ func (s *Server) defaults(c echo.Context) error {
 func (s *Server) serveFeed(c echo.Context, f *feed, body []byte, etag, name string) error {
 	h := c.Response().Header()
 	if body == nil || f == nil {
-		s.metrics.feeds[name].WithLabelValues("503").Inc()
+		s.metrics.feedCode(name, "503").Inc()
 		return c.JSON(http.StatusServiceUnavailable, map[string]any{"error": map[string]string{
 			"code": "nothing_published", "message": "no revision is published yet; publish one, and until then the hub keeps its fallback"}})
 	}
 	h.Set("ETag", etag)
 	h.Set("X-Hubprofiles-Revision", strconv.FormatInt(f.revision, 10))
 	if match := c.Request().Header.Get("If-None-Match"); match != "" && etagMatches(match, etag) {
-		s.metrics.feeds[name].WithLabelValues("304").Inc()
+		s.metrics.feedCode(name, "304").Inc()
 		return c.NoContent(http.StatusNotModified)
 	}
-	s.metrics.feeds[name].WithLabelValues("200").Inc()
+	s.metrics.feedCode(name, "200").Inc()
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, body)
 }
 
@@ -344,12 +358,14 @@ func (s *Server) profileListAt(c echo.Context, rev string) error {
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, r.ProfileList)
 }
 
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
 // securityHeaders: a strict CSP (no inline script; htmx is served by us),
 // no framing, no sniffing, no referrer beyond our origin.
 func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
@@ -375,11 +391,14 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 }
 
 type metrics struct {
-	registry     *prometheus.Registry
-	databaseUp   prometheus.Gauge
-	requests     *prometheus.CounterVec
-	duration     *prometheus.HistogramVec
-	feeds        map[string]*prometheus.CounterVec
+	registry   *prometheus.Registry
+	databaseUp prometheus.Gauge
+	requests   *prometheus.CounterVec
+	duration   *prometheus.HistogramVec
+	feeds      map[string]*prometheus.CounterVec
+	// feedCodes are the feeds' counters by feed and status, looked up once
+	// (a WithLabelValues per request hashes the labels every time).
+	feedCodes    map[[2]string]prometheus.Counter
 	liveRevision prometheus.Gauge
 	images       *prometheus.GaugeVec
 }
@@ -404,6 +423,12 @@ func newMetrics(version string) *metrics {
 		images: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "hubprofiles_images",
 			Help: "Image references of the draft head and the live revision by the outcome of their last registry check."}, []string{"status"}),
 	}
+	m.feedCodes = map[[2]string]prometheus.Counter{}
+	for name, vec := range m.feeds {
+		for _, code := range []string{"200", "304", "503"} {
+			m.feedCodes[[2]string{name, code}] = vec.WithLabelValues(code)
+		}
+	}
 	v, rev, gov := buildInfo(version)
 	info := prometheus.NewGauge(prometheus.GaugeOpts{Name: "hubprofiles_build_info",
 		Help:        "Always 1; its labels say which build runs: the release, the VCS revision and the Go version.",
@@ -412,6 +437,11 @@ func newMetrics(version string) *metrics {
 	m.registry.MustRegister(m.requests, m.duration, m.feeds["profile_list"], m.feeds["defaults"], m.liveRevision, m.images,
 		m.databaseUp, info, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// feedCode is the counter of feed name's responses with status code.
+func (m *metrics) feedCode(name, code string) prometheus.Counter {
+	return m.feedCodes[[2]string{name, code}]
 }
 
 // buildInfo is the release (version, from -ldflags, else the main

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -32,7 +33,7 @@ import (
 const prefix = "/services/hubprofiles/"
 
 type testServer struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *server.Server
 	edit  *edit.Editor
 	store *store.Store
@@ -41,7 +42,7 @@ type testServer struct {
 	http  *http.Client
 }
 
-func newServer(t *testing.T, id auth.Identifier, pfx string) *testServer {
+func newServer(t testing.TB, id auth.Identifier, pfx string) *testServer {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -130,7 +131,7 @@ func (s *testServer) publish(change func(*model.Catalog)) *store.Revision {
 }
 
 // wantError checks a JSON error body {"error": {"code", "message"}}.
-func wantError(t *testing.T, res *http.Response, body []byte, status int, code string) {
+func wantError(t testing.TB, res *http.Response, body []byte, status int, code string) {
 	t.Helper()
 	if res.StatusCode != status {
 		t.Fatalf("status %d, want %d; body %s", res.StatusCode, status, body)
@@ -373,6 +374,35 @@ func TestPrefix(t *testing.T) {
 	for _, p := range []string{"/profile_list", "/healthz", "/metrics", "/api/v1/me", "/api/v1/openapi.yaml"} {
 		if res, body := d.get(p); res.StatusCode != http.StatusOK {
 			t.Errorf("prefix /: %s: %d %s", p, res.StatusCode, body)
+		}
+	}
+}
+
+// The feed listener answers GET profile_list and defaults on a lean path
+// (fastfeed.go); a query string sends the same request through Echo. Both
+// must send the same status, body and headers (the lean path adds only
+// Content-Length), for a 200 and for a 304.
+func TestFeedListenerFastPathSendsWhatEchoSends(t *testing.T) {
+	s := newServer(t, auth.Anonymous{}, prefix)
+	s.publish(nil)
+	for _, name := range []string{"profile_list", "defaults"} {
+		first, _ := s.getFeed(prefix + name)
+		for _, hdr := range [][]string{nil, {"If-None-Match", first.Header.Get("ETag")}} {
+			fast, fastBody := s.getFeed(prefix+name, hdr...)
+			slow, slowBody := s.getFeed(prefix+name+"?via=echo", hdr...)
+			if fast.StatusCode != slow.StatusCode || string(fastBody) != string(slowBody) {
+				t.Fatalf("%s %v: lean path %d %q, Echo %d %q", name, hdr, fast.StatusCode, fastBody, slow.StatusCode, slowBody)
+			}
+			for _, h := range []http.Header{fast.Header, slow.Header} {
+				h.Del("Date")
+				h.Del("Content-Length")
+			}
+			if !reflect.DeepEqual(fast.Header, slow.Header) {
+				t.Errorf("%s %v (%d): headers differ:\nlean path %v\nEcho      %v", name, hdr, fast.StatusCode, fast.Header, slow.Header)
+			}
+			if fast.StatusCode == http.StatusOK && fast.ContentLength != int64(len(fastBody)) {
+				t.Errorf("%s: Content-Length %d for %d bytes", name, fast.ContentLength, len(fastBody))
+			}
 		}
 	}
 }

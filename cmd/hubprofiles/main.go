@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 )
@@ -23,9 +24,30 @@ var version string
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if len(os.Args) > 1 && os.Args[1] == "serve" {
+		softMemoryLimit(os.LookupEnv)
+	}
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(exitCode(err, os.Stderr))
+}
+
+// defaultMemoryLimit is serve's soft memory limit when GOMEMLIMIT is not
+// set. The sidecar shares the hub pod, so it keeps its heap small: near the
+// limit the garbage collector runs more often (Go caps it at half the CPU)
+// instead of letting the heap grow to twice what is live. It is soft: the
+// process never fails for crossing it, it only collects more; the pod's own
+// memory limit, if any, is what can stop a container. GOMEMLIMIT (for
+// example GOMEMLIMIT=64MiB, or off) replaces it. docs/benchmarks.md has
+// what it saves under the feed's load.
+const defaultMemoryLimit = 20 << 20
+
+// softMemoryLimit sets defaultMemoryLimit unless GOMEMLIMIT is set (the Go
+// runtime applied that one already).
+func softMemoryLimit(lookup func(string) (string, bool)) {
+	if _, set := lookup("GOMEMLIMIT"); !set {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 }
 
 // exitError carries a specific exit status; its message, if any, has been
