@@ -766,3 +766,14 @@ func describe(v any) string {
 	}
 	return "an " + ordered.TypeName(v)
 }
+
+// Losses is what users lose when list replaces live: the live profile
+// slugs, option keys and choice keys list lacks. They are the same warnings
+// Validate gives with Options.Live, alone, so that a page can show them
+// before a publish instead of among every other warning after it.
+func Losses(list, live any) []model.Finding {
+	v := &validator{}
+	items, _ := list.([]any)
+	v.compareLive(items, live)
+	return v.fs
+}
