@@ -494,6 +494,9 @@ func (v *validator) unlisted(p string, m *ordered.Map) bool {
 	case !isMap:
 		v.errorf(p+"/kubespawner_override", "kubespawner_override must be an object, not %s: KubeSpawner fails at spawn", describe(ovRaw))
 	default:
+		if enabled && ov.Len() == 0 {
+			v.warnf(p+"/kubespawner_override", "the free-text field is enabled but its kubespawner_override is empty: what users type changes nothing (for an image, write {\"image\": \"{value}\"})")
+		}
 		v.problems(p+"/kubespawner_override", kubespawner.CheckUnlistedOverride(ov))
 	}
 	return enabled
