@@ -17,7 +17,10 @@ import (
 func TestFreeTextPrefilledForAnImageOption(t *testing.T) {
 	c := newFixture(t)
 	if _, err := c.edit.Commit(context.Background(), edit.Change{Base: edit.NoBase, Author: "bob", Message: "no free text",
-		Apply: func(cat *model.Catalog) error { cat.Profiles[cat.ProfileIndex("small")].Options[0].Unlisted = nil; return nil }}); err != nil {
+		Apply: func(cat *model.Catalog) error {
+			cat.Profiles[cat.ProfileIndex("small")].Options[0].Unlisted = nil
+			return nil
+		}}); err != nil {
 		t.Fatal(err)
 	}
 	r := c.get("profiles/small")
