@@ -770,6 +770,38 @@ func TestAdminJourneys(t *testing.T) {
 		timing("8 field error")
 	})
 
+	// 8b. The free-text choice: the image option's override is prefilled,
+	// and "Test the regex" shows its answer in the page (issue 14).
+	t.Run("8b test the regex", func(t *testing.T) {
+		e.open(t, ctx, "profiles/"+newSlug)
+		if v := eval[string](t, ctx, `document.getElementById("opt.0.unlisted.override").value`); !strings.Contains(v, `"image": "{value}"`) {
+			t.Errorf("the image option's free-text override is %q, want {\"image\": \"{value}\"} prefilled", v)
+		}
+		do(t, ctx, "opening the free-text settings", chromedp.Click(chromedp.CSS(`details:has([name="opt.0.unlisted.regex"]) > summary`)))
+		for _, c := range []struct{ value, want string }{
+			{"quay.io/jupyter/base-notebook:2025-06-02", "matches “quay.io/jupyter/base-notebook:2025-06-02”"},
+			{"no tag", "does not match “no tag”"},
+		} {
+			do(t, ctx, "testing "+c.value,
+				chromedp.SetValue(byID("opt.0.unlisted.regex"), `^[a-z0-9.\/_\-]+:[A-Za-z0-9._\-]+$`),
+				chromedp.SetValue(byID("opt.0.unlisted.try"), c.value),
+				chromedp.Click(chromedp.CSS(`button[hx-post$="/regex-test"]`)))
+			waitJS(t, ctx, "the regex tester's answer", fmt.Sprintf(`document.getElementById("regex-result-0").innerText.includes(%q)`, c.value))
+			if got := text(t, ctx, "#regex-result-0"); !strings.Contains(got, c.want) || !strings.Contains(got, "compiles in Python and in the browser") {
+				t.Errorf("testing %q: the tester says %q, want %q", c.value, got, c.want)
+			}
+		}
+		if eval[bool](t, ctx, `!document.getElementById("profile-form")`) {
+			t.Error("the tester's answer replaced the profile form")
+		}
+		shot(t, ctx, "regex-tester")
+		st, _ := e.ed.Head(context.Background())
+		if i := st.Catalog.ProfileIndex(newSlug); i < 0 || st.Catalog.Profiles[i].Options[0].Unlisted != nil {
+			t.Errorf("testing a regex saved something")
+		}
+		timing("8b regex")
+	})
+
 	// The remaining pages, for their screenshots and a look at each.
 	t.Run("pages", func(t *testing.T) {
 		e.open(t, ctx, "node-groups")
@@ -856,7 +888,11 @@ func TestAdminJourneys(t *testing.T) {
 		}
 		deadline := time.Now().Add(waitBudget)
 		for {
-			flash := eval[string](t, ctx, `(document.querySelector(".notice.ok") || {innerText: ""}).innerText`)
+			// The import answers with HX-Redirect: an evaluation may meet
+			// the navigation ("target navigated"); poll again then.
+			c, cancel := context.WithTimeout(ctx, 5*time.Second)
+			flash, _ := chromedp.Run(c, chromedp.Evaluate[string](`(document.querySelector(".notice.ok") || {innerText: ""}).innerText`))
+			cancel()
 			if strings.Contains(flash, "Imported 2 profile(s)") {
 				break
 			}
