@@ -27,6 +27,7 @@ type confirmData struct {
 	Cancel   string // where "Cancel" goes, relative to the prefix
 	Base     int64  // sent back for writes that check for a stale base
 	WithBase bool
+	WithLive bool  // a publish: sent back so that it is refused if another publish happened since
 	Live     int64 // the live revision; 0: nothing is live
 	LosesAll bool  // users have profiles now and would have none
 	Losses   []model.Finding
@@ -84,7 +85,7 @@ func (h *Handler) confirmPublish(c echo.Context) error {
 		return h.fail(c, err)
 	}
 	d := confirmData{Heading: fmt.Sprintf("Publish revision %d?", id), Button: fmt.Sprintf("Publish revision %d", id),
-		Action: fmt.Sprintf("history/%d/publish", id), Cancel: fmt.Sprintf("history/%d", id),
+		Action: fmt.Sprintf("history/%d/publish", id), Cancel: fmt.Sprintf("history/%d", id), WithLive: true,
 		Lead: "Publishing makes this revision the list every user picks from, on KubeSpawner's next request."}
 	if err := h.consequences(c, st.Catalog, &d); err != nil {
 		return h.fail(c, err)

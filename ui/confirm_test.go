@@ -169,3 +169,26 @@ func TestConfirmPageViewerAndMissing(t *testing.T) {
 		t.Errorf("confirming the publish of a missing revision: %d, want 404", got)
 	}
 }
+
+// TestConfirmedPublishIsRefusedWhenLiveChanged: the confirmation said what
+// users lose against the live revision; if someone publishes meanwhile,
+// confirming publishes nothing and says why.
+func TestConfirmedPublishIsRefusedWhenLiveChanged(t *testing.T) {
+	c := newFixture(t)
+	_, fields, _ := confirmForm(t, c.get("history/1/publish"))
+	if fields["live"] != "2" {
+		t.Fatalf("the confirmation sends live %q, want 2", fields["live"])
+	}
+	c.post(http.StatusSeeOther, "history/3/publish", nil) // someone else, meanwhile
+	r := c.post(http.StatusConflict, "history/1/publish", form("live", fields["live"]))
+	if got := r.text("main"); !strings.Contains(got, "compared with revision 2, but revision 3 is live now. Nothing was published") {
+		t.Errorf("the refusal says %q", got)
+	}
+	if got := c.liveID(); got != 3 {
+		t.Errorf("live revision %d, want 3 (the stale confirmation published)", got)
+	}
+	c.post(http.StatusSeeOther, "history/1/publish", form("live", "3"))
+	if got := c.liveID(); got != 1 {
+		t.Errorf("live revision %d after a fresh confirmation, want 1", got)
+	}
+}
