@@ -124,6 +124,11 @@ func startEnv(t *testing.T) *env {
 	}
 	t.Cleanup(func() { s.Close() })
 	ed := edit.New(s, cfg, log)
+	// As serve does at start: the node groups are revision 1, a revision
+	// with no profile (the journey rolls back to it and is warned).
+	if _, err := ed.SetConfig(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
 	src, err := profilelist.Parse(fmt.Appendf(nil, seedList, reg.Host), profilelist.DefaultLimits)
 	if err != nil {
 		t.Fatal(err)
@@ -607,7 +612,23 @@ func TestAdminJourneys(t *testing.T) {
 		if s := text(t, ctx, "#draft-h ~ ul"); !strings.Contains(s, "Research") {
 			t.Errorf("the dashboard's unpublished changes do not name the new profile: %q", s)
 		}
-		do(t, ctx, "publishing from the dashboard", chromedp.Click(chromedp.CSS(`section[aria-labelledby=draft-h] form button[type=submit]`)))
+		do(t, ctx, "publishing from the dashboard", chromedp.Click(chromedp.CSS(`section[aria-labelledby=draft-h] a.button[href$="/publish"]`)))
+		// The button leads to a confirmation, which publishes nothing.
+		waitURL(t, ctx, "the publish confirmation", func(l string) bool { return strings.HasSuffix(l, fmt.Sprintf("/history/%d/publish", builtRev)) })
+		if h := text(t, ctx, "main h1"); h != fmt.Sprintf("Publish revision %d?", builtRev) {
+			t.Errorf("the confirmation's heading %q", h)
+		}
+		if l := text(t, ctx, "#loss-h + p"); !strings.HasPrefix(l, "Nothing:") {
+			t.Errorf("adding a profile loses users something: %q", l)
+		}
+		if d := text(t, ctx, "#diff-h + ul"); !strings.Contains(d, "added") {
+			t.Errorf("the diff against what is live does not show the added profile: %q", d)
+		}
+		if _, rev := e.feed(t); rev != fmt.Sprint(e.seedRev) {
+			t.Errorf("the confirmation page published: profile_list serves revision %s", rev)
+		}
+		shot(t, ctx, "confirm-publish")
+		do(t, ctx, "confirming the publish", chromedp.Click(chromedp.CSS(`#confirm form button[type=submit]`)))
 		waitURL(t, ctx, "the history after publishing", func(l string) bool { return strings.Contains(l, "/history?done=") })
 		if f := text(t, ctx, ".notice.ok"); !strings.Contains(f, fmt.Sprintf("Revision %d is live", builtRev)) {
 			t.Errorf("the confirmation says %q, want revision %d live", f, builtRev)
@@ -620,13 +641,48 @@ func TestAdminJourneys(t *testing.T) {
 	})
 
 	// 6. Roll back: publish the revision that was live before.
+	// First "Roll back to this" on revision 1, the config-only one: the
+	// confirmation says every user loses every profile, and cancelling
+	// publishes nothing (issue 14).
 	t.Run("6 roll back", func(t *testing.T) {
+		if e.seedRev <= 1 {
+			t.Fatalf("the seed is revision %d: want the config-only revision 1 before it", e.seedRev)
+		}
 		e.open(t, ctx, "history")
-		btn := chromedp.CSS(fmt.Sprintf(`form[action$="/history/%d/publish"] button`, e.seedRev))
+		empty := chromedp.CSS(`#history-list a.button[href$="/history/1/publish"]`)
+		if label := text(t, ctx, string(empty)); label != "Roll back to this" {
+			t.Errorf("the button of revision 1 says %q", label)
+		}
+		do(t, ctx, "rolling back to revision 1", chromedp.Click(empty))
+		waitURL(t, ctx, "the roll-back confirmation", func(l string) bool { return strings.HasSuffix(l, "/history/1/publish") })
+		if a := text(t, ctx, "#confirm [role=alert]"); !strings.Contains(a, "Every user loses every profile.") {
+			t.Errorf("rolling back to the empty revision 1 does not say users lose everything: %q", a)
+		}
+		if l := text(t, ctx, "#confirm ul.losses"); !strings.Contains(l, `profile "`+newSlug+`" is live`) || !strings.Contains(l, `profile "small" is live`) {
+			t.Errorf("the losses do not name the live profiles: %q", l)
+		}
+		if _, rev := e.feed(t); rev != fmt.Sprint(builtRev) {
+			t.Errorf("the confirmation page published: profile_list serves revision %s, want %d", rev, builtRev)
+		}
+		shot(t, ctx, "confirm-roll-back-empty")
+		do(t, ctx, "cancelling", chromedp.Click(chromedp.CSS(`#confirm a.button.secondary`)))
+		waitURL(t, ctx, "revision 1 after cancelling", func(l string) bool { return strings.HasSuffix(l, "/history/1") })
+		if slugs, rev := e.feed(t); rev != fmt.Sprint(builtRev) || !slices.Contains(slugs, newSlug) {
+			t.Errorf("after cancelling profile_list serves revision %s with %v, want revision %d unchanged", rev, slugs, builtRev)
+		}
+
+		// Then the roll back to the revision live before, confirmed.
+		e.open(t, ctx, "history")
+		btn := chromedp.CSS(fmt.Sprintf(`#history-list a.button[href$="/history/%d/publish"]`, e.seedRev))
 		if label := text(t, ctx, string(btn)); label != "Roll back to this" {
 			t.Errorf("the button of revision %d says %q", e.seedRev, label)
 		}
 		do(t, ctx, "rolling back", chromedp.Click(btn))
+		waitURL(t, ctx, "the roll-back confirmation", func(l string) bool { return strings.HasSuffix(l, fmt.Sprintf("/history/%d/publish", e.seedRev)) })
+		if l := text(t, ctx, "#confirm ul.losses"); !strings.Contains(l, `profile "`+newSlug+`" is live`) {
+			t.Errorf("rolling back does not say users lose %s: %q", newSlug, l)
+		}
+		do(t, ctx, "confirming the roll back", chromedp.Click(chromedp.CSS(`#confirm form button[type=submit]`)))
 		waitURL(t, ctx, "the history after the roll-back", func(l string) bool { return strings.Contains(l, "/history?done=") })
 		if f := text(t, ctx, ".notice.ok"); !strings.Contains(f, fmt.Sprintf("Revision %d is live", e.seedRev)) {
 			t.Errorf("the confirmation says %q", f)
@@ -712,6 +768,38 @@ func TestAdminJourneys(t *testing.T) {
 			t.Errorf("after the conflict and the fix the profile is not the admin's: %+v", st.Catalog.Profiles)
 		}
 		timing("8 field error")
+	})
+
+	// 8b. The free-text choice: the image option's override is prefilled,
+	// and "Test the regex" shows its answer in the page (issue 14).
+	t.Run("8b test the regex", func(t *testing.T) {
+		e.open(t, ctx, "profiles/"+newSlug)
+		if v := eval[string](t, ctx, `document.getElementById("opt.0.unlisted.override").value`); !strings.Contains(v, `"image": "{value}"`) {
+			t.Errorf("the image option's free-text override is %q, want {\"image\": \"{value}\"} prefilled", v)
+		}
+		do(t, ctx, "opening the free-text settings", chromedp.Click(chromedp.CSS(`details:has([name="opt.0.unlisted.regex"]) > summary`)))
+		for _, c := range []struct{ value, want string }{
+			{"quay.io/jupyter/base-notebook:2025-06-02", "matches “quay.io/jupyter/base-notebook:2025-06-02”"},
+			{"no tag", "does not match “no tag”"},
+		} {
+			do(t, ctx, "testing "+c.value,
+				chromedp.SetValue(byID("opt.0.unlisted.regex"), `^[a-z0-9.\/_\-]+:[A-Za-z0-9._\-]+$`),
+				chromedp.SetValue(byID("opt.0.unlisted.try"), c.value),
+				chromedp.Click(chromedp.CSS(`button[hx-post$="/regex-test"]`)))
+			waitJS(t, ctx, "the regex tester's answer", fmt.Sprintf(`document.getElementById("regex-result-0").innerText.includes(%q)`, c.value))
+			if got := text(t, ctx, "#regex-result-0"); !strings.Contains(got, c.want) || !strings.Contains(got, "compiles in Python and in the browser") {
+				t.Errorf("testing %q: the tester says %q, want %q", c.value, got, c.want)
+			}
+		}
+		if eval[bool](t, ctx, `!document.getElementById("profile-form")`) {
+			t.Error("the tester's answer replaced the profile form")
+		}
+		shot(t, ctx, "regex-tester")
+		st, _ := e.ed.Head(context.Background())
+		if i := st.Catalog.ProfileIndex(newSlug); i < 0 || st.Catalog.Profiles[i].Options[0].Unlisted != nil {
+			t.Errorf("testing a regex saved something")
+		}
+		timing("8b regex")
 	})
 
 	// The remaining pages, for their screenshots and a look at each.
@@ -800,7 +888,11 @@ func TestAdminJourneys(t *testing.T) {
 		}
 		deadline := time.Now().Add(waitBudget)
 		for {
-			flash := eval[string](t, ctx, `(document.querySelector(".notice.ok") || {innerText: ""}).innerText`)
+			// The import answers with HX-Redirect: an evaluation may meet
+			// the navigation ("target navigated"); poll again then.
+			c, cancel := context.WithTimeout(ctx, 5*time.Second)
+			flash, _ := chromedp.Run(c, chromedp.Evaluate[string](`(document.querySelector(".notice.ok") || {innerText: ""}).innerText`))
+			cancel()
 			if strings.Contains(flash, "Imported 2 profile(s)") {
 				break
 			}

@@ -616,3 +616,7 @@ func CatalogValue(c *model.Catalog) any {
 	}
 	return v
 }
+
+// Clone is a deep copy of a catalog, for callers that want to try a change
+// on a decoded (shared, read-only) catalog without writing it.
+func Clone(c *model.Catalog) *model.Catalog { return cloneCatalog(c) }

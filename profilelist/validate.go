@@ -494,6 +494,9 @@ func (v *validator) unlisted(p string, m *ordered.Map) bool {
 	case !isMap:
 		v.errorf(p+"/kubespawner_override", "kubespawner_override must be an object, not %s: KubeSpawner fails at spawn", describe(ovRaw))
 	default:
+		if enabled && ov.Len() == 0 {
+			v.warnf(p+"/kubespawner_override", "the free-text field is enabled but its kubespawner_override is empty: what users type changes nothing (for an image, write {\"image\": \"{value}\"})")
+		}
 		v.problems(p+"/kubespawner_override", kubespawner.CheckUnlistedOverride(ov))
 	}
 	return enabled
@@ -765,4 +768,15 @@ func describe(v any) string {
 		return fmt.Sprintf("%t", t)
 	}
 	return "an " + ordered.TypeName(v)
+}
+
+// Losses is what users lose when list replaces live: the live profile
+// slugs, option keys and choice keys list lacks. They are the same warnings
+// Validate gives with Options.Live, alone, so that a page can show them
+// before a publish instead of among every other warning after it.
+func Losses(list, live any) []model.Finding {
+	v := &validator{}
+	items, _ := list.([]any)
+	v.compareLive(items, live)
+	return v.fs
 }

@@ -296,3 +296,26 @@ func pointerExists(v any, p string) bool {
 	}
 	return true
 }
+
+// An enabled free-text field whose override is {} ignores what users type.
+func TestValidateUnlistedEmptyOverride(t *testing.T) {
+	list := `[{"display_name":"A","profile_options":{"image":{"display_name":"I","choices":{"py":{"display_name":"P","kubespawner_override":{"image":"quay.io/a/b:1"}}},
+		"unlisted_choice":{"enabled":true,"display_name":"Image","kubespawner_override":{}}}}}]`
+	checkFindings(t, Validate(mustDecode(t, list), Options{}), []want{
+		W("/0/profile_options/image/unlisted_choice/kubespawner_override", "the free-text field is enabled but its kubespawner_override is empty: what users type changes nothing"),
+	})
+	disabled := strings.Replace(list, `"enabled":true`, `"enabled":false`, 1)
+	checkFindings(t, Validate(mustDecode(t, disabled), Options{}), nil)
+}
+
+func TestLossesAreTheLiveWarnings(t *testing.T) {
+	live := `[{"display_name":"Small","profile_options":{"image":{"display_name":"I","choices":{"py":{"display_name":"P"},"r":{"display_name":"R"}}}}},{"display_name":"GPU","slug":"gpu"}]`
+	next := `[{"display_name":"Small","profile_options":{"image":{"display_name":"I","choices":{"py":{"display_name":"P"}}}}}]`
+	checkFindings(t, Losses(mustDecode(t, next), mustDecode(t, live)), []want{
+		W("/0/profile_options/image", `choice "r" of option "image" (profile "small") is live but not in this list`),
+		W("", `profile "gpu" is live but not in this list`),
+	})
+	if got := Losses([]any{}, mustDecode(t, live)); len(got) != 2 {
+		t.Errorf("an empty list loses %d profiles, want 2: %v", len(got), got)
+	}
+}

@@ -158,6 +158,18 @@ func (h *Handler) publish(c echo.Context) error {
 	if err != nil {
 		return h.message(c, http.StatusBadRequest, "Bad revision", "the revision must be a number")
 	}
+	// The confirmation page sends the live revision it compared with: if
+	// another publish happened since, what it said users lose is stale.
+	if seen, err := strconv.ParseInt(c.FormValue("live"), 10, 64); err == nil {
+		var now int64
+		if p, _, err := h.edit.Store().Live(c.Request().Context()); err == nil {
+			now = p.RevisionID
+		}
+		if now != seen {
+			return h.message(c, http.StatusConflict, "Someone else published meanwhile",
+				fmt.Sprintf("The confirmation compared with revision %d, but revision %d is live now. Nothing was published; open the confirmation again to see what users would lose.", seen, now))
+		}
+	}
 	msg := c.FormValue("message")
 	if msg == "" {
 		msg = fmt.Sprintf("publish revision %d", id)

@@ -74,8 +74,8 @@ func TestDashboard(t *testing.T) {
 	if got, want := texts(draft, "ul li"), []string{`added image "spare" (quay.io/jupyter/base-notebook:2025-06-02)`}; !slices.Equal(got, want) {
 		t.Errorf("unpublished changes %q, want %q", got, want)
 	}
-	if got := draft.Find("form[method=post]").AttrOr("action", ""); got != prefix+"history/3/publish" {
-		t.Errorf("publish form action %q, want history/3/publish", got)
+	if got := draft.Find("a.button").AttrOr("href", ""); got != prefix+"history/3/publish" {
+		t.Errorf("publish link %q, want the confirmation page history/3/publish", got)
 	}
 	if got := r.text(`section[aria-labelledby="problems-h"]`); !strings.Contains(got, "None found.") {
 		t.Errorf("problems %q, want none", got)
@@ -95,8 +95,8 @@ func TestDashboardEmptyAndProblems(t *testing.T) {
 	if got := r.text(`section[aria-labelledby="live-h"]`); !strings.Contains(got, "Nothing is published yet") {
 		t.Errorf("live card %q, want nothing published", got)
 	}
-	if r.Find(`section[aria-labelledby="draft-h"] form`).Length() != 1 {
-		t.Errorf("the config revision is unpublished: want a publish form")
+	if r.Find(`section[aria-labelledby="draft-h"] a[href$="/publish"]`).Length() != 1 {
+		t.Errorf("the config revision is unpublished: want a publish link")
 	}
 
 	// A draft with a warning (two default profiles) lists it as a problem.
@@ -177,8 +177,8 @@ func TestImageForms(t *testing.T) {
 	if _, ro := r.Find("#slug").Attr("readonly"); !ro {
 		t.Error("an existing image's short name can be edited")
 	}
-	if got := r.Find(`form[action="` + prefix + `images/spare/delete"]`).Length(); got != 1 {
-		t.Errorf("an unused image: %d delete forms, want 1", got)
+	if got := r.Find(`a[href="` + prefix + `images/spare/delete"]`).Length(); got != 1 {
+		t.Errorf("an unused image: %d links to confirm its removal, want 1", got)
 	}
 	if got := r.Find("#ref").AttrOr("hx-get", ""); got != prefix+"images/check" {
 		t.Errorf("the reference is checked at %q, want images/check", got)
@@ -191,7 +191,7 @@ func TestImageForms(t *testing.T) {
 	if got := texts(r.Find("#image-form"), "ul li"); !slices.Equal(got, []string{`profile "gpu"`}) {
 		t.Errorf("used by %q", got)
 	}
-	if got := r.Find(`form[action$="/delete"]`).Length(); got != 0 {
+	if got := r.Find(`a[href$="/delete"]`).Length(); got != 0 {
 		t.Errorf("a used image offers %d delete forms, want none", got)
 	}
 
@@ -276,8 +276,8 @@ func TestProfileEditorShowsTheProfile(t *testing.T) {
 	if radios.Length() != 2 || radios.Eq(0).AttrOr("value", "") != "0" || !radios.Eq(0).Is("[checked]") || radios.Eq(1).Is("[checked]") {
 		t.Errorf("default choice radios: want 2 with the first (scipy) checked")
 	}
-	if got := r.Find(`form[action="` + prefix + `profiles/small/delete"]`).Length(); got != 1 {
-		t.Errorf("%d delete forms, want 1", got)
+	if got := r.Find(`a[href="` + prefix + `profiles/small/delete"]`).Length(); got != 1 {
+		t.Errorf("%d links to confirm the delete, want 1", got)
 	}
 	if got := r.Find(`button[name=action]`).Map(func(_ int, s *goquery.Selection) string { return s.AttrOr("value", "") }); !slices.Equal(got,
 		[]string{"apply-offers", "duplicate-choice:0:0", "remove-choice:0:0", "duplicate-choice:0:1", "remove-choice:0:1", "add-choice:0", "remove-option:0", "add-option", "generate-sizes", "save"}) {
@@ -305,7 +305,7 @@ func TestProfileEditorShowsTheProfile(t *testing.T) {
 	if got := value(t, r, "slug"); got != "" {
 		t.Errorf("new profile slug %q", got)
 	}
-	if r.Find(`form[action$="/delete"]`).Length() != 0 {
+	if r.Find(`a[href$="/delete"]`).Length() != 0 {
 		t.Error("a new profile offers a delete form")
 	}
 	// Every catalog image and node group is offered.
@@ -378,13 +378,10 @@ func TestHistoryPage(t *testing.T) {
 		if got := texts(td.Eq(2), "li"); !slices.Equal(got, w.summary) {
 			t.Errorf("revision %s: summary %q, want %q", w.id, got, w.summary)
 		}
-		if got := texts(td.Eq(3), "button"); !slices.Equal(got, w.actions) {
+		if got := texts(td.Eq(3), "a.button"); !slices.Equal(got, w.actions) {
 			t.Errorf("revision %s: actions %q, want %q", w.id, got, w.actions)
 		}
 	})
-	if got := r.Find(`form[action$="/restore"] input[name=base]`).First().AttrOr("value", ""); got != "3" {
-		t.Errorf("restore base %q, want 3", got)
-	}
 	if r.Find(`a[href*="history?before="]`).Length() != 0 {
 		t.Error("three revisions: a link to older revisions")
 	}
@@ -432,7 +429,7 @@ func TestRevisionPage(t *testing.T) {
 	if got := texts(r.Find(".split section").Eq(1), "li"); len(got) != 0 {
 		t.Errorf("an unused image changes the list KubeSpawner gets: %q", got)
 	}
-	if got := texts(r.Find("main div.actions"), "button"); !slices.Equal(got, []string{"Publish"}) {
+	if got := texts(r.Find("main div.actions"), "a.button"); !slices.Equal(got, []string{"Publish"}) {
 		t.Errorf("head actions %q, want Publish", got)
 	}
 

@@ -41,6 +41,28 @@ type unlistedForm struct {
 	Override, Extra, Locked                           string
 }
 
+// unlistedPrefill is the free-text override an option keyed "image" gets
+// before the admin writes one: ticking "users may type their own value"
+// then does what it says instead of saving an override that ignores the
+// typed value. Other keys have no obvious setting: "" (the validator warns
+// when an enabled free-text field's override is empty).
+func unlistedPrefill(key string) string {
+	if key != "image" {
+		return ""
+	}
+	m := ordered.NewMap()
+	m.Set("image", "{value}")
+	return jsonText(m)
+}
+
+// prefillUnlisted fills the free-text override of an option that has no
+// free-text field yet.
+func (o *optionForm) prefillUnlisted() {
+	if !o.HasUnlisted && o.Unlisted.Override == "" {
+		o.Unlisted.Override = unlistedPrefill(o.Key)
+	}
+}
+
 type optionForm struct {
 	Key, DisplayName string
 	Choices          []choiceForm
@@ -184,6 +206,7 @@ func profileToForm(p *model.Profile, may func(trait string) bool) profileForm {
 			of.Unlisted = unlistedForm{Enabled: u.Enabled, DisplayName: u.DisplayName, DisplayNameInChoices: u.DisplayNameInChoices,
 				Regex: u.ValidationRegex, Message: u.ValidationMessage, Override: jsonText(ov), Extra: jsonText(u.Extra), Locked: locked}
 		}
+		of.prefillUnlisted()
 		f.Options = append(f.Options, of)
 	}
 	f.OfferImages, f.OfferGroups = p.Offers()
@@ -221,8 +244,13 @@ func formToProfileForm(v url.Values) profileForm {
 			Message: g(p + "unlisted.message"), Override: g(p + "unlisted.override"), Extra: g(p + "unlisted.extra"),
 			Locked: g(p + "unlisted.locked")}
 		u := o.Unlisted
+		// The prefilled override alone is not a free-text field the admin
+		// asked for, unless the profile had one (unlisted.present); emptying
+		// every field still removes it.
+		prefilled := u.Override == unlistedPrefill(o.Key) && v.Get(p+"unlisted.present") != "on"
 		o.HasUnlisted = u.Enabled || u.DisplayName != "" || u.DisplayNameInChoices != "" || strings.TrimSpace(u.Regex) != "" ||
-			u.Message != "" || u.Override != "" || u.Extra != "" || u.Locked != ""
+			u.Message != "" || (u.Override != "" && !prefilled) || u.Extra != "" || u.Locked != ""
+		o.prefillUnlisted()
 		def := v.Get(p + "default")
 		for j := 0; j < min(nChoices[i], 200); j++ {
 			cp := fmt.Sprintf("%schoice.%d.", p, j)

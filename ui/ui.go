@@ -86,6 +86,7 @@ func (h *Handler) Register(g *echo.Group) {
 	g.GET("/images/check", h.checkRefFragment, view)
 	g.GET("/images/:slug", h.editImage, view)
 	g.POST("/images/:slug", h.updateImage, edits)
+	g.GET("/images/:slug/delete", h.confirmDeleteImage, view) // each write that takes something from users is confirmed on a page that writes nothing (viewers may read it)
 	g.POST("/images/:slug/delete", h.deleteImage, edits)
 	g.POST("/images/:slug/bump", h.bumpImage, edits)
 
@@ -94,6 +95,7 @@ func (h *Handler) Register(g *echo.Group) {
 	g.POST("/profiles/new", h.saveProfile, edits)
 	g.GET("/profiles/:slug", h.editProfile, view)
 	g.POST("/profiles/:slug", h.saveProfile, edits)
+	g.GET("/profiles/:slug/delete", h.confirmDeleteProfile, view)
 	g.POST("/profiles/:slug/delete", h.deleteProfile, edits)
 	g.POST("/profiles/:slug/move", h.moveProfile, edits)
 	g.POST("/profiles/:slug/duplicate", h.duplicateProfile, edits)
@@ -106,7 +108,9 @@ func (h *Handler) Register(g *echo.Group) {
 
 	g.GET("/history", h.historyPage, view)
 	g.GET("/history/:id", h.revisionPage, view)
+	g.GET("/history/:id/publish", h.confirmPublish, view)
 	g.POST("/history/:id/publish", h.publish, edits)
+	g.GET("/history/:id/restore", h.confirmRestore, view)
 	g.POST("/history/:id/restore", h.restore, edits)
 
 	g.GET("/preview", h.previewPage, view)
