@@ -128,7 +128,7 @@ func (c *Catalog) Check() []Finding {
 		}
 		seen[pr.Slug] = true
 		fs = append(fs, c.checkRefs(p, pr.Image, pr.NodeGroup, pr.DefaultURL, pr.Override)...)
-		fs = append(fs, CheckSettings(p, &pr.Settings, pr.Override)...)
+		fs = append(fs, checkSettings(p, &pr.Settings, pr.Override, pr.NodeGroup)...)
 		fs = append(fs, checkExtra(p, pr.Extra, map[string]bool{
 			"display_name": pr.DisplayName != "", "slug": true, "description": pr.Description != "",
 			"default": pr.Default, "allowed_groups": pr.AllowedGroups != nil,
@@ -153,7 +153,7 @@ func (c *Catalog) Check() []Finding {
 				}
 				ckeys[ch.Key] = true
 				fs = append(fs, c.checkRefs(cp, ch.Image, ch.NodeGroup, ch.DefaultURL, ch.Override)...)
-				fs = append(fs, CheckSettings(cp, &ch.Settings, ch.Override)...)
+				fs = append(fs, checkSettings(cp, &ch.Settings, ch.Override, ch.NodeGroup)...)
 				fs = append(fs, checkExtra(cp, ch.Extra, map[string]bool{
 					"display_name": ch.DisplayName != "", "description": ch.Description != "",
 					"default": ch.Default, "allowed_groups": ch.AllowedGroups != nil,

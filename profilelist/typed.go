@@ -6,8 +6,10 @@ import (
 	"github.com/jupyterhub/hubprofiles/ordered"
 )
 
-// liftSettings takes the typed settings (sizes, a GPU, environment) out of
-// what override left raw (see SplitSettings); anything else stays raw. src is the source override: when rendering would write
+// liftSettings takes the typed settings (sizes, a GPU, environment, a node
+// selector, the pull policy and working directory) out of what override
+// left raw (see SplitSettings); anything else stays raw. src is the source
+// override: when rendering would write
 // its keys in another order, the settings keep that order (OverrideOrder),
 // so the served bytes do not change.
 func (im *importer) liftSettings(src *ordered.Map, image, nodeGroup, defaultURL string, rest *ordered.Map) (model.Settings, *ordered.Map) {
@@ -62,6 +64,28 @@ func SplitSettings(ov *ordered.Map) (model.Settings, *ordered.Map) {
 		if env, ok := model.EnvironmentFrom(v); ok {
 			s.Environment = env
 			rest.Delete("environment")
+		}
+	}
+	// A node_selector a node group did not take (see importer.override) is
+	// typed data of its own: an empty map or null stays raw.
+	if v, ok := rest.Get("node_selector"); ok {
+		if sel, ok := model.StringMapFrom(v); ok && sel.Len() > 0 {
+			s.NodeSelector = sel
+			rest.Delete("node_selector")
+		}
+	}
+	// Strings only: null (KubeSpawner's "unset") stays raw, and so does a
+	// policy KubeSpawner would refuse, for Validate to report as written.
+	if v, ok := rest.Get("image_pull_policy"); ok {
+		if p, ok := v.(string); ok && (p == "Always" || p == "IfNotPresent" || p == "Never") {
+			s.ImagePullPolicy = p
+			rest.Delete("image_pull_policy")
+		}
+	}
+	if v, ok := rest.Get("working_dir"); ok {
+		if d, ok := v.(string); ok && d != "" {
+			s.WorkingDir = d
+			rest.Delete("working_dir")
 		}
 	}
 	return s, rest
@@ -138,7 +162,7 @@ func settingPath(s *model.Settings, rest []string) string {
 	switch rest[0] {
 	case "extra_resource_limits":
 		return "/gpu"
-	case "environment":
+	case "environment", "node_selector":
 		return joinPointer(rest)
 	}
 	return "/" + rest[0]
