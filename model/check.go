@@ -131,7 +131,7 @@ func (c *Catalog) Check() []Finding {
 		fs = append(fs, checkSettings(p, &pr.Settings, pr.Override, pr.NodeGroup)...)
 		fs = append(fs, checkExtra(p, pr.Extra, map[string]bool{
 			"display_name": pr.DisplayName != "", "slug": true, "description": pr.Description != "",
-			"default": pr.Default, "allowed_groups": pr.AllowedGroups != nil,
+			"default": pr.Default, "allowed_groups": pr.AllowedGroups != nil, "allowed_teams": pr.AllowedTeams != nil,
 			"kubespawner_override": pr.Override != nil || pr.Image != "" || pr.NodeGroup != "" || pr.DefaultURL != "" || !pr.Settings.IsZero(),
 			"profile_options":      len(pr.Options) > 0,
 		})...)
@@ -144,6 +144,7 @@ func (c *Catalog) Check() []Finding {
 			keys[o.Key] = true
 			fs = append(fs, checkExtra(op, o.Extra, map[string]bool{
 				"display_name": o.DisplayName != "", "choices": true, "unlisted_choice": o.Unlisted != nil,
+				"dynamic_image_building": o.DynamicImageBuilding != nil,
 			})...)
 			ckeys := map[string]bool{}
 			for k, ch := range o.Choices {
@@ -155,7 +156,7 @@ func (c *Catalog) Check() []Finding {
 				fs = append(fs, c.checkRefs(cp, ch.Image, ch.NodeGroup, ch.DefaultURL, ch.Override)...)
 				fs = append(fs, checkSettings(cp, &ch.Settings, ch.Override, ch.NodeGroup)...)
 				fs = append(fs, checkExtra(cp, ch.Extra, map[string]bool{
-					"display_name": ch.DisplayName != "", "description": ch.Description != "",
+					"display_name": ch.DisplayName != "", "description": ch.Description != "", "slug": ch.Slug != "",
 					"default": ch.Default, "allowed_groups": ch.AllowedGroups != nil,
 					"kubespawner_override": ch.Override != nil || ch.Image != "" || ch.NodeGroup != "" || ch.DefaultURL != "" || !ch.Settings.IsZero(),
 				})...)

@@ -176,6 +176,7 @@ func (im *importer) profile(path string, v any) (*model.Profile, error) {
 		Description:   f.str("description"),
 		Default:       f.boolean("default"),
 		AllowedGroups: f.strings("allowed_groups"),
+		AllowedTeams:  f.strings("allowed_teams"),
 	}
 	if raw, ok := f.m.Get("slug"); ok {
 		s, isStr := raw.(string)
@@ -215,6 +216,17 @@ func (im *importer) option(path, key string, v any) (*model.Option, error) {
 		return nil, err
 	}
 	o := &model.Option{Key: key, DisplayName: f.str("display_name"), Choices: []model.Choice{}}
+	if v, ok := f.m.Get("dynamic_image_building"); ok {
+		// Typed only as {"enabled": bool}; any other shape stays verbatim.
+		if m, ok := v.(*ordered.Map); ok && m.Len() == 1 {
+			if b, ok := m.Get("enabled"); ok {
+				if b, ok := b.(bool); ok {
+					o.DynamicImageBuilding = &model.DynamicImageBuilding{Enabled: b}
+					f.taken["dynamic_image_building"] = true
+				}
+			}
+		}
+	}
 	choices, err := f.object("choices")
 	if err != nil {
 		return nil, err
@@ -231,6 +243,7 @@ func (im *importer) option(path, key string, v any) (*model.Option, error) {
 			Description:   cf.str("description"),
 			Default:       cf.boolean("default"),
 			AllowedGroups: cf.strings("allowed_groups"),
+			Slug:          cf.str("slug"),
 		}
 		ov, err := cf.object("kubespawner_override")
 		if err != nil {

@@ -81,6 +81,9 @@ func renderProfile(c *model.Catalog, p *model.Profile) (*ordered.Map, error) {
 	if ov != nil {
 		m.Set("kubespawner_override", ov)
 	}
+	if p.AllowedTeams != nil {
+		m.Set("allowed_teams", stringList(p.AllowedTeams))
+	}
 	if len(p.Options) > 0 {
 		opts := ordered.NewMap()
 		for i := range p.Options {
@@ -104,6 +107,7 @@ func renderOption(c *model.Catalog, o *model.Option) (*ordered.Map, error) {
 		ch := &o.Choices[i]
 		cm := ordered.NewMap()
 		setString(cm, "display_name", ch.DisplayName)
+		setString(cm, "slug", ch.Slug)
 		setString(cm, "description", ch.Description)
 		if ch.Default {
 			cm.Set("default", true)
@@ -142,6 +146,9 @@ func renderOption(c *model.Catalog, o *model.Option) (*ordered.Map, error) {
 		}
 		setExtra(um, u.Extra)
 		m.Set("unlisted_choice", um)
+	}
+	if d := o.DynamicImageBuilding; d != nil {
+		m.Set("dynamic_image_building", ordered.MapOf("enabled", d.Enabled))
 	}
 	setExtra(m, o.Extra)
 	return m, nil
