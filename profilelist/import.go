@@ -216,16 +216,10 @@ func (im *importer) option(path, key string, v any) (*model.Option, error) {
 		return nil, err
 	}
 	o := &model.Option{Key: key, DisplayName: f.str("display_name"), Choices: []model.Choice{}}
-	if v, ok := f.m.Get("dynamic_image_building"); ok {
-		// Typed only as {"enabled": bool}; any other shape stays verbatim.
-		if m, ok := v.(*ordered.Map); ok && m.Len() == 1 {
-			if b, ok := m.Get("enabled"); ok {
-				if b, ok := b.(bool); ok {
-					o.DynamicImageBuilding = &model.DynamicImageBuilding{Enabled: b}
-					f.taken["dynamic_image_building"] = true
-				}
-			}
-		}
+	// Typed only as {"enabled": bool}; any other shape stays verbatim.
+	if d, ok := DynamicImageBuildingFrom(f.m.Get("dynamic_image_building")); ok {
+		o.DynamicImageBuilding = d
+		f.taken["dynamic_image_building"] = true
 	}
 	choices, err := f.object("choices")
 	if err != nil {

@@ -167,3 +167,111 @@ func settingPath(s *model.Settings, rest []string) string {
 	}
 	return "/" + rest[0]
 }
+
+// The keys KubeSpawner ignores that other tools read and the model types
+// (allowed_teams, a choice's slug, dynamic_image_building) are shown to
+// editors that edit one JSON "extra" object inside it. These join them in
+// and split them out again by import's rules, so that a form's save keeps
+// them typed.
+
+// JoinProfileExtra is a profile's extra with allowed_teams written in.
+func JoinProfileExtra(p *model.Profile) *ordered.Map {
+	if p.AllowedTeams == nil {
+		return p.Extra
+	}
+	return withKey(p.Extra, "allowed_teams", stringList(p.AllowedTeams))
+}
+
+// SplitProfileExtra takes allowed_teams (a list of strings) out of extra.
+func SplitProfileExtra(extra *ordered.Map) ([]string, *ordered.Map) {
+	v, ok := extra.Get("allowed_teams")
+	if !ok {
+		return nil, extra
+	}
+	a, ok := v.([]any)
+	if !ok {
+		return nil, extra
+	}
+	teams := make([]string, 0, len(a))
+	for _, e := range a {
+		s, ok := e.(string)
+		if !ok {
+			return nil, extra
+		}
+		teams = append(teams, s)
+	}
+	return teams, without(extra, "allowed_teams")
+}
+
+// JoinChoiceExtra is a choice's extra with its slug written in.
+func JoinChoiceExtra(ch *model.Choice) *ordered.Map {
+	if ch.Slug == "" {
+		return ch.Extra
+	}
+	return withKey(ch.Extra, "slug", ch.Slug)
+}
+
+// SplitChoiceExtra takes a string slug out of extra.
+func SplitChoiceExtra(extra *ordered.Map) (string, *ordered.Map) {
+	if v, ok := extra.Get("slug"); ok {
+		if s, ok := v.(string); ok && s != "" {
+			return s, without(extra, "slug")
+		}
+	}
+	return "", extra
+}
+
+// JoinOptionExtra is an option's extra with dynamic_image_building written in.
+func JoinOptionExtra(o *model.Option) *ordered.Map {
+	if o.DynamicImageBuilding == nil {
+		return o.Extra
+	}
+	return withKey(o.Extra, "dynamic_image_building", ordered.MapOf("enabled", o.DynamicImageBuilding.Enabled))
+}
+
+// SplitOptionExtra takes dynamic_image_building out of extra when it is
+// exactly {"enabled": bool}; any other shape stays verbatim.
+func SplitOptionExtra(extra *ordered.Map) (*model.DynamicImageBuilding, *ordered.Map) {
+	if d, ok := DynamicImageBuildingFrom(extra.Get("dynamic_image_building")); ok {
+		return d, without(extra, "dynamic_image_building")
+	}
+	return nil, extra
+}
+
+// DynamicImageBuildingFrom reads {"enabled": bool}; ok is false for any
+// other value (present is Get's second result).
+func DynamicImageBuildingFrom(v any, present bool) (*model.DynamicImageBuilding, bool) {
+	m, ok := v.(*ordered.Map)
+	if !present || !ok || m.Len() != 1 {
+		return nil, false
+	}
+	b, ok := m.Get("enabled")
+	if !ok {
+		return nil, false
+	}
+	e, ok := b.(bool)
+	if !ok {
+		return nil, false
+	}
+	return &model.DynamicImageBuilding{Enabled: e}, true
+}
+
+// withKey is a copy of m with k set to v, added last when new.
+func withKey(m *ordered.Map, k string, v any) *ordered.Map {
+	out := ordered.NewMap()
+	if m != nil {
+		out = m.Clone()
+	}
+	out.Set(k, v)
+	return out
+}
+
+// without is a copy of m without k; nil when nothing is left.
+func without(m *ordered.Map, k string) *ordered.Map {
+	out := m.Clone()
+	out.Delete(k)
+	if out.Len() == 0 {
+		return nil
+	}
+	return out
+}

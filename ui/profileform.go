@@ -159,18 +159,18 @@ func splitLocked(ov *ordered.Map, may func(trait string) bool) (rest *ordered.Ma
 func profileToForm(p *model.Profile, may func(trait string) bool) profileForm {
 	f := profileForm{OrigSlug: p.Slug, Slug: p.Slug, DisplayName: p.DisplayName, Description: p.Description,
 		Default: p.Default, AllowedGroups: strings.Join(p.AllowedGroups, ", "), Image: p.Image, NodeGroup: p.NodeGroup,
-		DefaultURL: p.DefaultURL, Extra: jsonText(p.Extra)}
+		DefaultURL: p.DefaultURL, Extra: jsonText(profilelist.JoinProfileExtra(p))}
 	ov, locked := splitLocked(profilelist.JoinSettings(&p.Settings, p.Override), may)
 	f.Locked = locked
 	var rest *ordered.Map
 	f.Res, rest = takeResources(ov)
 	f.Override = jsonText(rest)
 	for _, o := range p.Options {
-		of := optionForm{Key: o.Key, DisplayName: o.DisplayName, Extra: jsonText(o.Extra)}
+		of := optionForm{Key: o.Key, DisplayName: o.DisplayName, Extra: jsonText(profilelist.JoinOptionExtra(&o))}
 		for _, ch := range o.Choices {
 			cf := choiceForm{Key: ch.Key, DisplayName: ch.DisplayName, Description: ch.Description, Default: ch.Default,
 				AllowedGroups: strings.Join(ch.AllowedGroups, ", "), Image: ch.Image, NodeGroup: ch.NodeGroup, DefaultURL: ch.DefaultURL,
-				Extra: jsonText(ch.Extra)}
+				Extra: jsonText(profilelist.JoinChoiceExtra(&ch))}
 			ov, locked := splitLocked(profilelist.JoinSettings(&ch.Settings, ch.Override), may)
 			cf.Locked = locked
 			var rest *ordered.Map
@@ -250,10 +250,11 @@ func (f *profileForm) toProfile(errs map[string]string) model.Profile {
 		errs["slug"] = "a profile needs a slug: lowercase letters, digits and hyphens, e.g. gpu-small"
 	}
 	p.Settings, p.Override = splitSettings(withLocked(buildOverride(f.Res, f.Override, "", errs), f.Locked, "", errs))
-	p.Extra = parseObject(f.Extra, "extra", errs)
+	p.AllowedTeams, p.Extra = profilelist.SplitProfileExtra(parseObject(f.Extra, "extra", errs))
 	for i, of := range f.Options {
 		pre := fmt.Sprintf("opt.%d.", i)
-		o := model.Option{Key: of.Key, DisplayName: of.DisplayName, Choices: []model.Choice{}, Extra: parseObject(of.Extra, pre+"extra", errs)}
+		o := model.Option{Key: of.Key, DisplayName: of.DisplayName, Choices: []model.Choice{}}
+		o.DynamicImageBuilding, o.Extra = profilelist.SplitOptionExtra(parseObject(of.Extra, pre+"extra", errs))
 		if of.Key == "" {
 			errs[pre+"key"] = "an option needs a key, e.g. image"
 		}
@@ -263,8 +264,8 @@ func (f *profileForm) toProfile(errs map[string]string) model.Profile {
 				errs[cp+"key"] = "a choice needs a key"
 			}
 			ch := model.Choice{Key: cf.Key, DisplayName: cf.DisplayName, Description: cf.Description,
-				Default: cf.Default, AllowedGroups: groups(cf.AllowedGroups), Image: cf.Image, NodeGroup: cf.NodeGroup, DefaultURL: cf.DefaultURL,
-				Extra: parseObject(cf.Extra, cp+"extra", errs)}
+				Default: cf.Default, AllowedGroups: groups(cf.AllowedGroups), Image: cf.Image, NodeGroup: cf.NodeGroup, DefaultURL: cf.DefaultURL}
+			ch.Slug, ch.Extra = profilelist.SplitChoiceExtra(parseObject(cf.Extra, cp+"extra", errs))
 			ch.Settings, ch.Override = splitSettings(withLocked(buildOverride(cf.Res, cf.Override, cp, errs), cf.Locked, cp, errs))
 			o.Choices = append(o.Choices, ch)
 		}
