@@ -24,6 +24,12 @@ type Settings struct {
 	MemLimit     Quantity `json:"mem_limit,omitzero"`
 	CPUGuarantee Quantity `json:"cpu_guarantee,omitzero"`
 	CPULimit     Quantity `json:"cpu_limit,omitzero"`
+	// NoMemLimit and NoCPULimit render mem_limit: null and cpu_limit: null:
+	// this profile or choice is not bound by the hub-wide limit
+	// (singleuser.memory.limit, singleuser.cpu.limit). A JSON null cannot
+	// say it in the API, where null in a merge patch removes a field.
+	NoMemLimit bool `json:"no_mem_limit,omitempty"`
+	NoCPULimit bool `json:"no_cpu_limit,omitempty"`
 	// GPU renders as extra_resource_limits: {resource: count}.
 	GPU *GPU `json:"gpu,omitempty"`
 	// Environment is name -> string value, in order. Values that are
@@ -58,7 +64,7 @@ var SettingKeys = []string{"environment", "mem_guarantee", "mem_limit", "cpu_gua
 // IsZero reports whether no typed setting is set (OverrideOrder is only a hint).
 func (s *Settings) IsZero() bool {
 	return s.MemGuarantee.IsZero() && s.MemLimit.IsZero() && s.CPUGuarantee.IsZero() &&
-		s.CPULimit.IsZero() && s.GPU == nil && s.Environment == nil &&
+		s.CPULimit.IsZero() && !s.NoMemLimit && !s.NoCPULimit && s.GPU == nil && s.Environment == nil &&
 		s.NodeSelector == nil && s.ImagePullPolicy == "" && s.WorkingDir == ""
 }
 
@@ -86,6 +92,11 @@ func (s *Settings) Values() *ordered.Map {
 	}{{"mem_guarantee", s.MemGuarantee}, {"mem_limit", s.MemLimit}, {"cpu_guarantee", s.CPUGuarantee}, {"cpu_limit", s.CPULimit}} {
 		if !kv.q.IsZero() {
 			m.Set(kv.k, kv.q.Value())
+		}
+		if (kv.k == "mem_limit" && s.NoMemLimit) || (kv.k == "cpu_limit" && s.NoCPULimit) {
+			if !m.Has(kv.k) { // set twice: CheckSettings reports it, the size wins
+				m.Set(kv.k, nil)
+			}
 		}
 	}
 	if s.GPU != nil {
@@ -278,6 +289,12 @@ func checkSettings(p string, s *Settings, ov *ordered.Map, nodeGroup string) []F
 				add(p+Pointer("node_selector", k), "node selector %s must be a string, not %s", k, ordered.TypeName(x))
 			}
 		}
+	}
+	if s.NoMemLimit && !s.MemLimit.IsZero() {
+		add(p+"/no_mem_limit", "no_mem_limit and mem_limit %s are both set: set one or the other", s.MemLimit)
+	}
+	if s.NoCPULimit && !s.CPULimit.IsZero() {
+		add(p+"/no_cpu_limit", "no_cpu_limit and cpu_limit %s are both set: set one or the other", s.CPULimit)
 	}
 	if v := s.ImagePullPolicy; v != "" && v != "Always" && v != "IfNotPresent" && v != "Never" {
 		add(p+"/image_pull_policy", "image_pull_policy %q must be Always, IfNotPresent or Never", v)

@@ -54,6 +54,15 @@ func SplitSettings(ov *ordered.Map) (model.Settings, *ordered.Map) {
 	s.MemLimit = take("mem_limit", isBytes)
 	s.CPUGuarantee = take("cpu_guarantee", isCPU)
 	s.CPULimit = take("cpu_limit", isCPU)
+	// null: "no limit here", whatever the hub-wide limit is.
+	if v, ok := rest.Get("mem_limit"); ok && v == nil {
+		s.NoMemLimit = true
+		rest.Delete("mem_limit")
+	}
+	if v, ok := rest.Get("cpu_limit"); ok && v == nil {
+		s.NoCPULimit = true
+		rest.Delete("cpu_limit")
+	}
 	if v, ok := rest.Get("extra_resource_limits"); ok {
 		if g, ok := model.GPUFrom(v); ok {
 			s.GPU = g
@@ -164,6 +173,10 @@ func settingPath(s *model.Settings, rest []string) string {
 		return "/gpu"
 	case "environment", "node_selector":
 		return joinPointer(rest)
+	case "mem_limit", "cpu_limit":
+		if v, _ := s.Values().Get(rest[0]); v == nil {
+			return "/no_" + rest[0]
+		}
 	}
 	return "/" + rest[0]
 }
