@@ -145,7 +145,11 @@ type Unlisted struct {
 	DisplayNameInChoices string `json:"display_name_in_choices,omitempty"`
 	ValidationRegex      string `json:"validation_regex,omitempty"`
 	ValidationMessage    string `json:"validation_message,omitempty"`
-	// Settings here are literal values; a {value} template stays in Override.
+	// Image is the image the user's text starts: a template in which
+	// KubeSpawner replaces {value} with the text, e.g. "{value}" or
+	// "quay.io/org/{value}". It renders first in kubespawner_override.
+	Image string `json:"image,omitempty"`
+	// Settings here are literal values; other {value} templates stay in Override.
 	Settings
 	Override *ordered.Map `json:"kubespawner_override,omitempty"`
 	Extra    *ordered.Map `json:"extra,omitempty"`

@@ -163,11 +163,14 @@ func (c *Catalog) Check() []Finding {
 			}
 			if u := o.Unlisted; u != nil {
 				fs = append(fs, CheckSettings(op+"/unlisted_choice", &u.Settings, u.Override)...)
+				if u.Image != "" && u.Override.Has("image") {
+					add(op+"/unlisted_choice/kubespawner_override/image", "image is set twice: as the typed image template and in kubespawner_override")
+				}
 				fs = append(fs, checkExtra(op+"/unlisted_choice", u.Extra, map[string]bool{
 					"enabled": u.Enabled, "display_name": u.DisplayName != "",
 					"display_name_in_choices": u.DisplayNameInChoices != "",
 					"validation_regex":        u.ValidationRegex != "", "validation_message": u.ValidationMessage != "",
-					"kubespawner_override": u.Override != nil || !u.Settings.IsZero(),
+					"kubespawner_override": u.Override != nil || u.Image != "" || !u.Settings.IsZero(),
 				})...)
 			}
 		}

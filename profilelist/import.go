@@ -265,7 +265,17 @@ func (im *importer) option(path, key string, v any) (*model.Option, error) {
 		if u.Override, err = uf.object("kubespawner_override"); err != nil {
 			return nil, err
 		}
-		u.Settings, u.Override = im.liftSettings(u.Override, "", "", "", u.Override)
+		src := u.Override
+		var rest *ordered.Map
+		u.Image, rest = liftTemplateImage(src)
+		u.Settings, u.Override = im.liftSettings(src, "", "", "", rest)
+		if u.Image != "" {
+			// liftSettings compared without the image: compare again with it.
+			u.Settings.OverrideOrder = nil
+			if r, err := renderOverride(im.c, "", "", "", &u.Settings, UnlistedOverride(u)); err == nil && !sameKeys(r.Keys(), src.Keys()) {
+				u.Settings.OverrideOrder = append([]string(nil), src.Keys()...)
+			}
+		}
 		u.Extra = uf.rest()
 		o.Unlisted = u
 	}

@@ -137,7 +137,7 @@ func renderOption(c *model.Catalog, o *model.Option) (*ordered.Map, error) {
 		setString(um, "display_name_in_choices", u.DisplayNameInChoices)
 		setString(um, "validation_regex", u.ValidationRegex)
 		setString(um, "validation_message", u.ValidationMessage)
-		ov, err := renderOverride(c, "", "", "", &u.Settings, u.Override)
+		ov, err := renderOverride(c, "", "", "", &u.Settings, UnlistedOverride(u))
 		if err != nil {
 			return nil, err
 		}

@@ -288,3 +288,41 @@ func without(m *ordered.Map, k string) *ordered.Map {
 	}
 	return out
 }
+
+// liftTemplateImage takes a free-text choice's image (a string, usually a
+// {value} template) out of its override; the rest is a copy, nil when the
+// image was all there was.
+func liftTemplateImage(ov *ordered.Map) (string, *ordered.Map) {
+	v, ok := ov.Get("image")
+	img, isStr := v.(string)
+	if !ok || !isStr || img == "" {
+		return "", ov.Clone()
+	}
+	rest := ov.Clone()
+	rest.Delete("image")
+	return img, rest
+}
+
+// UnlistedOverride is a free-text choice's raw override with its typed
+// image template written first.
+func UnlistedOverride(u *model.Unlisted) *ordered.Map {
+	if u.Image == "" {
+		return u.Override
+	}
+	out := ordered.MapOf("image", u.Image)
+	for _, k := range u.Override.Keys() {
+		if k != "image" {
+			v, _ := u.Override.Get(k)
+			out.Set(k, v)
+		}
+	}
+	return out
+}
+
+// SplitUnlisted reads a free-text choice's whole override (as editors see
+// it) back into the image template, the typed settings and the rest.
+func SplitUnlisted(ov *ordered.Map) (string, model.Settings, *ordered.Map) {
+	img, rest := liftTemplateImage(ov)
+	s, rest := SplitSettings(rest)
+	return img, s, rest
+}

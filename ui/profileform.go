@@ -180,7 +180,7 @@ func profileToForm(p *model.Profile, may func(trait string) bool) profileForm {
 		}
 		if u := o.Unlisted; u != nil {
 			of.HasUnlisted = true
-			ov, locked := splitLocked(profilelist.JoinSettings(&u.Settings, u.Override), may)
+			ov, locked := splitLocked(profilelist.JoinSettings(&u.Settings, profilelist.UnlistedOverride(u)), may)
 			of.Unlisted = unlistedForm{Enabled: u.Enabled, DisplayName: u.DisplayName, DisplayNameInChoices: u.DisplayNameInChoices,
 				Regex: u.ValidationRegex, Message: u.ValidationMessage, Override: jsonText(ov), Extra: jsonText(u.Extra), Locked: locked}
 		}
@@ -274,7 +274,7 @@ func (f *profileForm) toProfile(errs map[string]string) model.Profile {
 			o.Unlisted = &model.Unlisted{Enabled: u.Enabled, DisplayName: u.DisplayName, DisplayNameInChoices: u.DisplayNameInChoices,
 				ValidationRegex: u.Regex, ValidationMessage: u.Message,
 				Extra: parseObject(u.Extra, pre+"unlisted.extra", errs)}
-			o.Unlisted.Settings, o.Unlisted.Override = splitSettings(withLocked(parseObject(u.Override, pre+"unlisted.override", errs), u.Locked, pre+"unlisted.", errs))
+			o.Unlisted.Image, o.Unlisted.Settings, o.Unlisted.Override = splitUnlisted(withLocked(parseObject(u.Override, pre+"unlisted.override", errs), u.Locked, pre+"unlisted.", errs))
 			if o.Unlisted.Override == nil && u.Enabled {
 				o.Unlisted.Override = ordered.NewMap()
 			}
@@ -292,6 +292,16 @@ func splitSettings(ov *ordered.Map) (model.Settings, *ordered.Map) {
 		rest = nil
 	}
 	return s, rest
+}
+
+// splitUnlisted is splitSettings for a free-text choice, whose image
+// template is typed too.
+func splitUnlisted(ov *ordered.Map) (string, model.Settings, *ordered.Map) {
+	img, s, rest := profilelist.SplitUnlisted(ov)
+	if rest.Len() == 0 && (img != "" || !s.IsZero()) {
+		rest = nil
+	}
+	return img, s, rest
 }
 
 func groups(s string) []string {
