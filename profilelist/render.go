@@ -74,15 +74,15 @@ func renderProfile(c *model.Catalog, p *model.Profile) (*ordered.Map, error) {
 	if p.AllowedGroups != nil {
 		m.Set("allowed_groups", stringList(p.AllowedGroups))
 	}
+	if p.AllowedTeams != nil { // where hubs write it: beside allowed_groups
+		m.Set("allowed_teams", stringList(p.AllowedTeams))
+	}
 	ov, err := renderOverride(c, p.Image, p.NodeGroup, p.DefaultURL, &p.Settings, p.Override)
 	if err != nil {
 		return nil, err
 	}
 	if ov != nil {
 		m.Set("kubespawner_override", ov)
-	}
-	if p.AllowedTeams != nil {
-		m.Set("allowed_teams", stringList(p.AllowedTeams))
 	}
 	if len(p.Options) > 0 {
 		opts := ordered.NewMap()
