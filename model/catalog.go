@@ -143,8 +143,11 @@ type Unlisted struct {
 	Enabled              bool   `json:"enabled"`
 	DisplayName          string `json:"display_name,omitempty"`
 	DisplayNameInChoices string `json:"display_name_in_choices,omitempty"`
-	ValidationRegex      string `json:"validation_regex,omitempty"`
-	ValidationMessage    string `json:"validation_message,omitempty"`
+	// Description is the help text under the field; KubeSpawner's own form
+	// ignores it, jupyterhub-fancy-profiles shows it.
+	Description       string `json:"description,omitempty"`
+	ValidationRegex   string `json:"validation_regex,omitempty"`
+	ValidationMessage string `json:"validation_message,omitempty"`
 	// Image is the image the user's text starts: a template in which
 	// KubeSpawner replaces {value} with the text, e.g. "{value}" or
 	// "quay.io/org/{value}". It renders first in kubespawner_override.

@@ -167,7 +167,7 @@ func (c *Catalog) Check() []Finding {
 					add(op+"/unlisted_choice/kubespawner_override/image", "image is set twice: as the typed image template and in kubespawner_override")
 				}
 				fs = append(fs, checkExtra(op+"/unlisted_choice", u.Extra, map[string]bool{
-					"enabled": u.Enabled, "display_name": u.DisplayName != "",
+					"enabled": u.Enabled, "display_name": u.DisplayName != "", "description": u.Description != "",
 					"display_name_in_choices": u.DisplayNameInChoices != "",
 					"validation_regex":        u.ValidationRegex != "", "validation_message": u.ValidationMessage != "",
 					"kubespawner_override": u.Override != nil || u.Image != "" || !u.Settings.IsZero(),

@@ -258,6 +258,7 @@ func (im *importer) option(path, key string, v any) (*model.Option, error) {
 			Enabled:              uf.boolean("enabled"),
 			DisplayName:          uf.str("display_name"),
 			DisplayNameInChoices: uf.str("display_name_in_choices"),
+			Description:          uf.str("description"),
 			ValidationRegex:      uf.str("validation_regex"),
 			ValidationMessage:    uf.str("validation_message"),
 		}

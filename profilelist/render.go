@@ -134,6 +134,7 @@ func renderOption(c *model.Catalog, o *model.Option) (*ordered.Map, error) {
 			um.Set("enabled", u.Enabled)
 		}
 		setString(um, "display_name", u.DisplayName)
+		setString(um, "description", u.Description)
 		setString(um, "display_name_in_choices", u.DisplayNameInChoices)
 		setString(um, "validation_regex", u.ValidationRegex)
 		setString(um, "validation_message", u.ValidationMessage)

@@ -326,3 +326,22 @@ func SplitUnlisted(ov *ordered.Map) (string, model.Settings, *ordered.Map) {
 	s, rest := SplitSettings(rest)
 	return img, s, rest
 }
+
+// JoinUnlistedExtra is a free-text choice's extra with its description
+// written in.
+func JoinUnlistedExtra(u *model.Unlisted) *ordered.Map {
+	if u.Description == "" {
+		return u.Extra
+	}
+	return withKey(u.Extra, "description", u.Description)
+}
+
+// SplitUnlistedExtra takes a string description out of extra.
+func SplitUnlistedExtra(extra *ordered.Map) (string, *ordered.Map) {
+	if v, ok := extra.Get("description"); ok {
+		if s, ok := v.(string); ok && s != "" {
+			return s, without(extra, "description")
+		}
+	}
+	return "", extra
+}

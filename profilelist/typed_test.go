@@ -175,7 +175,7 @@ func TestTypedPlacementAndTraitsImportAndRender(t *testing.T) {
 	  "mem_limit": null, "node_selector": {"node.kubernetes.io/instance-type": "r5.xlarge", "x": "y"},
 	  "image_pull_policy": "Always", "working_dir": "/home/jovyan", "cpu_limit": null},
 	  "profile_options": {"image": {"display_name": "Image", "dynamic_image_building": {"enabled": true},
-	    "unlisted_choice": {"enabled": true, "kubespawner_override": {"image": "{value}", "mem_limit": "{value}"}},
+	    "unlisted_choice": {"enabled": true, "description": "Any image", "kubespawner_override": {"image": "{value}", "mem_limit": "{value}"}},
 	    "choices": {"py": {"display_name": "Python", "slug": "python", "kubespawner_override": {"image": "quay.io/a/b:1"}}}}}},
 	 {"display_name": "B", "slug": "b", "allowed_teams": [1], "kubespawner_override": {
 	  "node_selector": {}, "image_pull_policy": null, "working_dir": null},
@@ -211,6 +211,9 @@ func TestTypedPlacementAndTraitsImportAndRender(t *testing.T) {
 	}
 	if u := o.Unlisted; u.Image != "{value}" || !u.Override.Has("mem_limit") || u.Override.Has("image") {
 		t.Errorf("unlisted image = %q, override = %v; a {value} size stays raw", u.Image, u.Override)
+	}
+	if u := o.Unlisted; u.Description != "Any image" || u.Extra != nil {
+		t.Errorf("unlisted description = %q, extra = %v", u.Description, u.Extra)
 	}
 	b := c.Profiles[1]
 	if !b.Settings.IsZero() || b.Override.Len() != 3 {

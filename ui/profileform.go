@@ -182,7 +182,7 @@ func profileToForm(p *model.Profile, may func(trait string) bool) profileForm {
 			of.HasUnlisted = true
 			ov, locked := splitLocked(profilelist.JoinSettings(&u.Settings, profilelist.UnlistedOverride(u)), may)
 			of.Unlisted = unlistedForm{Enabled: u.Enabled, DisplayName: u.DisplayName, DisplayNameInChoices: u.DisplayNameInChoices,
-				Regex: u.ValidationRegex, Message: u.ValidationMessage, Override: jsonText(ov), Extra: jsonText(u.Extra), Locked: locked}
+				Regex: u.ValidationRegex, Message: u.ValidationMessage, Override: jsonText(ov), Extra: jsonText(profilelist.JoinUnlistedExtra(u)), Locked: locked}
 		}
 		f.Options = append(f.Options, of)
 	}
@@ -272,8 +272,8 @@ func (f *profileForm) toProfile(errs map[string]string) model.Profile {
 		if of.HasUnlisted {
 			u := of.Unlisted
 			o.Unlisted = &model.Unlisted{Enabled: u.Enabled, DisplayName: u.DisplayName, DisplayNameInChoices: u.DisplayNameInChoices,
-				ValidationRegex: u.Regex, ValidationMessage: u.Message,
-				Extra: parseObject(u.Extra, pre+"unlisted.extra", errs)}
+				ValidationRegex: u.Regex, ValidationMessage: u.Message}
+			o.Unlisted.Description, o.Unlisted.Extra = profilelist.SplitUnlistedExtra(parseObject(u.Extra, pre+"unlisted.extra", errs))
 			o.Unlisted.Image, o.Unlisted.Settings, o.Unlisted.Override = splitUnlisted(withLocked(parseObject(u.Override, pre+"unlisted.override", errs), u.Locked, pre+"unlisted.", errs))
 			if o.Unlisted.Override == nil && u.Enabled {
 				o.Unlisted.Override = ordered.NewMap()
