@@ -19,7 +19,7 @@ func TestCatalogPath(t *testing.T) {
 		"/1/profile_options/image":                                            "/profiles/1/options/0",
 		"/1/profile_options/image/choices/scipy/kubespawner_override/image":   "/profiles/1/options/0/choices/1/image",
 		"/1/profile_options/image/choices/scipy/display_name":                 "/profiles/1/options/0/choices/1/display_name",
-		"/1/profile_options/image/unlisted_choice/kubespawner_override/image": "/profiles/1/options/0/unlisted_choice/kubespawner_override/image",
+		"/1/profile_options/image/unlisted_choice/kubespawner_override/image": "/profiles/1/options/0/unlisted_choice/image", // the typed template
 		"/1/profile_options/size/choices":                                     "/profiles/1/options/1/choices",
 		"/1/profile_options/nope/choices":                                     "/profiles/1/options",
 		"/9":                                                                  "/profiles",
