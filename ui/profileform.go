@@ -275,7 +275,7 @@ func (f *profileForm) toProfile(errs map[string]string) model.Profile {
 				ValidationRegex: u.Regex, ValidationMessage: u.Message}
 			o.Unlisted.Description, o.Unlisted.Extra = profilelist.SplitUnlistedExtra(parseObject(u.Extra, pre+"unlisted.extra", errs))
 			o.Unlisted.Image, o.Unlisted.Settings, o.Unlisted.Override = splitUnlisted(withLocked(parseObject(u.Override, pre+"unlisted.override", errs), u.Locked, pre+"unlisted.", errs))
-			if o.Unlisted.Override == nil && u.Enabled {
+			if o.Unlisted.Override == nil && u.Enabled && o.Unlisted.Image == "" {
 				o.Unlisted.Override = ordered.NewMap()
 			}
 		}
