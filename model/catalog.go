@@ -82,6 +82,10 @@ type Profile struct {
 	Description   string   `json:"description,omitempty"`
 	Default       bool     `json:"default,omitempty"`
 	AllowedGroups []string `json:"allowed_groups,omitempty"`
+	// AllowedTeams is a list of GitHub teams ("org:team") that may use the
+	// profile. KubeSpawner ignores it; 2i2c's authenticator setup reads it
+	// like allowed_groups.
+	AllowedTeams []string `json:"allowed_teams,omitempty"`
 	// Image and NodeGroup name a catalog image and a node group by slug.
 	Image     string `json:"image,omitempty"`
 	NodeGroup string `json:"node_group,omitempty"`
@@ -99,16 +103,28 @@ type Profile struct {
 // Option is a drop-down in a profile: a set of choices and an optional
 // free-text field.
 type Option struct {
-	Key         string       `json:"key"`
-	DisplayName string       `json:"display_name,omitempty"`
-	Choices     []Choice     `json:"choices"`
-	Unlisted    *Unlisted    `json:"unlisted_choice,omitempty"`
-	Extra       *ordered.Map `json:"extra,omitempty"`
+	Key         string    `json:"key"`
+	DisplayName string    `json:"display_name,omitempty"`
+	Choices     []Choice  `json:"choices"`
+	Unlisted    *Unlisted `json:"unlisted_choice,omitempty"`
+	// DynamicImageBuilding is jupyterhub-fancy-profiles' switch for building
+	// an image from a repository in this option. KubeSpawner ignores it.
+	DynamicImageBuilding *DynamicImageBuilding `json:"dynamic_image_building,omitempty"`
+	Extra                *ordered.Map          `json:"extra,omitempty"`
+}
+
+// DynamicImageBuilding is {"enabled": bool}; an object with other keys
+// stays whole in the option's Extra.
+type DynamicImageBuilding struct {
+	Enabled bool `json:"enabled"`
 }
 
 // Choice is one entry of an option's drop-down.
 type Choice struct {
-	Key           string   `json:"key"`
+	Key string `json:"key"`
+	// Slug is a choice's own slug, which some tools (jupyterhub-fancy-profiles)
+	// read; KubeSpawner names choices by Key.
+	Slug          string   `json:"slug,omitempty"`
 	DisplayName   string   `json:"display_name,omitempty"`
 	Description   string   `json:"description,omitempty"`
 	Default       bool     `json:"default,omitempty"`
@@ -127,9 +143,16 @@ type Unlisted struct {
 	Enabled              bool   `json:"enabled"`
 	DisplayName          string `json:"display_name,omitempty"`
 	DisplayNameInChoices string `json:"display_name_in_choices,omitempty"`
-	ValidationRegex      string `json:"validation_regex,omitempty"`
-	ValidationMessage    string `json:"validation_message,omitempty"`
-	// Settings here are literal values; a {value} template stays in Override.
+	// Description is the help text under the field; KubeSpawner's own form
+	// ignores it, jupyterhub-fancy-profiles shows it.
+	Description       string `json:"description,omitempty"`
+	ValidationRegex   string `json:"validation_regex,omitempty"`
+	ValidationMessage string `json:"validation_message,omitempty"`
+	// Image is the image the user's text starts: a template in which
+	// KubeSpawner replaces {value} with the text, e.g. "{value}" or
+	// "quay.io/org/{value}". It renders first in kubespawner_override.
+	Image string `json:"image,omitempty"`
+	// Settings here are literal values; other {value} templates stay in Override.
 	Settings
 	Override *ordered.Map `json:"kubespawner_override,omitempty"`
 	Extra    *ordered.Map `json:"extra,omitempty"`

@@ -128,10 +128,10 @@ func (c *Catalog) Check() []Finding {
 		}
 		seen[pr.Slug] = true
 		fs = append(fs, c.checkRefs(p, pr.Image, pr.NodeGroup, pr.DefaultURL, pr.Override)...)
-		fs = append(fs, CheckSettings(p, &pr.Settings, pr.Override)...)
+		fs = append(fs, checkSettings(p, &pr.Settings, pr.Override, pr.NodeGroup)...)
 		fs = append(fs, checkExtra(p, pr.Extra, map[string]bool{
 			"display_name": pr.DisplayName != "", "slug": true, "description": pr.Description != "",
-			"default": pr.Default, "allowed_groups": pr.AllowedGroups != nil,
+			"default": pr.Default, "allowed_groups": pr.AllowedGroups != nil, "allowed_teams": pr.AllowedTeams != nil,
 			"kubespawner_override": pr.Override != nil || pr.Image != "" || pr.NodeGroup != "" || pr.DefaultURL != "" || !pr.Settings.IsZero(),
 			"profile_options":      len(pr.Options) > 0,
 		})...)
@@ -144,6 +144,7 @@ func (c *Catalog) Check() []Finding {
 			keys[o.Key] = true
 			fs = append(fs, checkExtra(op, o.Extra, map[string]bool{
 				"display_name": o.DisplayName != "", "choices": true, "unlisted_choice": o.Unlisted != nil,
+				"dynamic_image_building": o.DynamicImageBuilding != nil,
 			})...)
 			ckeys := map[string]bool{}
 			for k, ch := range o.Choices {
@@ -153,20 +154,23 @@ func (c *Catalog) Check() []Finding {
 				}
 				ckeys[ch.Key] = true
 				fs = append(fs, c.checkRefs(cp, ch.Image, ch.NodeGroup, ch.DefaultURL, ch.Override)...)
-				fs = append(fs, CheckSettings(cp, &ch.Settings, ch.Override)...)
+				fs = append(fs, checkSettings(cp, &ch.Settings, ch.Override, ch.NodeGroup)...)
 				fs = append(fs, checkExtra(cp, ch.Extra, map[string]bool{
-					"display_name": ch.DisplayName != "", "description": ch.Description != "",
+					"display_name": ch.DisplayName != "", "description": ch.Description != "", "slug": ch.Slug != "",
 					"default": ch.Default, "allowed_groups": ch.AllowedGroups != nil,
 					"kubespawner_override": ch.Override != nil || ch.Image != "" || ch.NodeGroup != "" || ch.DefaultURL != "" || !ch.Settings.IsZero(),
 				})...)
 			}
 			if u := o.Unlisted; u != nil {
 				fs = append(fs, CheckSettings(op+"/unlisted_choice", &u.Settings, u.Override)...)
+				if u.Image != "" && u.Override.Has("image") {
+					add(op+"/unlisted_choice/kubespawner_override/image", "image is set twice: as the typed image template and in kubespawner_override")
+				}
 				fs = append(fs, checkExtra(op+"/unlisted_choice", u.Extra, map[string]bool{
-					"enabled": u.Enabled, "display_name": u.DisplayName != "",
+					"enabled": u.Enabled, "display_name": u.DisplayName != "", "description": u.Description != "",
 					"display_name_in_choices": u.DisplayNameInChoices != "",
 					"validation_regex":        u.ValidationRegex != "", "validation_message": u.ValidationMessage != "",
-					"kubespawner_override": u.Override != nil || !u.Settings.IsZero(),
+					"kubespawner_override": u.Override != nil || u.Image != "" || !u.Settings.IsZero(),
 				})...)
 			}
 		}

@@ -162,7 +162,8 @@ func (o *Option) MoveChoice(key string, to int) error {
 
 // DuplicateChoice inserts a copy of a choice, with every setting (raw
 // override and extra keys included), right after it under a new key. The
-// copy is never the default: an option has one.
+// copy is never the default: an option has one. A choice's own slug names
+// it, so the copy's slug, if the original had one, is its new key.
 func (o *Option) DuplicateChoice(key, newKey, displayName string) error {
 	k := o.ChoiceIndex(key)
 	if k < 0 {
@@ -173,6 +174,9 @@ func (o *Option) DuplicateChoice(key, newKey, displayName string) error {
 	}
 	ch := o.Choices[k].Clone()
 	ch.Key, ch.Default = newKey, false
+	if ch.Slug != "" {
+		ch.Slug = newKey
+	}
 	if displayName != "" {
 		ch.DisplayName = displayName
 	}
@@ -203,6 +207,7 @@ func (c *Catalog) DuplicateProfile(slug, newSlug, displayName string) error {
 // allowed_groups hides a profile from everyone; a missing one does not).
 func (p Profile) Clone() Profile {
 	p.AllowedGroups = cloneStrings(p.AllowedGroups)
+	p.AllowedTeams = cloneStrings(p.AllowedTeams)
 	p.Settings = p.Settings.Clone()
 	p.Override = p.Override.Clone()
 	p.Extra = p.Extra.Clone()
@@ -231,6 +236,10 @@ func (o Option) Clone() Option {
 		u.Override = u.Override.Clone()
 		u.Extra = u.Extra.Clone()
 		o.Unlisted = &u
+	}
+	if o.DynamicImageBuilding != nil {
+		d := *o.DynamicImageBuilding
+		o.DynamicImageBuilding = &d
 	}
 	o.Extra = o.Extra.Clone()
 	return o

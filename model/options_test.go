@@ -21,8 +21,9 @@ func keysOf(o *Option) []string {
 func TestDuplicateChoiceIsADeepCopy(t *testing.T) {
 	mem, _ := QuantityOf("4G")
 	o := Option{Key: "size", Choices: []Choice{
-		{Key: "a", Default: true, AllowedGroups: []string{}, Settings: Settings{MemLimit: mem, Environment: ordered.MapOf("A", "1"), GPU: &GPU{Resource: "nvidia.com/gpu"}},
-			Override: ordered.MapOf("init_containers", []any{ordered.MapOf("name", "x")}), Extra: ordered.MapOf("slug", "a")},
+		{Key: "a", Default: true, AllowedGroups: []string{}, Slug: "a",
+			Settings: Settings{MemLimit: mem, Environment: ordered.MapOf("A", "1"), GPU: &GPU{Resource: "nvidia.com/gpu"}, NodeSelector: ordered.MapOf("pool", "a")},
+			Override: ordered.MapOf("init_containers", []any{ordered.MapOf("name", "x")}), Extra: ordered.MapOf("fancy", "a")},
 		{Key: "b"},
 	}}
 	if err := o.DuplicateChoice("a", "a2", "A two"); err != nil {
@@ -32,13 +33,20 @@ func TestDuplicateChoiceIsADeepCopy(t *testing.T) {
 		t.Fatalf("choices %v, want the copy right after its original", got)
 	}
 	cp := &o.Choices[1]
-	if cp.Default || cp.DisplayName != "A two" || cp.MemLimit.Value() != "4G" || cp.AllowedGroups == nil || !cp.Extra.Has("slug") || !cp.Override.Has("init_containers") {
+	if cp.Default || cp.DisplayName != "A two" || cp.MemLimit.Value() != "4G" || cp.AllowedGroups == nil || !cp.Extra.Has("fancy") || !cp.Override.Has("init_containers") {
 		t.Errorf("copy %+v: want every setting but default", cp)
 	}
+	if cp.Slug != "a2" {
+		t.Errorf("copy's slug = %q, want its new key a2 (two choices under one slug are ambiguous)", cp.Slug)
+	}
+	cp.NodeSelector.Set("pool", "b")
 	cp.Environment.Set("A", "2")
 	cp.GPU.Resource = "amd.com/gpu"
 	cp.Override.Set("init_containers", nil)
 	orig := &o.Choices[0]
+	if v, _ := orig.NodeSelector.Get("pool"); v != "a" || orig.Slug != "a" {
+		t.Errorf("editing the copy changed the original's node selector or slug: %+v", orig)
+	}
 	if v, _ := orig.Environment.Get("A"); v != "1" || orig.GPU.Resource != "nvidia.com/gpu" || orig.Override.Len() != 1 {
 		t.Errorf("editing the copy changed the original: %+v", orig)
 	}

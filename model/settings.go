@@ -24,11 +24,25 @@ type Settings struct {
 	MemLimit     Quantity `json:"mem_limit,omitzero"`
 	CPUGuarantee Quantity `json:"cpu_guarantee,omitzero"`
 	CPULimit     Quantity `json:"cpu_limit,omitzero"`
+	// NoMemLimit and NoCPULimit render mem_limit: null and cpu_limit: null:
+	// this profile or choice is not bound by the hub-wide limit
+	// (singleuser.memory.limit, singleuser.cpu.limit). A JSON null cannot
+	// say it in the API, where null in a merge patch removes a field.
+	NoMemLimit bool `json:"no_mem_limit,omitempty"`
+	NoCPULimit bool `json:"no_cpu_limit,omitempty"`
 	// GPU renders as extra_resource_limits: {resource: count}.
 	GPU *GPU `json:"gpu,omitempty"`
 	// Environment is name -> string value, in order. Values that are
 	// Kubernetes EnvVar objects keep the whole map in the raw override.
 	Environment *ordered.Map `json:"environment,omitempty"`
+	// NodeSelector is node label -> value, in order: where the server runs
+	// when no node group from the infrastructure config says it. A profile
+	// or choice sets either a node group or a node selector.
+	NodeSelector *ordered.Map `json:"node_selector,omitempty"`
+	// ImagePullPolicy is Always, IfNotPresent or Never.
+	ImagePullPolicy string `json:"image_pull_policy,omitempty"`
+	// WorkingDir is the directory the server starts in.
+	WorkingDir string `json:"working_dir,omitempty"`
 	// OverrideOrder is the order of kubespawner_override's keys as imported,
 	// kept so the served list stays byte-for-byte what it was. Keys it does
 	// not name come after, typed first. Editors need not set it.
@@ -45,12 +59,13 @@ type GPU struct {
 
 // SettingKeys are the kubespawner_override keys Settings render to, in the
 // order they are written.
-var SettingKeys = []string{"environment", "mem_guarantee", "mem_limit", "cpu_guarantee", "cpu_limit", "extra_resource_limits"}
+var SettingKeys = []string{"environment", "mem_guarantee", "mem_limit", "cpu_guarantee", "cpu_limit", "extra_resource_limits", "node_selector", "image_pull_policy", "working_dir"}
 
 // IsZero reports whether no typed setting is set (OverrideOrder is only a hint).
 func (s *Settings) IsZero() bool {
 	return s.MemGuarantee.IsZero() && s.MemLimit.IsZero() && s.CPUGuarantee.IsZero() &&
-		s.CPULimit.IsZero() && s.GPU == nil && s.Environment == nil
+		s.CPULimit.IsZero() && !s.NoMemLimit && !s.NoCPULimit && s.GPU == nil && s.Environment == nil &&
+		s.NodeSelector == nil && s.ImagePullPolicy == "" && s.WorkingDir == ""
 }
 
 // Clone is a deep copy.
@@ -60,6 +75,7 @@ func (s Settings) Clone() Settings {
 		s.GPU = &g
 	}
 	s.Environment = s.Environment.Clone()
+	s.NodeSelector = s.NodeSelector.Clone()
 	s.OverrideOrder = append([]string(nil), s.OverrideOrder...)
 	return s
 }
@@ -77,9 +93,23 @@ func (s *Settings) Values() *ordered.Map {
 		if !kv.q.IsZero() {
 			m.Set(kv.k, kv.q.Value())
 		}
+		if (kv.k == "mem_limit" && s.NoMemLimit) || (kv.k == "cpu_limit" && s.NoCPULimit) {
+			if !m.Has(kv.k) { // set twice: CheckSettings reports it, the size wins
+				m.Set(kv.k, nil)
+			}
+		}
 	}
 	if s.GPU != nil {
 		m.Set("extra_resource_limits", ordered.MapOf(s.GPU.Resource, s.GPU.Count.Value()))
+	}
+	if s.NodeSelector != nil {
+		m.Set("node_selector", s.NodeSelector.Clone())
+	}
+	if s.ImagePullPolicy != "" {
+		m.Set("image_pull_policy", s.ImagePullPolicy)
+	}
+	if s.WorkingDir != "" {
+		m.Set("working_dir", s.WorkingDir)
 	}
 	return m
 }
@@ -195,7 +225,11 @@ func GPUFrom(v any) (*GPU, bool) {
 
 // EnvironmentFrom reads environment as a typed map when every value is a
 // string. ok is false otherwise (EnvVar objects, null).
-func EnvironmentFrom(v any) (*ordered.Map, bool) {
+func EnvironmentFrom(v any) (*ordered.Map, bool) { return StringMapFrom(v) }
+
+// StringMapFrom reads a map of names to strings (environment, node_selector).
+// ok is false for anything else (null, non-string values, an empty name).
+func StringMapFrom(v any) (*ordered.Map, bool) {
 	m, ok := v.(*ordered.Map)
 	if !ok {
 		return nil, false
@@ -216,6 +250,12 @@ func EnvironmentFrom(v any) (*ordered.Map, bool) {
 // KubeSpawner's own rules (profilelist.Validate: units, a guarantee above
 // its limit), so that every problem of a change is reported at once.
 func CheckSettings(p string, s *Settings, ov *ordered.Map) []Finding {
+	return checkSettings(p, s, ov, "")
+}
+
+// checkSettings is CheckSettings knowing the object's node group: a node
+// group and a typed node selector would both write node_selector.
+func checkSettings(p string, s *Settings, ov *ordered.Map, nodeGroup string) []Finding {
 	var fs []Finding
 	add := func(path, format string, args ...any) {
 		fs = append(fs, Finding{Severity: Error, Path: path, Message: fmt.Sprintf(format, args...)})
@@ -239,11 +279,34 @@ func CheckSettings(p string, s *Settings, ov *ordered.Map) []Finding {
 			}
 		}
 	}
+	if sel := s.NodeSelector; sel != nil {
+		for _, k := range sel.Keys() {
+			x, _ := sel.Get(k)
+			if k == "" {
+				add(p+"/node_selector", "a node selector needs a label name")
+			}
+			if _, ok := x.(string); !ok {
+				add(p+Pointer("node_selector", k), "node selector %s must be a string, not %s", k, ordered.TypeName(x))
+			}
+		}
+	}
+	if s.NoMemLimit && !s.MemLimit.IsZero() {
+		add(p+"/no_mem_limit", "no_mem_limit and mem_limit %s are both set: set one or the other", s.MemLimit)
+	}
+	if s.NoCPULimit && !s.CPULimit.IsZero() {
+		add(p+"/no_cpu_limit", "no_cpu_limit and cpu_limit %s are both set: set one or the other", s.CPULimit)
+	}
+	if v := s.ImagePullPolicy; v != "" && v != "Always" && v != "IfNotPresent" && v != "Never" {
+		add(p+"/image_pull_policy", "image_pull_policy %q must be Always, IfNotPresent or Never", v)
+	}
 	vals := s.Values()
 	for _, k := range vals.Keys() {
 		if ov.Has(k) {
 			add(p+"/kubespawner_override/"+k, "%s is set twice: as a typed field and in kubespawner_override", k)
 		}
+	}
+	if nodeGroup != "" && s.NodeSelector != nil {
+		add(p+"/node_selector", "node_selector is set twice: node group %q already places the server; set one or the other", nodeGroup)
 	}
 	return fs
 }

@@ -176,6 +176,7 @@ func (im *importer) profile(path string, v any) (*model.Profile, error) {
 		Description:   f.str("description"),
 		Default:       f.boolean("default"),
 		AllowedGroups: f.strings("allowed_groups"),
+		AllowedTeams:  f.strings("allowed_teams"),
 	}
 	if raw, ok := f.m.Get("slug"); ok {
 		s, isStr := raw.(string)
@@ -215,6 +216,11 @@ func (im *importer) option(path, key string, v any) (*model.Option, error) {
 		return nil, err
 	}
 	o := &model.Option{Key: key, DisplayName: f.str("display_name"), Choices: []model.Choice{}}
+	// Typed only as {"enabled": bool}; any other shape stays verbatim.
+	if d, ok := DynamicImageBuildingFrom(f.m.Get("dynamic_image_building")); ok {
+		o.DynamicImageBuilding = d
+		f.taken["dynamic_image_building"] = true
+	}
 	choices, err := f.object("choices")
 	if err != nil {
 		return nil, err
@@ -231,6 +237,7 @@ func (im *importer) option(path, key string, v any) (*model.Option, error) {
 			Description:   cf.str("description"),
 			Default:       cf.boolean("default"),
 			AllowedGroups: cf.strings("allowed_groups"),
+			Slug:          cf.str("slug"),
 		}
 		ov, err := cf.object("kubespawner_override")
 		if err != nil {
@@ -251,6 +258,7 @@ func (im *importer) option(path, key string, v any) (*model.Option, error) {
 			Enabled:              uf.boolean("enabled"),
 			DisplayName:          uf.str("display_name"),
 			DisplayNameInChoices: uf.str("display_name_in_choices"),
+			Description:          uf.str("description"),
 			ValidationRegex:      uf.str("validation_regex"),
 			ValidationMessage:    uf.str("validation_message"),
 		}
@@ -258,7 +266,17 @@ func (im *importer) option(path, key string, v any) (*model.Option, error) {
 		if u.Override, err = uf.object("kubespawner_override"); err != nil {
 			return nil, err
 		}
-		u.Settings, u.Override = im.liftSettings(u.Override, "", "", "", u.Override)
+		src := u.Override
+		var rest *ordered.Map
+		u.Image, rest = liftTemplateImage(src)
+		u.Settings, u.Override = im.liftSettings(src, "", "", "", rest)
+		if u.Image != "" {
+			// liftSettings compared without the image: compare again with it.
+			u.Settings.OverrideOrder = nil
+			if r, err := renderOverride(im.c, "", "", "", &u.Settings, UnlistedOverride(u)); err == nil && !sameKeys(r.Keys(), src.Keys()) {
+				u.Settings.OverrideOrder = append([]string(nil), src.Keys()...)
+			}
+		}
 		u.Extra = uf.rest()
 		o.Unlisted = u
 	}

@@ -57,7 +57,7 @@ func CatalogPath(c *model.Catalog, listPath string) string {
 			return out + "/choices"
 		}
 		if len(rest) > 1 && rest[0] == "unlisted_choice" && rest[1] == "kubespawner_override" && o.Unlisted != nil {
-			return out + "/unlisted_choice" + overridePath("", "", &o.Unlisted.Settings, rest[1:])
+			return out + "/unlisted_choice" + overridePath(o.Unlisted.Image, "", &o.Unlisted.Settings, rest[1:])
 		}
 		return out + joinPointer(rest)
 	}

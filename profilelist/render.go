@@ -74,6 +74,9 @@ func renderProfile(c *model.Catalog, p *model.Profile) (*ordered.Map, error) {
 	if p.AllowedGroups != nil {
 		m.Set("allowed_groups", stringList(p.AllowedGroups))
 	}
+	if p.AllowedTeams != nil { // where hubs write it: beside allowed_groups
+		m.Set("allowed_teams", stringList(p.AllowedTeams))
+	}
 	ov, err := renderOverride(c, p.Image, p.NodeGroup, p.DefaultURL, &p.Settings, p.Override)
 	if err != nil {
 		return nil, err
@@ -104,6 +107,7 @@ func renderOption(c *model.Catalog, o *model.Option) (*ordered.Map, error) {
 		ch := &o.Choices[i]
 		cm := ordered.NewMap()
 		setString(cm, "display_name", ch.DisplayName)
+		setString(cm, "slug", ch.Slug)
 		setString(cm, "description", ch.Description)
 		if ch.Default {
 			cm.Set("default", true)
@@ -130,10 +134,11 @@ func renderOption(c *model.Catalog, o *model.Option) (*ordered.Map, error) {
 			um.Set("enabled", u.Enabled)
 		}
 		setString(um, "display_name", u.DisplayName)
+		setString(um, "description", u.Description)
 		setString(um, "display_name_in_choices", u.DisplayNameInChoices)
 		setString(um, "validation_regex", u.ValidationRegex)
 		setString(um, "validation_message", u.ValidationMessage)
-		ov, err := renderOverride(c, "", "", "", &u.Settings, u.Override)
+		ov, err := renderOverride(c, "", "", "", &u.Settings, UnlistedOverride(u))
 		if err != nil {
 			return nil, err
 		}
@@ -142,6 +147,9 @@ func renderOption(c *model.Catalog, o *model.Option) (*ordered.Map, error) {
 		}
 		setExtra(um, u.Extra)
 		m.Set("unlisted_choice", um)
+	}
+	if d := o.DynamicImageBuilding; d != nil {
+		m.Set("dynamic_image_building", ordered.MapOf("enabled", d.Enabled))
 	}
 	setExtra(m, o.Extra)
 	return m, nil

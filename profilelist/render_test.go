@@ -108,9 +108,10 @@ func TestImportNodeGroupsAndImages(t *testing.T) {
 	if c.Profiles[1].Options[0].Choices[1].Image != c.Profiles[0].Image {
 		t.Error("the same reference must map to the same catalog image")
 	}
-	// Unlisted templates are never catalog images.
-	if v, _ := c.Profiles[1].Options[0].Unlisted.Override.Get("image"); v != "{value}" {
-		t.Errorf("unlisted override image = %v", v)
+	// Unlisted templates are never catalog images: they are the free-text
+	// choice's typed image template, with nothing left raw.
+	if u := c.Profiles[1].Options[0].Unlisted; u.Image != "{value}" || u.Override.Has("image") {
+		t.Errorf("unlisted image = %q, override = %v", u.Image, u.Override)
 	}
 }
 

@@ -165,3 +165,81 @@ func mustQuantity(t *testing.T, s string) model.Quantity {
 	}
 	return q
 }
+
+// TestTypedPlacementAndTraitsImportAndRender: a node_selector no node group
+// takes, the pull policy, the working directory, a null limit, a free-text
+// image template and the extra keys other tools read are typed on import,
+// what does not fit stays raw, and the list renders back byte for byte.
+func TestTypedPlacementAndTraitsImportAndRender(t *testing.T) {
+	src := `[{"display_name": "A", "slug": "a", "allowed_teams": ["org:team"], "kubespawner_override": {
+	  "mem_limit": null, "node_selector": {"node.kubernetes.io/instance-type": "r5.xlarge", "x": "y"},
+	  "image_pull_policy": "Always", "working_dir": "/home/jovyan", "cpu_limit": null},
+	  "profile_options": {"image": {"display_name": "Image", "dynamic_image_building": {"enabled": true},
+	    "unlisted_choice": {"enabled": true, "description": "Any image", "kubespawner_override": {"image": "{value}", "mem_limit": "{value}"}},
+	    "choices": {"py": {"display_name": "Python", "slug": "python", "kubespawner_override": {"image": "quay.io/a/b:1"}}}}}},
+	 {"display_name": "B", "slug": "b", "allowed_teams": [1], "kubespawner_override": {
+	  "node_selector": {}, "image_pull_policy": null, "working_dir": null},
+	  "profile_options": {"o": {"dynamic_image_building": {"enabled": true, "other": 1},
+	    "choices": {"c": {"display_name": "C", "slug": 7}}}}}]`
+	list, err := ordered.DecodeJSON([]byte(src), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Import(list, ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := c.Profiles[0]
+	if a.Override != nil {
+		t.Errorf("profile a kept raw keys %v; every key fits a typed field", a.Override)
+	}
+	if v, _ := a.NodeSelector.Get("x"); v != "y" || a.NodeSelector.Len() != 2 || a.NodeGroup != "" {
+		t.Errorf("node_selector = %v, node group %q", a.NodeSelector, a.NodeGroup)
+	}
+	if !a.NoMemLimit || !a.NoCPULimit || a.ImagePullPolicy != "Always" || a.WorkingDir != "/home/jovyan" {
+		t.Errorf("settings = %+v", a.Settings)
+	}
+	if len(a.AllowedTeams) != 1 || a.AllowedTeams[0] != "org:team" || a.Extra != nil {
+		t.Errorf("allowed_teams = %v, extra = %v", a.AllowedTeams, a.Extra)
+	}
+	o := a.Options[0]
+	if o.DynamicImageBuilding == nil || !o.DynamicImageBuilding.Enabled || o.Extra != nil {
+		t.Errorf("dynamic_image_building = %+v, extra = %v", o.DynamicImageBuilding, o.Extra)
+	}
+	if o.Choices[0].Slug != "python" || o.Choices[0].Extra != nil {
+		t.Errorf("choice slug = %q, extra = %v", o.Choices[0].Slug, o.Choices[0].Extra)
+	}
+	if u := o.Unlisted; u.Image != "{value}" || !u.Override.Has("mem_limit") || u.Override.Has("image") {
+		t.Errorf("unlisted image = %q, override = %v; a {value} size stays raw", u.Image, u.Override)
+	}
+	if u := o.Unlisted; u.Description != "Any image" || u.Extra != nil {
+		t.Errorf("unlisted description = %q, extra = %v", u.Description, u.Extra)
+	}
+	b := c.Profiles[1]
+	if !b.Settings.IsZero() || b.Override.Len() != 3 {
+		t.Errorf("profile b typed %+v; an empty selector and null policy or directory stay raw", b.Settings)
+	}
+	if b.AllowedTeams != nil || !b.Extra.Has("allowed_teams") {
+		t.Error("allowed_teams [1] was typed; a list of non-strings stays in extra")
+	}
+	if b.Options[0].DynamicImageBuilding != nil || b.Options[0].Choices[0].Slug != "" {
+		t.Error("dynamic_image_building with other keys or a non-string choice slug was typed; they stay in extra")
+	}
+	got, err := Render(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Overrides keep their bytes; the other levels keep their content (the
+	// renderer writes their keys in its own order, as for every list).
+	for p, w := range overrides(list.([]any)) {
+		wb, _ := ordered.Marshal(w)
+		gb, _ := ordered.Marshal(overrides(got)[p])
+		if string(wb) != string(gb) {
+			t.Errorf("%s: override changed\nwant %s\ngot  %s", p, wb, gb)
+		}
+	}
+	if !ordered.Equal(any(got), list) {
+		gb, _ := ordered.Marshal(got)
+		t.Errorf("render changed the list\nwant %s\ngot  %s", src, gb)
+	}
+}

@@ -181,18 +181,18 @@ func splitLocked(ov *ordered.Map, may func(trait string) bool) (rest *ordered.Ma
 func profileToForm(p *model.Profile, may func(trait string) bool) profileForm {
 	f := profileForm{OrigSlug: p.Slug, Slug: p.Slug, DisplayName: p.DisplayName, Description: p.Description,
 		Default: p.Default, AllowedGroups: strings.Join(p.AllowedGroups, ", "), Image: p.Image, NodeGroup: p.NodeGroup,
-		DefaultURL: p.DefaultURL, Extra: jsonText(p.Extra)}
+		DefaultURL: p.DefaultURL, Extra: jsonText(profilelist.JoinProfileExtra(p))}
 	ov, locked := splitLocked(profilelist.JoinSettings(&p.Settings, p.Override), may)
 	f.Locked = locked
 	var rest *ordered.Map
 	f.Res, rest = takeResources(ov)
 	f.Override = jsonText(rest)
 	for _, o := range p.Options {
-		of := optionForm{Key: o.Key, DisplayName: o.DisplayName, Extra: jsonText(o.Extra)}
+		of := optionForm{Key: o.Key, DisplayName: o.DisplayName, Extra: jsonText(profilelist.JoinOptionExtra(&o))}
 		for _, ch := range o.Choices {
 			cf := choiceForm{Key: ch.Key, DisplayName: ch.DisplayName, Description: ch.Description, Default: ch.Default,
 				AllowedGroups: strings.Join(ch.AllowedGroups, ", "), Image: ch.Image, NodeGroup: ch.NodeGroup, DefaultURL: ch.DefaultURL,
-				Extra: jsonText(ch.Extra)}
+				Extra: jsonText(profilelist.JoinChoiceExtra(&ch))}
 			ov, locked := splitLocked(profilelist.JoinSettings(&ch.Settings, ch.Override), may)
 			cf.Locked = locked
 			var rest *ordered.Map
@@ -202,9 +202,9 @@ func profileToForm(p *model.Profile, may func(trait string) bool) profileForm {
 		}
 		if u := o.Unlisted; u != nil {
 			of.HasUnlisted = true
-			ov, locked := splitLocked(profilelist.JoinSettings(&u.Settings, u.Override), may)
+			ov, locked := splitLocked(profilelist.JoinSettings(&u.Settings, profilelist.UnlistedOverride(u)), may)
 			of.Unlisted = unlistedForm{Enabled: u.Enabled, DisplayName: u.DisplayName, DisplayNameInChoices: u.DisplayNameInChoices,
-				Regex: u.ValidationRegex, Message: u.ValidationMessage, Override: jsonText(ov), Extra: jsonText(u.Extra), Locked: locked}
+				Regex: u.ValidationRegex, Message: u.ValidationMessage, Override: jsonText(ov), Extra: jsonText(profilelist.JoinUnlistedExtra(u)), Locked: locked}
 		}
 		of.prefillUnlisted()
 		f.Options = append(f.Options, of)
@@ -278,10 +278,11 @@ func (f *profileForm) toProfile(errs map[string]string) model.Profile {
 		errs["slug"] = "a profile needs a slug: lowercase letters, digits and hyphens, e.g. gpu-small"
 	}
 	p.Settings, p.Override = splitSettings(withLocked(buildOverride(f.Res, f.Override, "", errs), f.Locked, "", errs))
-	p.Extra = parseObject(f.Extra, "extra", errs)
+	p.AllowedTeams, p.Extra = profilelist.SplitProfileExtra(parseObject(f.Extra, "extra", errs))
 	for i, of := range f.Options {
 		pre := fmt.Sprintf("opt.%d.", i)
-		o := model.Option{Key: of.Key, DisplayName: of.DisplayName, Choices: []model.Choice{}, Extra: parseObject(of.Extra, pre+"extra", errs)}
+		o := model.Option{Key: of.Key, DisplayName: of.DisplayName, Choices: []model.Choice{}}
+		o.DynamicImageBuilding, o.Extra = profilelist.SplitOptionExtra(parseObject(of.Extra, pre+"extra", errs))
 		if of.Key == "" {
 			errs[pre+"key"] = "an option needs a key, e.g. image"
 		}
@@ -291,18 +292,18 @@ func (f *profileForm) toProfile(errs map[string]string) model.Profile {
 				errs[cp+"key"] = "a choice needs a key"
 			}
 			ch := model.Choice{Key: cf.Key, DisplayName: cf.DisplayName, Description: cf.Description,
-				Default: cf.Default, AllowedGroups: groups(cf.AllowedGroups), Image: cf.Image, NodeGroup: cf.NodeGroup, DefaultURL: cf.DefaultURL,
-				Extra: parseObject(cf.Extra, cp+"extra", errs)}
+				Default: cf.Default, AllowedGroups: groups(cf.AllowedGroups), Image: cf.Image, NodeGroup: cf.NodeGroup, DefaultURL: cf.DefaultURL}
+			ch.Slug, ch.Extra = profilelist.SplitChoiceExtra(parseObject(cf.Extra, cp+"extra", errs))
 			ch.Settings, ch.Override = splitSettings(withLocked(buildOverride(cf.Res, cf.Override, cp, errs), cf.Locked, cp, errs))
 			o.Choices = append(o.Choices, ch)
 		}
 		if of.HasUnlisted {
 			u := of.Unlisted
 			o.Unlisted = &model.Unlisted{Enabled: u.Enabled, DisplayName: u.DisplayName, DisplayNameInChoices: u.DisplayNameInChoices,
-				ValidationRegex: u.Regex, ValidationMessage: u.Message,
-				Extra: parseObject(u.Extra, pre+"unlisted.extra", errs)}
-			o.Unlisted.Settings, o.Unlisted.Override = splitSettings(withLocked(parseObject(u.Override, pre+"unlisted.override", errs), u.Locked, pre+"unlisted.", errs))
-			if o.Unlisted.Override == nil && u.Enabled {
+				ValidationRegex: u.Regex, ValidationMessage: u.Message}
+			o.Unlisted.Description, o.Unlisted.Extra = profilelist.SplitUnlistedExtra(parseObject(u.Extra, pre+"unlisted.extra", errs))
+			o.Unlisted.Image, o.Unlisted.Settings, o.Unlisted.Override = splitUnlisted(withLocked(parseObject(u.Override, pre+"unlisted.override", errs), u.Locked, pre+"unlisted.", errs))
+			if o.Unlisted.Override == nil && u.Enabled && o.Unlisted.Image == "" {
 				o.Unlisted.Override = ordered.NewMap()
 			}
 		}
@@ -319,6 +320,16 @@ func splitSettings(ov *ordered.Map) (model.Settings, *ordered.Map) {
 		rest = nil
 	}
 	return s, rest
+}
+
+// splitUnlisted is splitSettings for a free-text choice, whose image
+// template is typed too.
+func splitUnlisted(ov *ordered.Map) (string, model.Settings, *ordered.Map) {
+	img, s, rest := profilelist.SplitUnlisted(ov)
+	if rest.Len() == 0 && (img != "" || !s.IsZero()) {
+		rest = nil
+	}
+	return img, s, rest
 }
 
 func groups(s string) []string {
