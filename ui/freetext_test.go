@@ -8,6 +8,7 @@ import (
 
 	"github.com/jupyterhub/hubprofiles/edit"
 	"github.com/jupyterhub/hubprofiles/model"
+	"github.com/jupyterhub/hubprofiles/profilelist"
 )
 
 // TestFreeTextPrefilledForAnImageOption: an option keyed "image" without a
@@ -38,11 +39,16 @@ func TestFreeTextPrefilledForAnImageOption(t *testing.T) {
 
 	c.post(http.StatusSeeOther, "profiles/small", editorForm(c, "profiles/small", "save", "opt.0.unlisted.enabled", "on"))
 	u := c.profile("small").Options[0].Unlisted
-	if u == nil || !u.Enabled || u.Override == nil {
+	if u == nil || !u.Enabled {
 		t.Fatalf("ticking the box saved %+v", u)
 	}
-	if v, _ := u.Override.Get("image"); v != "{value}" {
-		t.Errorf("the free-text override sets image to %v, want {value}", v)
+	// What KubeSpawner gets (the image template may be a typed field).
+	list, err := profilelist.RenderJSON(c.head().Catalog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(list), `"unlisted_choice":{"enabled":true,"kubespawner_override":{"image":"{value}"}}`) {
+		t.Errorf("the rendered free-text field does not set image to {value}: %s", list)
 	}
 	for _, f := range c.edit.Validate(context.Background(), c.head().Catalog) {
 		if strings.Contains(f.Message, "free-text field is enabled") {
