@@ -216,17 +216,26 @@ var regexPieces = []string{
 	"\\.", "\\:", "\\@", "\\e", "\\q", "/", "-", ":", "@", "é", "🚀", " ", "\"", "(?P>n)", "(?(1)a|b)",
 }
 
-// TestPythonRegexMatchesCPython compares checkPythonRegex with re.compile.
-func TestPythonRegexMatchesCPython(t *testing.T) {
-	rng := rand.New(rand.NewPCG(15, 2))
-	corpusRx := corpusStrings(t, "validation_regex")
-	inputs := append([]string(nil), corpusRx...)
-	for i := 0; i < 1500; i++ {
+// regexInputs are the patterns both regex tests compare: the corpus's own,
+// 1,500 mutations of them and 6,000 random ones, from the fixed seed
+// (15, seed). It also returns the corpus's patterns.
+func regexInputs(t *testing.T, seed uint64) (inputs, corpusRx []string) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(15, seed))
+	corpusRx = corpusStrings(t, "validation_regex")
+	inputs = append([]string(nil), corpusRx...)
+	for range 1500 {
 		inputs = append(inputs, mutate(rng, corpusRx[rng.IntN(len(corpusRx))], regexPieces))
 	}
-	for i := 0; i < 6000; i++ {
+	for range 6000 {
 		inputs = append(inputs, randomFrom(rng, regexPieces, 8))
 	}
+	return inputs, corpusRx
+}
+
+// TestPythonRegexMatchesCPython compares checkPythonRegex with re.compile.
+func TestPythonRegexMatchesCPython(t *testing.T) {
+	inputs, corpusRx := regexInputs(t, 2)
 	res := runPython(t, inputs, nil, nil, nil)
 	mismatches := 0
 	for i, rx := range inputs {
@@ -247,15 +256,7 @@ func TestPythonRegexMatchesCPython(t *testing.T) {
 // Debian's Chromium, which users' spawn forms run in, compiling each pattern
 // with RegExp(rx, "v").
 func TestJSRegexMatchesChromium(t *testing.T) {
-	rng := rand.New(rand.NewPCG(15, 3))
-	corpusRx := corpusStrings(t, "validation_regex")
-	inputs := append([]string(nil), corpusRx...)
-	for i := 0; i < 1500; i++ {
-		inputs = append(inputs, mutate(rng, corpusRx[rng.IntN(len(corpusRx))], regexPieces))
-	}
-	for i := 0; i < 6000; i++ {
-		inputs = append(inputs, randomFrom(rng, regexPieces, 8))
-	}
+	inputs, _ := regexInputs(t, 3)
 	list, err := json.Marshal(inputs)
 	if err != nil {
 		t.Fatal(err)
