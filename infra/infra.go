@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -32,6 +33,34 @@ type Config struct {
 	// for private registries.
 	DockerConfig string
 	Access       Access
+	// Peers are other hubprofiles servers (a staging hub, say) whose
+	// catalogs this one may compare with and take changes from.
+	Peers []Peer
+}
+
+// Peer is another hubprofiles server this one reads through its API.
+type Peer struct {
+	// Name is how the pages, the API and the command line name it
+	// (--from staging).
+	Name string
+	// URL is the peer's hubprofiles URL, its service prefix included
+	// (https://staging.example.org/services/hubprofiles/); it ends in "/".
+	URL string
+	// TokenFile holds a JupyterHub API token of the peer's hub, read at each
+	// fetch (so a rotated token is used at once). The token needs the scope
+	// access:services!service=<the peer's service name> (or access:services)
+	// and its owner must be a viewer there.
+	TokenFile string
+}
+
+// Peer is the configured peer called name.
+func (c *Config) Peer(name string) (Peer, bool) {
+	for _, p := range c.Peers {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Peer{}, false
 }
 
 // Policy bounds what hub admins may publish.
@@ -138,6 +167,11 @@ type file struct {
 		EditorGroups []string `yaml:"editorGroups"`
 		ViewerGroups []string `yaml:"viewerGroups"`
 	} `yaml:"access"`
+	Peers []struct {
+		Name      string `yaml:"name"`
+		URL       string `yaml:"url"`
+		TokenFile string `yaml:"tokenFile"`
+	} `yaml:"peers"`
 }
 
 // Error lists every problem found in a config, each with its place.
@@ -256,6 +290,25 @@ func Parse(data []byte) (*Config, error) {
 		c.Registries = append(c.Registries, Registry{Host: r.Host, Insecure: r.Insecure})
 	}
 	c.Access = Access{EditorGroups: f.Access.EditorGroups, ViewerGroups: f.Access.ViewerGroups}
+	names := map[string]bool{}
+	for i, p := range f.Peers {
+		at := fmt.Sprintf("peers[%d]", i)
+		switch {
+		case !slugRx.MatchString(p.Name):
+			bad("%s.name: %q: a peer needs a name of lowercase letters, digits and single hyphens, such as staging", at, p.Name)
+		case names[p.Name]:
+			bad("%s.name: %q is used twice", at, p.Name)
+		}
+		names[p.Name] = true
+		u, err := url.Parse(p.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+			bad("%s.url: %q is not the peer's hubprofiles URL, such as https://staging.example.org/services/hubprofiles/", at, p.URL)
+		}
+		if p.TokenFile == "" {
+			bad("%s.tokenFile: a peer needs the file that holds a JupyterHub API token for it", at)
+		}
+		c.Peers = append(c.Peers, Peer{Name: p.Name, URL: strings.TrimSuffix(p.URL, "/") + "/", TokenFile: p.TokenFile})
+	}
 	if len(problems) > 0 {
 		return nil, &Error{Problems: problems}
 	}

@@ -59,6 +59,21 @@ func TestParseExample(t *testing.T) {
 	}
 }
 
+func TestParsePeers(t *testing.T) {
+	c, err := Parse([]byte("peers:\n  - name: staging\n    url: https://staging.example.org/services/hubprofiles\n    tokenFile: /etc/hubprofiles/peers/staging\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, ok := c.Peer("staging")
+	want := Peer{Name: "staging", URL: "https://staging.example.org/services/hubprofiles/", TokenFile: "/etc/hubprofiles/peers/staging"}
+	if !ok || p != want {
+		t.Errorf("Peer(staging) = %+v, %v; want %+v (the URL ending in /)", p, ok, want)
+	}
+	if _, ok := c.Peer("prod"); ok {
+		t.Error("Peer(prod) found a peer that is not configured")
+	}
+}
+
 func TestParseEmpty(t *testing.T) {
 	c, err := Parse(nil)
 	if err != nil || len(c.NodeGroups) != 0 {
@@ -82,6 +97,11 @@ func TestParseErrors(t *testing.T) {
 		{"bad max memory", "policy: {maxMemory: 4Gb}\n", "policy.maxMemory"},
 		{"editorOverrides typo", "policy: {editorOverrides: [image, mem_limits]}\n", `policy.editorOverrides[1]: "mem_limits" is not a KubeSpawner trait name`},
 		{"editorOverrides callable", "policy: {editorOverrides: [modify_pod_hook]}\n", `policy.editorOverrides[0]: "modify_pod_hook"`},
+		{"peer without name", "peers:\n  - {url: https://s.example.org/services/hubprofiles/, tokenFile: /t}\n", `peers[0].name: "": a peer needs a name`},
+		{"peer twice", "peers:\n  - {name: staging, url: https://a.example.org/, tokenFile: /t}\n  - {name: staging, url: https://b.example.org/, tokenFile: /t}\n", `peers[1].name: "staging" is used twice`},
+		{"peer url", "peers:\n  - {name: staging, url: staging.example.org, tokenFile: /t}\n", `peers[0].url: "staging.example.org" is not the peer's hubprofiles URL`},
+		{"peer url with user", "peers:\n  - {name: staging, url: \"https://u:p@s.example.org/\", tokenFile: /t}\n", `peers[0].url`},
+		{"peer without token", "peers:\n  - {name: staging, url: https://s.example.org/}\n", "peers[0].tokenFile: a peer needs the file"},
 		{"several at once", "nodeGroups:\n  - slug: a\n  - slug: a\n    nodeSelector: {a: b}\n", "nodeGroups[1].slug"},
 	}
 	for _, tt := range tests {

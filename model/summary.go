@@ -17,22 +17,10 @@ func Summarize(from, to *Catalog) []string {
 
 	for _, im := range to.Images {
 		old, ok := from.Image(im.Slug)
-		switch {
-		case !ok:
+		if !ok {
 			add("added image %q (%s)", im.Slug, im.Ref)
-		case old.Ref != im.Ref:
-			users := to.profileNamesUsing(im.Slug)
-			where := ""
-			if len(users) > 0 {
-				where = " (used by " + strings.Join(users, ", ") + ")"
-			}
-			if repoOf(old.Ref) == repoOf(im.Ref) {
-				add("image %q%s: tag %s → %s", im.Slug, where, tagOf(old.Ref), tagOf(im.Ref))
-			} else {
-				add("image %q%s: %s → %s", im.Slug, where, old.Ref, im.Ref)
-			}
-		case old.DisplayName != im.DisplayName || old.Description != im.Description:
-			add("image %q: name or description edited", im.Slug)
+		} else if line := imageChange(old, &im, to.profileNamesUsing(im.Slug)); line != "" {
+			out = append(out, line)
 		}
 	}
 	for _, im := range from.Images {
@@ -66,6 +54,25 @@ func Summarize(from, to *Catalog) []string {
 		add("profiles reordered")
 	}
 	return out
+}
+
+// imageChange says how an image changed ("" if it did not), naming the
+// profiles that offer it.
+func imageChange(old, im *Image, users []string) string {
+	switch {
+	case old.Ref != im.Ref:
+		where := ""
+		if len(users) > 0 {
+			where = " (used by " + strings.Join(users, ", ") + ")"
+		}
+		if repoOf(old.Ref) == repoOf(im.Ref) {
+			return fmt.Sprintf("image %q%s: tag %s → %s", im.Slug, where, tagOf(old.Ref), tagOf(im.Ref))
+		}
+		return fmt.Sprintf("image %q%s: %s → %s", im.Slug, where, old.Ref, im.Ref)
+	case old.DisplayName != im.DisplayName || old.Description != im.Description:
+		return fmt.Sprintf("image %q: name or description edited", im.Slug)
+	}
+	return ""
 }
 
 func profileChanges(a, b *Profile) []string {
