@@ -14,6 +14,7 @@ import (
 	"github.com/jupyterhub/hubprofiles/auth"
 	"github.com/jupyterhub/hubprofiles/edit"
 	"github.com/jupyterhub/hubprofiles/model"
+	"github.com/jupyterhub/hubprofiles/peer"
 	"github.com/jupyterhub/hubprofiles/registry"
 )
 
@@ -25,6 +26,7 @@ type Handler struct {
 	edit     *edit.Editor
 	identify auth.Identifier
 	images   *registry.Checker // nil: no registry checks
+	peers    *peer.Client
 	log      *slog.Logger
 	// published is called after a publication, so the profile_list feed
 	// can serve it at once.
@@ -36,7 +38,7 @@ func New(e *edit.Editor, id auth.Identifier, images *registry.Checker, log *slog
 	if published == nil {
 		published = func() {}
 	}
-	return &Handler{edit: e, identify: id, images: images, log: log, published: published}
+	return &Handler{edit: e, identify: id, images: images, peers: peer.New(), log: log, published: published}
 }
 
 // Limits on request bodies, the same as the pages' (model.DefaultLimits).
@@ -108,6 +110,10 @@ func (h *Handler) Register(g *echo.Group) {
 	g.POST("/import", h.importList, write...)
 	g.GET("/export", h.export, read...)
 	g.POST("/validate", h.validate, read...)
+
+	g.GET("/peers", h.listPeers, read...)
+	g.GET("/peers/:name/compare", h.comparePeer, read...)
+	g.POST("/promote", h.promote, write...)
 }
 
 func (h *Handler) openAPI(c echo.Context) error {

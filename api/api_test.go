@@ -107,6 +107,10 @@ var routeSpecs = map[string]routeSpec{
 	"POST /services/hubprofiles/api/v1/import":                                                {write, "api/v1/import", smallList, nil, 201, ""},
 	"GET /services/hubprofiles/api/v1/export":                                                 {read, "api/v1/export", nil, nil, 200, ""},
 	"POST /services/hubprofiles/api/v1/validate":                                              {read, "api/v1/validate", smallList, nil, 200, ""},
+	// The fixture configures no peer.
+	"GET /services/hubprofiles/api/v1/peers":               {read, "api/v1/peers", nil, nil, 200, ""},
+	"GET /services/hubprofiles/api/v1/peers/:name/compare": {read, "api/v1/peers/staging/compare", nil, nil, 404, "not_found"},
+	"POST /services/hubprofiles/api/v1/promote":            {write, "api/v1/promote", map[string]any{"from": "staging", "profiles": []string{"small"}}, nil, 404, "not_found"},
 }
 
 // newMatrixFixture: identities by X-Test-As; the node groups of the config

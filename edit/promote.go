@@ -1,0 +1,104 @@
+package edit
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jupyterhub/hubprofiles/model"
+	"github.com/jupyterhub/hubprofiles/registry"
+)
+
+// Promotion: the selected parts of a peer hub's catalog become one draft
+// revision here. It is an editor's change like any other (never an
+// operator's): a setting outside policy.editorOverrides that the peer
+// has and this hub lacks is refused, image references meet this hub's
+// allowed registries and limits, and nothing is published.
+
+// PeerCatalog is a peer's catalog at one of its revisions.
+type PeerCatalog struct {
+	Peer     string
+	Revision int64
+	Catalog  *model.Catalog
+}
+
+// RefChecker asks a registry about an image reference now (package
+// registry's Checker).
+type RefChecker interface {
+	Recheck(ctx context.Context, ref string) registry.Result
+}
+
+// Promotion is what Promote wrote.
+type Promotion struct {
+	*Result
+	Took []string // what was taken, in words
+}
+
+// Compare lists what differs between the head and a peer's catalog, and
+// the head it compared with.
+func (e *Editor) Compare(ctx context.Context, from *model.Catalog) (*State, []model.Difference, error) {
+	head, err := e.Head(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return head, model.Compare(head.Catalog, from), nil
+}
+
+// Promote takes sel from the peer's catalog into the head as one revision
+// (a draft: ch.Publish is ignored), its message naming the peer and its
+// revision. Image references it adds or changes are checked with images
+// (nil: no registry checks): one the registry says does not exist, or
+// that is not a reference, refuses the whole promotion.
+func (e *Editor) Promote(ctx context.Context, from PeerCatalog, sel model.Selection, ch Change, images RefChecker) (*Promotion, error) {
+	if sel.Empty() {
+		return nil, &ValidationError{Findings: []model.Finding{{Severity: model.Error, Path: "",
+			Message: "nothing is selected: name the images, profiles or defaults to take from " + from.Peer}}}
+	}
+	var took []string
+	ch.Publish, ch.Operator, ch.KeepErrors = false, false, false
+	ch.Apply = func(c *model.Catalog) error {
+		before := map[string]string{}
+		for _, im := range c.Images {
+			before[im.Slug] = im.Ref
+		}
+		var err error
+		if took, err = c.Take(from.Catalog, sel); err != nil {
+			return err
+		}
+		return checkRefs(ctx, images, c, before)
+	}
+	msg := fmt.Sprintf("promote from %s revision %d", from.Peer, from.Revision)
+	if ch.Message == "" {
+		ch.Message = msg
+	} else {
+		ch.Message = msg + ": " + ch.Message
+	}
+	res, err := e.Commit(ctx, ch)
+	if err != nil {
+		return nil, err
+	}
+	return &Promotion{Result: res, Took: took}, nil
+}
+
+// checkRefs asks the registry about every image reference of c that is new
+// or changed since before (slug → ref).
+func checkRefs(ctx context.Context, images RefChecker, c *model.Catalog, before map[string]string) error {
+	if images == nil {
+		return nil
+	}
+	var fs []model.Finding
+	for i, im := range c.Images {
+		if before[im.Slug] == im.Ref {
+			continue
+		}
+		switch r := images.Recheck(ctx, im.Ref); r.Status {
+		case registry.NotFound, registry.Invalid, registry.NotAllowed:
+			fs = append(fs, model.Finding{Severity: model.Error, Path: model.Pointer("images", i, "ref"),
+				Message: fmt.Sprintf("image %s: %s", im.Ref, strings.TrimSuffix(r.Message, "."))})
+		}
+	}
+	if len(fs) > 0 {
+		return &ValidationError{Findings: fs}
+	}
+	return nil
+}
