@@ -59,7 +59,6 @@ func stagingAndProduction(t *testing.T, stagingInfra, prodInfra string) (staging
 	return staging, prod
 }
 
-
 // differences are a compare answer's differences by "kind slug".
 func differences(r *response) map[string]any {
 	out := map[string]any{}
