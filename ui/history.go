@@ -81,6 +81,7 @@ type historyData struct {
 	NextBefore int64
 	Base       int64
 	LiveID     int64
+	Peers      []string // the peer hubs to compare with (infrastructure config)
 }
 
 const historyPage = 25
@@ -92,6 +93,9 @@ func (h *Handler) historyPage(c echo.Context) error {
 		return h.fail(c, err)
 	}
 	d := historyData{Rows: rows}
+	for _, p := range h.edit.Config().Peers {
+		d.Peers = append(d.Peers, p.Name)
+	}
 	if len(rows) == historyPage && rows[len(rows)-1].ID > 1 {
 		d.NextBefore = rows[len(rows)-1].ID
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/jupyterhub/hubprofiles/infra"
 	"github.com/jupyterhub/hubprofiles/model"
 	"github.com/jupyterhub/hubprofiles/ordered"
+	"github.com/jupyterhub/hubprofiles/peer"
 	"github.com/jupyterhub/hubprofiles/registry"
 )
 
@@ -40,6 +41,7 @@ type Handler struct {
 	edit      *edit.Editor
 	identify  auth.Identifier
 	images    *registry.Checker // nil: no registry checks
+	peers     *peer.Client
 	log       *slog.Logger
 	prefix    string
 	published func()
@@ -51,7 +53,7 @@ func New(e *edit.Editor, id auth.Identifier, images *registry.Checker, log *slog
 	if published == nil {
 		published = func() {}
 	}
-	h := &Handler{edit: e, identify: id, images: images, log: log, prefix: prefix, published: published, pages: map[string]*template.Template{}}
+	h := &Handler{edit: e, identify: id, images: images, peers: peer.New(), log: log, prefix: prefix, published: published, pages: map[string]*template.Template{}}
 	base, err := template.New("layout").Funcs(funcs(prefix)).ParseFS(files, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("ui templates: %w", err)
@@ -112,6 +114,9 @@ func (h *Handler) Register(g *echo.Group) {
 	g.POST("/history/:id/publish", h.publish, edits)
 	g.GET("/history/:id/restore", h.confirmRestore, view)
 	g.POST("/history/:id/restore", h.restore, edits)
+
+	g.GET("/peers/:name", h.peerPage, view)
+	g.POST("/peers/:name", h.promote, edits)
 
 	g.GET("/preview", h.previewPage, view)
 
