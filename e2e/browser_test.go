@@ -142,9 +142,34 @@ func startEnv(t *testing.T) *env {
 		refs[im.Ref] = im.Slug
 	}
 
-	// The sidecar answers (503) before it is built: the hub checks its
-	// external services at start and waits about 20 s on one that accepts
-	// connections but does not answer.
+	sidecarURL, serve := lateServer(t)
+	phase("store seeded")
+	hub := testhub.Start(t, "hubprofiles", sidecarURL)
+	phase("JupyterHub")
+	ident := hubIdentity(hub, log)
+	images, err := registry.New(registry.Options{Hosts: []registry.Host{{Name: reg.Host, Insecure: true}}, Timeout: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(ctx, server.Options{Prefix: prefix, Editor: ed, Identify: ident, Images: images, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.CheckImages(ctx) // as serve does at start: the pages show each image's status
+	phase("hubprofiles")
+	serve(srv.Handler())
+	feeds := httptest.NewServer(srv.FeedHandler())
+	t.Cleanup(feeds.Close)
+	return &env{hub: hub, reg: reg, ed: ed, home: hub.PublicURL + prefix, feedURL: feeds.URL + prefix + "profile_list",
+		seedRev: seed.Revision.ID, seedRefs: refs}
+}
+
+// lateServer listens at once and serves the handler given later: until
+// then it answers 503, because the hub checks its external services at
+// start and waits about 20 s on one that accepts connections but does not
+// answer. It returns the root URL and the function that sets the handler.
+func lateServer(t *testing.T) (string, func(http.Handler)) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -159,30 +184,17 @@ func startEnv(t *testing.T) *env {
 	})}
 	go func() { _ = httpSrv.Serve(ln) }()
 	t.Cleanup(func() { _ = httpSrv.Close() })
-	phase("store seeded")
-	hub := testhub.Start(t, "hubprofiles", "http://"+ln.Addr().String())
-	phase("JupyterHub")
-	ident := auth.NewHub(auth.HubConfig{
+	return "http://" + ln.Addr().String(), func(h http.Handler) { handler.Store(&h) }
+}
+
+// hubIdentity identifies users and tokens with the hub, as the service
+// "hubprofiles".
+func hubIdentity(hub *testhub.Hub, log *slog.Logger) *auth.Hub {
+	return auth.NewHub(auth.HubConfig{
 		APIURL: hub.APIURL, AuthorizeURL: "/hub/api/oauth2/authorize",
 		ClientID: "service-hubprofiles", ClientSecret: hub.ServiceToken,
 		CallbackURL: prefix + "oauth_callback", Timeout: 3 * time.Second,
 	}, []byte("0123456789abcdef0123456789abcdef"), prefix, log)
-	images, err := registry.New(registry.Options{Hosts: []registry.Host{{Name: reg.Host, Insecure: true}}, Timeout: 3 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := server.New(ctx, server.Options{Prefix: prefix, Editor: ed, Identify: ident, Images: images, Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.CheckImages(ctx) // as serve does at start: the pages show each image's status
-	phase("hubprofiles")
-	h := srv.Handler()
-	handler.Store(&h)
-	feeds := httptest.NewServer(srv.FeedHandler())
-	t.Cleanup(feeds.Close)
-	return &env{hub: hub, reg: reg, ed: ed, home: hub.PublicURL + prefix, feedURL: feeds.URL + prefix + "profile_list",
-		seedRev: seed.Revision.ID, seedRefs: refs}
 }
 
 // startBrowser starts headless Chromium with the journey's window size.

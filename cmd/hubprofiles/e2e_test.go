@@ -159,16 +159,16 @@ type e2eServer struct {
 
 var e2eReadyLine = regexp.MustCompile(`msg="hubprofiles is ready" listen=(\S+)`)
 
-// e2eStart starts serve --dev on a port the kernel picks and waits until
-// healthz answers 200.
-func e2eStart(t *testing.T, bin, dataDir string) *e2eServer {
+// e2eStart starts serve --dev (with the extra flags) on a port the kernel
+// picks and waits until healthz answers 200.
+func e2eStart(t *testing.T, bin, dataDir string, extra ...string) *e2eServer {
 	t.Helper()
 	logFile, err := os.CreateTemp(dataDir, "serve-*.log")
 	if err != nil {
 		t.Fatal(err)
 	}
 	logFile.Close()
-	cmd := exec.Command(bin, "serve", "--dev", "--listen", "127.0.0.1:0", "--feed-listen", "127.0.0.1:0", "--data-dir", dataDir)
+	cmd := exec.Command(bin, append([]string{"serve", "--dev", "--listen", "127.0.0.1:0", "--feed-listen", "127.0.0.1:0", "--data-dir", dataDir}, extra...)...)
 	cmd.Env = e2eEnv()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	p, err := proc.Start(cmd, logFile.Name())

@@ -100,6 +100,7 @@ func commands() []command {
 		{"normalize", "import a profile list and render it again: its canonical form", runNormalize},
 		{"import", "write a profile list, values file or document into the database as a revision", runImport},
 		{"export", "print a revision as a profile list, values fragment or document", runExport},
+		{"promote", "compare with a peer hub (staging) and take images, profiles or defaults as a draft", runPromote},
 		{"verify", "check the revision hash chain and the database", runVerify},
 	}
 }
