@@ -26,8 +26,9 @@ func (h *Handler) listPeers(c echo.Context) error {
 // fetchPeer reads a peer's catalog; a peer that cannot be read is a 502
 // that says why.
 func (h *Handler) fetchPeer(c echo.Context, name, which string) (*peer.Snapshot, error) {
-	if which == "" {
-		which = "live"
+	if err := peer.CheckRevision(which); err != nil {
+		return nil, &Error{Status: http.StatusBadRequest, Code: "bad_request", Message: err.Error(),
+			Fields: []Field{{Path: "/revision", Message: err.Error(), Severity: "error"}}}
 	}
 	snap, err := h.peers.FetchNamed(c.Request().Context(), h.edit.Config(), name, which)
 	var pe *peer.Error

@@ -154,7 +154,7 @@ func TestPromoteRefusals(t *testing.T) {
 		{"unknown peer", map[string]any{"from": "qa", "profiles": []string{"julia"}}, 404, "not_found", `peer "qa"`},
 		{"nothing selected", map[string]any{"from": "staging"}, 422, "invalid", "nothing is selected"},
 		{"a slug neither has", map[string]any{"from": "staging", "profiles": []string{"nowhere"}}, 404, "not_found", `profile "nowhere"`},
-		{"bad revision", map[string]any{"from": "staging", "revision": "latest", "profiles": []string{"julia"}}, 502, "peer_unavailable", `"latest"`},
+		{"bad revision", map[string]any{"from": "staging", "revision": "latest", "profiles": []string{"julia"}}, 400, "bad_request", `not "latest"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -54,18 +54,24 @@ func (e *Editor) Promote(ctx context.Context, from PeerCatalog, sel model.Select
 		return nil, &ValidationError{Findings: []model.Finding{{Severity: model.Error, Path: "",
 			Message: "nothing is selected: name the images, profiles or defaults to take from " + from.Peer}}}
 	}
+	// The registry is asked before the write, outside Commit's lock: a
+	// slow registry must not hold up every other writer.
+	head, err := e.Head(ctx)
+	if err != nil {
+		return nil, err
+	}
+	try := cloneCatalog(head.Catalog)
+	if _, err := try.Take(from.Catalog, sel); err != nil {
+		return nil, err
+	}
+	if err := checkRefs(ctx, images, head.Catalog, try); err != nil {
+		return nil, err
+	}
 	var took []string
 	ch.Publish, ch.Operator, ch.KeepErrors = false, false, false
-	ch.Apply = func(c *model.Catalog) error {
-		before := map[string]string{}
-		for _, im := range c.Images {
-			before[im.Slug] = im.Ref
-		}
-		var err error
-		if took, err = c.Take(from.Catalog, sel); err != nil {
-			return err
-		}
-		return checkRefs(ctx, images, c, before)
+	ch.Apply = func(c *model.Catalog) (err error) {
+		took, err = c.Take(from.Catalog, sel)
+		return err
 	}
 	msg := fmt.Sprintf("promote from %s revision %d", from.Peer, from.Revision)
 	if ch.Message == "" {
@@ -80,15 +86,15 @@ func (e *Editor) Promote(ctx context.Context, from PeerCatalog, sel model.Select
 	return &Promotion{Result: res, Took: took}, nil
 }
 
-// checkRefs asks the registry about every image reference of c that is new
-// or changed since before (slug → ref).
-func checkRefs(ctx context.Context, images RefChecker, c *model.Catalog, before map[string]string) error {
+// checkRefs asks the registry about every image reference of after that
+// before does not have under the same slug.
+func checkRefs(ctx context.Context, images RefChecker, before, after *model.Catalog) error {
 	if images == nil {
 		return nil
 	}
 	var fs []model.Finding
-	for i, im := range c.Images {
-		if before[im.Slug] == im.Ref {
+	for i, im := range after.Images {
+		if old, ok := before.Image(im.Slug); ok && old.Ref == im.Ref {
 			continue
 		}
 		switch r := images.Recheck(ctx, im.Ref); r.Status {

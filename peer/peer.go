@@ -66,6 +66,19 @@ func New() *Client {
 	}}
 }
 
+// CheckRevision says whether which names a peer revision: live, head, a
+// positive number, or "" (live).
+func CheckRevision(which string) error {
+	switch which {
+	case "", "live", "head":
+		return nil
+	}
+	if id, err := strconv.ParseInt(which, 10, 64); err != nil || id <= 0 {
+		return fmt.Errorf("the peer's revision must be live, head or a number, not %q", which)
+	}
+	return nil
+}
+
 // FetchNamed is Fetch for the peer the infrastructure config calls name;
 // an unknown name is model.ErrNotFound.
 func (cl *Client) FetchNamed(ctx context.Context, cfg *infra.Config, name, which string) (*Snapshot, error) {
@@ -83,6 +96,9 @@ func (cl *Client) FetchNamed(ctx context.Context, cfg *infra.Config, name, which
 // Fetch reads the peer's catalog at which: "live" (the published
 // revision), "head" (the newest draft) or a revision number.
 func (cl *Client) Fetch(ctx context.Context, p infra.Peer, which string) (*Snapshot, error) {
+	if err := CheckRevision(which); err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithTimeout(ctx, Timeout)
 	defer cancel()
 	fail := func(format string, args ...any) error {
@@ -117,9 +133,7 @@ func (cl *Client) Fetch(ctx context.Context, p infra.Peer, which string) (*Snaps
 		}
 		id = list.Revisions[0].ID
 	default:
-		if id, err = strconv.ParseInt(which, 10, 64); err != nil || id <= 0 {
-			return nil, fail("the revision must be live, head or a number, not %q", which)
-		}
+		id, _ = strconv.ParseInt(which, 10, 64) // CheckRevision read it
 	}
 	var rev struct {
 		ID      int64           `json:"id"`

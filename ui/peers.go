@@ -77,6 +77,9 @@ func (h *Handler) promote(c echo.Context) error {
 	if sel.Empty() {
 		return h.message(c, http.StatusUnprocessableEntity, "Nothing ticked", "Tick the images, profiles or defaults to take from "+name+". Nothing was changed.")
 	}
+	if err := peer.CheckRevision(c.FormValue("revision")); err != nil {
+		return h.message(c, http.StatusBadRequest, "Bad revision", err.Error())
+	}
 	ctx := c.Request().Context()
 	snap, err := h.peers.FetchNamed(ctx, h.edit.Config(), name, c.FormValue("revision"))
 	if err != nil {

@@ -390,6 +390,8 @@ func TestSchemaRefuses(t *testing.T) {
 		{[]string{"--set-json", `config={"registries":[{"host":"r.example.org","insecure":"yes"}]}`}, "insecure"},
 		{[]string{"--set-json", `config={"policy":{"editorOverrides":"image"}}`}, "editorOverrides"},
 		{[]string{"--set-json", `config={"access":{"editors":["x"]}}`}, "editors"},
+		{[]string{"--set-json", `config={"peers":[{"name":"staging","url":"https://s.example.org/"}]}`}, "tokenFile"},
+		{[]string{"--set-json", `config={"peers":[{"name":"staging","url":"staging.example.org","tokenFile":"/t"}]}`}, "url"},
 		{[]string{"--set-json", `networkPolicy.extraFrom=[{"podSelecter":{}}]`}, "podSelecter"},
 	}
 	for _, c := range cases {
