@@ -20,8 +20,8 @@ const (
 // seed imports examples/profile-list.yaml as the next revision (1, or 2
 // after a system:config revision of a config with node groups): profiles "small"
 // (option "image" with choices scipy and r, each a catalog image) and "gpu"
-// (image pytorch), images scipy-notebook-2025-06-02, r-notebook-2025-06-02
-// and pytorch-notebook-cuda12-2025-06-02.
+// (image pytorch), images scipy-notebook, r-notebook and pytorch-notebook
+// (named by repository).
 func (c *client) seed() {
 	c.t.Helper()
 	before := c.revisions()
@@ -205,18 +205,18 @@ func TestPatchImageRefReachesEveryProfile(t *testing.T) {
 func TestPatchImageFields(t *testing.T) {
 	c := newTestServer(t)
 	c.seed()
-	r := c.must(http.StatusOK, http.MethodPatch, "api/v1/images/r-notebook-2025-06-02",
+	r := c.must(http.StatusOK, http.MethodPatch, "api/v1/images/r-notebook",
 		map[string]any{"display_name": "R 4.4", "description": "tidyverse"}, "If-Match", `"1"`)
 	for _, tc := range []struct {
 		field, want string
 	}{
-		{"display_name", "R 4.4"}, {"description", "tidyverse"}, {"ref", rRef}, {"slug", "r-notebook-2025-06-02"},
+		{"display_name", "R 4.4"}, {"description", "tidyverse"}, {"ref", rRef}, {"slug", "r-notebook"},
 	} {
 		if got := str(r.JSON, "result", tc.field); got != tc.want {
 			t.Errorf("result.%s = %q, want %q", tc.field, got, tc.want)
 		}
 	}
-	if got := str(r.JSON, "revision", "message"); got != "edit image r-notebook-2025-06-02" {
+	if got := str(r.JSON, "revision", "message"); got != "edit image r-notebook" {
 		t.Errorf("message %q", got)
 	}
 	// A display-only change leaves the rendered list as it was.
@@ -234,7 +234,7 @@ func TestDeleteImage(t *testing.T) {
 	c.seed()
 
 	// In use: refused, naming every user, nothing written.
-	r := c.do(http.MethodDelete, "api/v1/images/scipy-notebook-2025-06-02", nil)
+	r := c.do(http.MethodDelete, "api/v1/images/scipy-notebook", nil)
 	e := errorOf(t, r, http.StatusConflict, "in_use")
 	if want := `profile "small", option "image", choice "scipy"`; !strings.Contains(e.Error.Message, want) {
 		t.Errorf("in_use message %q does not name %s", e.Error.Message, want)

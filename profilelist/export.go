@@ -54,16 +54,36 @@ func ExportValues(c *model.Catalog) ([]byte, error) {
 // default image. Catalog images nothing uses are not in it; neither is what a
 // user may type into an unlisted choice.
 func ImagesInUse(c *model.Catalog, list []any) []string {
-	var refs []string
-	add := func(ov any) {
-		m, ok := ov.(*ordered.Map)
-		if !ok {
-			return
+	refs := ListImages(list)
+	if c.Defaults.Image != "" {
+		if im, ok := c.Image(c.Defaults.Image); ok && !slices.Contains(refs, im.Ref) {
+			refs = append(refs, im.Ref)
 		}
-		if v, ok := m.Get("image"); ok {
+	}
+	return refs
+}
+
+// ListImages are the image references of a profile list's profiles and
+// choices (their kubespawner_override.image strings), each once, in order;
+// parts of the list that are not objects are passed over.
+func ListImages(list []any) []string {
+	var refs []string
+	eachOverride(list, func(ov *ordered.Map) {
+		if v, ok := ov.Get("image"); ok {
 			if ref, ok := v.(string); ok && ref != "" && !slices.Contains(refs, ref) {
 				refs = append(refs, ref)
 			}
+		}
+	})
+	return refs
+}
+
+// eachOverride calls fn with the kubespawner_override object of each
+// profile and each choice of a list, in order.
+func eachOverride(list []any, fn func(ov *ordered.Map)) {
+	call := func(m *ordered.Map) {
+		if ov, ok := mustGet(m, "kubespawner_override").(*ordered.Map); ok {
+			fn(ov)
 		}
 	}
 	for _, p := range list {
@@ -71,39 +91,20 @@ func ImagesInUse(c *model.Catalog, list []any) []string {
 		if !ok {
 			continue
 		}
-		ov, _ := pm.Get("kubespawner_override")
-		add(ov)
-		opts, _ := pm.Get("profile_options")
-		om, ok := opts.(*ordered.Map)
-		if !ok {
-			continue
-		}
-		for _, key := range om.Keys() {
-			o, _ := om.Get(key)
+		call(pm)
+		opts, _ := mustGet(pm, "profile_options").(*ordered.Map)
+		for _, key := range opts.Keys() {
+			o, _ := opts.Get(key)
 			oMap, _ := o.(*ordered.Map)
-			if oMap == nil {
-				continue
-			}
-			chs, _ := oMap.Get("choices")
-			cm, _ := chs.(*ordered.Map)
-			if cm == nil {
-				continue
-			}
-			for _, ck := range cm.Keys() {
-				ch, _ := cm.Get(ck)
+			chs, _ := mustGet(oMap, "choices").(*ordered.Map)
+			for _, ck := range chs.Keys() {
+				ch, _ := chs.Get(ck)
 				if chm, ok := ch.(*ordered.Map); ok {
-					ov, _ := chm.Get("kubespawner_override")
-					add(ov)
+					call(chm)
 				}
 			}
 		}
 	}
-	if c.Defaults.Image != "" {
-		if im, ok := c.Image(c.Defaults.Image); ok {
-			add(ordered.MapOf("image", im.Ref))
-		}
-	}
-	return refs
 }
 
 // prePullImages maps each image in use to z2jh's {name, tag} form, keyed by
