@@ -3,6 +3,7 @@ package api_test
 import (
 	"fmt"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -270,4 +271,50 @@ func TestImageInUseByTwo(t *testing.T) {
 		}
 	}
 	c.wantRevisions(3)
+}
+
+// TestRemoveUnusedImages (issue 13): GET images?unused=true lists the
+// images nothing uses, DELETE images?unused=true removes them all in one
+// revision without changing the list users get, a second call writes
+// nothing, and DELETE images without the parameter removes nothing.
+func TestRemoveUnusedImages(t *testing.T) {
+	c := newTestServer(t)
+	c.seed()
+	for _, s := range []string{"spare", "old"} {
+		c.must(http.StatusCreated, http.MethodPost, "api/v1/images", map[string]any{"slug": s, "ref": rRef + "-" + s})
+	}
+	c.wantRevisions(3)
+	before := c.get("profile_list?revision=head").JSON
+
+	var unused []string
+	for _, im := range list(c.get("api/v1/images?unused=true").JSON, "images") {
+		unused = append(unused, str(im, "slug"))
+	}
+	if strings.Join(unused, " ") != "spare old" {
+		t.Errorf("unused images %v, want [spare old]", unused)
+	}
+	errorOf(t, c.do(http.MethodGet, "api/v1/images?unused=yes", nil), http.StatusBadRequest, "bad_request")
+	errorOf(t, c.do(http.MethodDelete, "api/v1/images", nil), http.StatusBadRequest, "bad_request")
+	c.wantRevisions(3)
+
+	r := c.must(http.StatusOK, http.MethodDelete, "api/v1/images?unused=true", nil, "If-Match", `"3"`)
+	if got := fmt.Sprint(dig(r.JSON, "result", "removed")); got != "[spare old]" {
+		t.Errorf("removed %s, want [spare old]", got)
+	}
+	if got := str(r.JSON, "revision", "message"); got != "remove unused images" {
+		t.Errorf("message %q", got)
+	}
+	c.wantRevisions(4)
+	if n := len(list(c.get("api/v1/images").JSON, "images")); n != 3 {
+		t.Errorf("%d images left, want the 3 in use", n)
+	}
+	if after := c.get("profile_list?revision=head").JSON; !reflect.DeepEqual(after, before) {
+		t.Errorf("removing unused images changed the profile list:\n%v\n%v", before, after)
+	}
+
+	r = c.must(http.StatusOK, http.MethodDelete, "api/v1/images?unused=true", nil)
+	if r.JSON.(map[string]any)["unchanged"] != true {
+		t.Errorf("nothing to remove wrote a revision: %s", r.Body)
+	}
+	c.wantRevisions(4)
 }
