@@ -174,8 +174,8 @@ func TestImageForms(t *testing.T) {
 			t.Errorf("spare: %s = %q, want %q", name, got, want)
 		}
 	}
-	if _, ro := r.Find("#slug").Attr("readonly"); !ro {
-		t.Error("an existing image's short name can be edited")
+	if _, ro := r.Find("#slug").Attr("readonly"); ro {
+		t.Error("an existing image's short name is read-only: it cannot be renamed")
 	}
 	if got := r.Find(`a[href="` + prefix + `images/spare/delete"]`).Length(); got != 1 {
 		t.Errorf("an unused image: %d links to confirm its removal, want 1", got)
