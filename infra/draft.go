@@ -1,7 +1,6 @@
 package infra
 
 import (
-	"bytes"
 	"fmt"
 	"slices"
 	"strconv"
@@ -117,16 +116,7 @@ func DraftNodeGroups(sources []DraftSource) ([]byte, error) {
 	root := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{
 		{Kind: yaml.ScalarNode, Tag: "!!str", Value: "nodeGroups", HeadComment: commentLines(header)}, seq,
 	}}
-	var b bytes.Buffer
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(root); err != nil {
-		return nil, err
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	return profilelist.WriteYAML(root)
 }
 
 // labels is a node_selector as an object of string labels, which is what a

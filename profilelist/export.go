@@ -68,30 +68,28 @@ func ImagesInUse(c *model.Catalog, list []any) []string {
 // parts of the list that are not objects are passed over.
 func ListImages(list []any) []string {
 	var refs []string
-	eachOverride(list, func(ov *ordered.Map) {
-		if v, ok := ov.Get("image"); ok {
-			if ref, ok := v.(string); ok && ref != "" && !slices.Contains(refs, ref) {
-				refs = append(refs, ref)
-			}
+	add := func(ov *ordered.Map) {
+		if ref, ok := mustGet(ov, "image").(string); ok && ref != "" && !slices.Contains(refs, ref) {
+			refs = append(refs, ref)
 		}
-	})
+	}
+	walk(list, func(_ int, pov *ordered.Map) { add(pov) },
+		func(_ int, _ *ordered.Map, _, _ string, cov *ordered.Map) { add(cov) })
 	return refs
 }
 
-// eachOverride calls fn with the kubespawner_override object of each
-// profile and each choice of a list, in order.
-func eachOverride(list []any, fn func(ov *ordered.Map)) {
-	call := func(m *ordered.Map) {
-		if ov, ok := mustGet(m, "kubespawner_override").(*ordered.Map); ok {
-			fn(ov)
-		}
-	}
-	for _, p := range list {
+// walk calls profile with the kubespawner_override of each profile of a
+// list (nil when it has none) and then choice with that of each of its
+// choices, with the option and choice keys, in order. Parts that are not
+// objects are passed over.
+func walk(list []any, profile func(i int, pov *ordered.Map), choice func(i int, pov *ordered.Map, option, key string, cov *ordered.Map)) {
+	for i, p := range list {
 		pm, ok := p.(*ordered.Map)
 		if !ok {
 			continue
 		}
-		call(pm)
+		pov, _ := mustGet(pm, "kubespawner_override").(*ordered.Map)
+		profile(i, pov)
 		opts, _ := mustGet(pm, "profile_options").(*ordered.Map)
 		for _, key := range opts.Keys() {
 			o, _ := opts.Get(key)
@@ -100,7 +98,8 @@ func eachOverride(list []any, fn func(ov *ordered.Map)) {
 			for _, ck := range chs.Keys() {
 				ch, _ := chs.Get(ck)
 				if chm, ok := ch.(*ordered.Map); ok {
-					call(chm)
+					cov, _ := mustGet(chm, "kubespawner_override").(*ordered.Map)
+					choice(i, pov, key, ck, cov)
 				}
 			}
 		}

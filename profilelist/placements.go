@@ -31,34 +31,21 @@ type Placement struct {
 // over (Validate reports them).
 func Placements(list []any) []Placement {
 	var out []Placement
-	for i, item := range list {
-		pm, ok := item.(*ordered.Map)
-		if !ok {
-			continue
-		}
-		pov, _ := mustGet(pm, "kubespawner_override").(*ordered.Map)
-		at := len(out)
+	profileAt := -1 // the index in out of the current profile's own placement
+	walk(list, func(i int, pov *ordered.Map) {
+		profileAt = -1
 		if pov.Has("node_selector") {
+			profileAt = len(out)
 			out = append(out, placementAt(model.Pointer(i, "kubespawner_override"), pov))
 		}
-		opts, _ := mustGet(pm, "profile_options").(*ordered.Map)
-		for _, key := range opts.Keys() {
-			o, _ := opts.Get(key)
-			om, _ := o.(*ordered.Map)
-			chs, _ := mustGet(om, "choices").(*ordered.Map)
-			for _, ck := range chs.Keys() {
-				ch, _ := chs.Get(ck)
-				chm, _ := ch.(*ordered.Map)
-				cov, _ := mustGet(chm, "kubespawner_override").(*ordered.Map)
-				eff := merged(pov, cov)
-				if cov.Has("node_selector") {
-					out = append(out, placementAt(model.Pointer(i, "profile_options", key, "choices", ck, "kubespawner_override"), eff))
-				} else if at < len(out) {
-					out[at].ask(placementAt("", eff)) // the profile's selector, with this choice's sizes
-				}
-			}
+	}, func(i int, pov *ordered.Map, option, key string, cov *ordered.Map) {
+		eff := merged(pov, cov)
+		if cov.Has("node_selector") {
+			out = append(out, placementAt(model.Pointer(i, "profile_options", option, "choices", key, "kubespawner_override"), eff))
+		} else if profileAt >= 0 {
+			out[profileAt].ask(placementAt("", eff)) // the profile's selector, with this choice's sizes
 		}
-	}
+	})
 	return out
 }
 

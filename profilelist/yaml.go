@@ -185,6 +185,11 @@ func ToYAML(v any) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return WriteYAML(n)
+}
+
+// WriteYAML writes a YAML node tree with two-space indentation.
+func WriteYAML(n *yaml.Node) ([]byte, error) {
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
