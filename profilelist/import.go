@@ -92,9 +92,7 @@ func (im *importer) countTags(refs []string) {
 		seen[img.Ref] = true
 	}
 	for _, ref := range refs {
-		if !seen[ref] {
-			seen[ref] = true
-		}
+		seen[ref] = true
 	}
 	for ref := range seen {
 		im.tags[model.Repository(ref)]++
@@ -364,7 +362,7 @@ func (im *importer) image(ref string) string {
 	}
 	name := ImageName(ref)
 	if im.tags[model.Repository(ref)] <= 1 {
-		name = RepositoryName(ref)
+		name = repositoryName(ref)
 	}
 	base := slug.Make(strings.NewReplacer(":", " ", "@sha256", " ").Replace(name))
 	if len(base) > 48 {
@@ -383,9 +381,9 @@ func (im *importer) image(ref string) string {
 	return s
 }
 
-// RepositoryName is the last path element of an image's repository,
+// repositoryName is the last path element of an image's repository,
 // without tag or digest ("scipy-notebook").
-func RepositoryName(ref string) string {
+func repositoryName(ref string) string {
 	repo := model.Repository(ref)
 	return repo[strings.LastIndex(repo, "/")+1:]
 }
