@@ -76,14 +76,7 @@ func DraftNodeGroups(sources []DraftSource) ([]byte, error) {
 				groups = append(groups, g)
 			}
 			g.places = append(g.places, place{src.Name, src.ListPath + pl.Path})
-			g.asked.MemGuarantee = max(g.asked.MemGuarantee, pl.MemGuarantee)
-			g.asked.CPUGuarantee = max(g.asked.CPUGuarantee, pl.CPUGuarantee)
-			for name, n := range pl.GPUs {
-				if g.asked.GPUs == nil {
-					g.asked.GPUs = map[string]int64{}
-				}
-				g.asked.GPUs[name] = max(g.asked.GPUs[name], n)
-			}
+			g.asked.Ask(pl)
 		}
 	}
 	name(groups)

@@ -43,7 +43,7 @@ func Placements(list []any) []Placement {
 		if cov.Has("node_selector") {
 			out = append(out, placementAt(model.Pointer(i, "profile_options", option, "choices", key, "kubespawner_override"), eff))
 		} else if profileAt >= 0 {
-			out[profileAt].ask(placementAt("", eff)) // the profile's selector, with this choice's sizes
+			out[profileAt].Ask(placementAt("", eff)) // the profile's selector, with this choice's sizes
 		}
 	})
 	return out
@@ -69,8 +69,8 @@ func placementAt(path string, ov *ordered.Map) Placement {
 	return p
 }
 
-// ask widens p's largest asks by q's.
-func (p *Placement) ask(q Placement) {
+// Ask widens p's largest asks by q's.
+func (p *Placement) Ask(q Placement) {
 	p.MemGuarantee = max(p.MemGuarantee, q.MemGuarantee)
 	p.CPUGuarantee = max(p.CPUGuarantee, q.CPUGuarantee)
 	for name, n := range q.GPUs {
