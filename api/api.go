@@ -63,6 +63,7 @@ func (h *Handler) Register(g *echo.Group) {
 
 	g.GET("/images", h.listImages, read...)
 	g.POST("/images", h.createImage, write...)
+	g.DELETE("/images", h.deleteUnusedImages, write...)
 	g.GET("/images/:slug", h.getImage, read...)
 	g.PATCH("/images/:slug", h.patchImage, write...)
 	g.DELETE("/images/:slug", h.deleteImage, write...)

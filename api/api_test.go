@@ -69,6 +69,7 @@ var routeSpecs = map[string]routeSpec{
 	"GET /services/hubprofiles/api/v1/images/:slug":    {read, "api/v1/images/spare", nil, nil, 200, ""},
 	"PATCH /services/hubprofiles/api/v1/images/:slug":  {write, "api/v1/images/spare", map[string]any{"description": "x"}, nil, 200, ""},
 	"DELETE /services/hubprofiles/api/v1/images/:slug": {write, "api/v1/images/spare", nil, nil, 200, ""},
+	"DELETE /services/hubprofiles/api/v1/images":       {write, "api/v1/images?unused=true", nil, nil, 200, ""},
 	// The tests run without a registry checker (server.Options.Images nil).
 	"POST /services/hubprofiles/api/v1/images/:slug/check":                                    {read, "api/v1/images/spare/check", nil, nil, 503, "registry_checks_off"},
 	"GET /services/hubprofiles/api/v1/images/:slug/tags":                                      {read, "api/v1/images/spare/tags", nil, nil, 503, "registry_checks_off"},

@@ -360,7 +360,7 @@ func TestExport(t *testing.T) {
 	errorOf(t, c.do(http.MethodGet, "api/v1/export?revision=live", nil), http.StatusNotFound, "not_found")
 
 	c.must(http.StatusOK, http.MethodPost, "api/v1/revisions/1/publish", nil)
-	c.must(http.StatusOK, http.MethodPatch, "api/v1/images/scipy-notebook-2025-06-02", map[string]any{"ref": scipyNew}) // head 2, live 1
+	c.must(http.StatusOK, http.MethodPatch, "api/v1/images/scipy-notebook", map[string]any{"ref": scipyNew}) // head 2, live 1
 	live := orderedJSON(t, c.get("profile_list").Body)
 
 	for _, tc := range []struct {
@@ -402,7 +402,7 @@ func TestExport(t *testing.T) {
 				if err := yaml.Unmarshal(r.Body, &v); err != nil {
 					t.Fatal(err)
 				}
-				if got := str(v, "prePuller", "extraImages", "scipy-notebook-2025-06-02", "tag"); got != "2025-06-02" {
+				if got := str(v, "prePuller", "extraImages", "scipy-notebook", "tag"); got != "2025-06-02" {
 					t.Errorf("prePuller.extraImages scipy tag %q, want 2025-06-02:\n%s", got, r.Body)
 				}
 			}

@@ -12,8 +12,8 @@ import (
 func TestHubDefaults(t *testing.T) {
 	c := newTestServer(t)
 	c.seed()
-	r := c.must(http.StatusOK, http.MethodPut, "api/v1/defaults", map[string]any{"image": "scipy-notebook-2025-06-02", "default_url": "/lab"})
-	if str(r.JSON, "result", "image") != "scipy-notebook-2025-06-02" || str(r.JSON, "revision", "message") != "hub defaults: image scipy-notebook-2025-06-02, interface /lab" {
+	r := c.must(http.StatusOK, http.MethodPut, "api/v1/defaults", map[string]any{"image": "scipy-notebook", "default_url": "/lab"})
+	if str(r.JSON, "result", "image") != "scipy-notebook" || str(r.JSON, "revision", "message") != "hub defaults: image scipy-notebook, interface /lab" {
 		t.Errorf("PUT defaults: %s", r.Body)
 	}
 	if r := c.get("api/v1/defaults"); str(r.JSON, "default_url") != "/lab" {
@@ -42,7 +42,7 @@ func TestHubDefaults(t *testing.T) {
 		t.Errorf("unknown image: %v", e.fieldPaths())
 	}
 	c.must(http.StatusOK, http.MethodPut, "api/v1/profiles/small", map[string]any{"slug": "small", "display_name": "Small"}, "If-Match", `"2"`)
-	r = c.do(http.MethodDelete, "api/v1/images/scipy-notebook-2025-06-02", nil)
+	r = c.do(http.MethodDelete, "api/v1/images/scipy-notebook", nil)
 	if e := errorOf(t, r, http.StatusConflict, "in_use"); !strings.Contains(e.Error.Message, "the hub default") {
 		t.Errorf("deleting the default image: %s", e.Error.Message)
 	}

@@ -32,9 +32,15 @@ func (h *Handler) listImages(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	unused, err := unusedParam(c)
+	if err != nil {
+		return err
+	}
 	out := make([]imageJSON, 0, len(st.Catalog.Images))
 	for _, im := range st.Catalog.Images {
-		out = append(out, imageView(st.Catalog, im))
+		if v := imageView(st.Catalog, im); !unused || len(v.UsedBy) == 0 {
+			out = append(out, v)
+		}
 	}
 	setETag(c, st.BaseID())
 	return c.JSON(http.StatusOK, map[string]any{"images": out})
@@ -132,6 +138,38 @@ func (h *Handler) deleteImage(c echo.Context) error {
 	return h.write(c, http.StatusOK, "remove image "+slug, false, func(cat *model.Catalog) error {
 		return cat.RemoveImage(slug)
 	}, nil, nil)
+}
+
+// unusedParam reads ?unused=true, which narrows a listing (and a removal)
+// to the images nothing uses.
+func unusedParam(c echo.Context) (bool, error) {
+	switch c.QueryParam("unused") {
+	case "":
+		return false, nil
+	case "true":
+		return true, nil
+	default:
+		return false, apiError(http.StatusBadRequest, "bad_request", "unused must be true, or left out, not %q", c.QueryParam("unused"))
+	}
+}
+
+// deleteUnusedImages removes, in one revision, every image nothing uses
+// (DELETE images?unused=true); without the parameter it refuses rather
+// than remove the whole catalog.
+func (h *Handler) deleteUnusedImages(c echo.Context) error {
+	if unused, err := unusedParam(c); err != nil || !unused {
+		if err == nil {
+			err = apiError(http.StatusBadRequest, "bad_request", "DELETE images removes only the images nothing uses: send unused=true")
+		}
+		return err
+	}
+	var removed []string
+	return h.write(c, http.StatusOK, "remove unused images", false, func(cat *model.Catalog) error {
+		removed = cat.RemoveUnusedImages()
+		return nil
+	}, func(*edit.Result) any {
+		return map[string]any{"removed": append([]string{}, removed...)}
+	}, nil)
 }
 
 // write runs one catalog change as one revision and answers with the new

@@ -3,6 +3,7 @@ package api_test
 import (
 	"fmt"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -20,8 +21,8 @@ const (
 // seed imports examples/profile-list.yaml as the next revision (1, or 2
 // after a system:config revision of a config with node groups): profiles "small"
 // (option "image" with choices scipy and r, each a catalog image) and "gpu"
-// (image pytorch), images scipy-notebook-2025-06-02, r-notebook-2025-06-02
-// and pytorch-notebook-cuda12-2025-06-02.
+// (image pytorch), images scipy-notebook, r-notebook and pytorch-notebook
+// (named by repository).
 func (c *client) seed() {
 	c.t.Helper()
 	before := c.revisions()
@@ -205,18 +206,18 @@ func TestPatchImageRefReachesEveryProfile(t *testing.T) {
 func TestPatchImageFields(t *testing.T) {
 	c := newTestServer(t)
 	c.seed()
-	r := c.must(http.StatusOK, http.MethodPatch, "api/v1/images/r-notebook-2025-06-02",
+	r := c.must(http.StatusOK, http.MethodPatch, "api/v1/images/r-notebook",
 		map[string]any{"display_name": "R 4.4", "description": "tidyverse"}, "If-Match", `"1"`)
 	for _, tc := range []struct {
 		field, want string
 	}{
-		{"display_name", "R 4.4"}, {"description", "tidyverse"}, {"ref", rRef}, {"slug", "r-notebook-2025-06-02"},
+		{"display_name", "R 4.4"}, {"description", "tidyverse"}, {"ref", rRef}, {"slug", "r-notebook"},
 	} {
 		if got := str(r.JSON, "result", tc.field); got != tc.want {
 			t.Errorf("result.%s = %q, want %q", tc.field, got, tc.want)
 		}
 	}
-	if got := str(r.JSON, "revision", "message"); got != "edit image r-notebook-2025-06-02" {
+	if got := str(r.JSON, "revision", "message"); got != "edit image r-notebook" {
 		t.Errorf("message %q", got)
 	}
 	// A display-only change leaves the rendered list as it was.
@@ -234,7 +235,7 @@ func TestDeleteImage(t *testing.T) {
 	c.seed()
 
 	// In use: refused, naming every user, nothing written.
-	r := c.do(http.MethodDelete, "api/v1/images/scipy-notebook-2025-06-02", nil)
+	r := c.do(http.MethodDelete, "api/v1/images/scipy-notebook", nil)
 	e := errorOf(t, r, http.StatusConflict, "in_use")
 	if want := `profile "small", option "image", choice "scipy"`; !strings.Contains(e.Error.Message, want) {
 		t.Errorf("in_use message %q does not name %s", e.Error.Message, want)
@@ -270,4 +271,50 @@ func TestImageInUseByTwo(t *testing.T) {
 		}
 	}
 	c.wantRevisions(3)
+}
+
+// TestRemoveUnusedImages (issue 13): GET images?unused=true lists the
+// images nothing uses, DELETE images?unused=true removes them all in one
+// revision without changing the list users get, a second call writes
+// nothing, and DELETE images without the parameter removes nothing.
+func TestRemoveUnusedImages(t *testing.T) {
+	c := newTestServer(t)
+	c.seed()
+	for _, s := range []string{"spare", "old"} {
+		c.must(http.StatusCreated, http.MethodPost, "api/v1/images", map[string]any{"slug": s, "ref": rRef + "-" + s})
+	}
+	c.wantRevisions(3)
+	before := c.get("profile_list?revision=head").JSON
+
+	var unused []string
+	for _, im := range list(c.get("api/v1/images?unused=true").JSON, "images") {
+		unused = append(unused, str(im, "slug"))
+	}
+	if strings.Join(unused, " ") != "spare old" {
+		t.Errorf("unused images %v, want [spare old]", unused)
+	}
+	errorOf(t, c.do(http.MethodGet, "api/v1/images?unused=yes", nil), http.StatusBadRequest, "bad_request")
+	errorOf(t, c.do(http.MethodDelete, "api/v1/images", nil), http.StatusBadRequest, "bad_request")
+	c.wantRevisions(3)
+
+	r := c.must(http.StatusOK, http.MethodDelete, "api/v1/images?unused=true", nil, "If-Match", `"3"`)
+	if got := fmt.Sprint(dig(r.JSON, "result", "removed")); got != "[spare old]" {
+		t.Errorf("removed %s, want [spare old]", got)
+	}
+	if got := str(r.JSON, "revision", "message"); got != "remove unused images" {
+		t.Errorf("message %q", got)
+	}
+	c.wantRevisions(4)
+	if n := len(list(c.get("api/v1/images").JSON, "images")); n != 3 {
+		t.Errorf("%d images left, want the 3 in use", n)
+	}
+	if after := c.get("profile_list?revision=head").JSON; !reflect.DeepEqual(after, before) {
+		t.Errorf("removing unused images changed the profile list:\n%v\n%v", before, after)
+	}
+
+	r = c.must(http.StatusOK, http.MethodDelete, "api/v1/images?unused=true", nil)
+	if r.JSON.(map[string]any)["unchanged"] != true {
+		t.Errorf("nothing to remove wrote a revision: %s", r.Body)
+	}
+	c.wantRevisions(4)
 }

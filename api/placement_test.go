@@ -25,7 +25,7 @@ func warningsAt(r *response, path string) []string {
 
 // TestNodeSelectorMatchingNoNodeGroup (issue 13): when node groups are
 // configured, an editor's new node_selector that matches none of them is a
-// warning (an error with policy.requireNodeGroups); one that matches a
+// warning (an error with policy.nodeSelectorOutsideGroups: error); one that matches a
 // group, or narrows one, is not.
 func TestNodeSelectorMatchingNoNodeGroup(t *testing.T) {
 	c := newTestServer(t, withInfra(placementConfig))
@@ -40,9 +40,9 @@ func TestNodeSelectorMatchingNoNodeGroup(t *testing.T) {
 		t.Errorf("a selector inside a node group warns: %v", ws)
 	}
 
-	strict := newTestServer(t, withInfra(placementConfig+"policy:\n  requireNodeGroups: true\n"))
+	strict := newTestServer(t, withInfra(placementConfig+"policy:\n  nodeSelectorOutsideGroups: error\n"))
 	e := errorOf(t, strict.do(http.MethodPost, "api/v1/profiles", profileWith("lost", `"node_selector": {"pool": "nowhere"}`)), http.StatusUnprocessableEntity, "invalid")
-	if !e.hasField("/profiles/0/kubespawner_override/node_selector", "policy.requireNodeGroups") {
+	if !e.hasField("/profiles/0/kubespawner_override/node_selector", "policy.nodeSelectorOutsideGroups") {
 		t.Errorf("fields %+v", e.Error.Fields)
 	}
 }

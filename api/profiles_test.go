@@ -214,7 +214,7 @@ func TestRefusedCreateHasNoLocation(t *testing.T) {
 	}{
 		{"api/v1/profiles", map[string]any{"slug": "gpu", "display_name": "again"}, http.StatusConflict},
 		{"api/v1/profiles", map[string]any{"slug": "new", "display_name": "New", "image": "nope"}, http.StatusUnprocessableEntity},
-		{"api/v1/images", map[string]any{"slug": "r-notebook-2025-06-02", "ref": rRef}, http.StatusConflict},
+		{"api/v1/images", map[string]any{"slug": "r-notebook", "ref": rRef}, http.StatusConflict},
 		{"api/v1/images", map[string]any{"slug": "new", "ref": "has space:1"}, http.StatusUnprocessableEntity},
 	} {
 		r := c.do(http.MethodPost, tc.path, tc.body)

@@ -24,7 +24,7 @@ func TestRenameImage(t *testing.T) {
 	if got := list(d.JSON, "profile_list"); len(got) != 0 {
 		t.Errorf("renaming an image changed the profile list: %v", got)
 	}
-	c.must(http.StatusConflict, http.MethodPatch, "api/v1/images/scipy", map[string]any{"slug": "r-notebook-2025-06-02"})
+	c.must(http.StatusConflict, http.MethodPatch, "api/v1/images/scipy", map[string]any{"slug": "r-notebook"})
 	c.must(http.StatusUnprocessableEntity, http.MethodPatch, "api/v1/images/scipy", map[string]any{"slug": "Not A Slug"})
 }
 

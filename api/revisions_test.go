@@ -28,7 +28,7 @@ func (c *client) describe(image, text string, hdr ...string) *response {
 	return c.must(http.StatusOK, http.MethodPatch, "api/v1/images/"+image, map[string]any{"description": text}, hdr...)
 }
 
-const scipy = "scipy-notebook-2025-06-02"
+const scipy = "scipy-notebook"
 
 func TestListRevisions(t *testing.T) {
 	c := newTestServer(t)

@@ -156,10 +156,10 @@ func TestLoginThroughJupyterHub(t *testing.T) {
 			t.Fatalf("me = %v", me)
 		}
 		patch := `{"description":"edited by alice"}`
-		if r := do(t, b, "PATCH", api+"/images/scipy-notebook-2025-06-02", patch); r.status != 403 || r.errorCode(t) != "csrf" {
+		if r := do(t, b, "PATCH", api+"/images/scipy-notebook", patch); r.status != 403 || r.errorCode(t) != "csrf" {
 			t.Errorf("a cookie write without the CSRF token: %d %s", r.status, r.body)
 		}
-		r = do(t, b, "PATCH", api+"/images/scipy-notebook-2025-06-02", patch, "X-CSRF-Token", csrf)
+		r = do(t, b, "PATCH", api+"/images/scipy-notebook", patch, "X-CSRF-Token", csrf)
 		if r.status != 200 {
 			t.Fatalf("edit: %d %s", r.status, r.body)
 		}
@@ -187,7 +187,7 @@ func TestLoginThroughJupyterHub(t *testing.T) {
 		if r := do(t, b, "GET", api+"/images", ""); r.status != 200 {
 			t.Errorf("read: %d", r.status)
 		}
-		r := do(t, b, "PATCH", api+"/images/scipy-notebook-2025-06-02", `{"description":"x"}`, "X-CSRF-Token", me["csrf_token"].(string))
+		r := do(t, b, "PATCH", api+"/images/scipy-notebook", `{"description":"x"}`, "X-CSRF-Token", me["csrf_token"].(string))
 		if r.status != 403 || r.errorCode(t) != "forbidden" {
 			t.Errorf("write: %d %s", r.status, r.body)
 		}
@@ -255,7 +255,7 @@ func TestLoginThroughJupyterHub(t *testing.T) {
 		editorTok, _ := e.hub.Token(t, testhub.Editor)
 		plainTok, _ := e.hub.Token(t, testhub.Plain)
 		patch := `{"description":"by token"}`
-		img := api + "/images/scipy-notebook-2025-06-02"
+		img := api + "/images/scipy-notebook"
 		tests := []struct {
 			name, authz    string
 			read, write    int

@@ -41,7 +41,7 @@ func (c *clock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-const testImage = "/images/scipy-notebook-2025-06-02"
+const testImage = "/images/scipy-notebook"
 
 // TestSecurityTokenWithoutServiceScopeIsRefused: a token the hub knows but
 // that does not carry access:services!service=hubprofiles (or

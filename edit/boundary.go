@@ -35,7 +35,7 @@ const boundaryHint = "an operator can allow it with policy.editorOverrides in th
 // overBoundary lists what turning before into after would add or change
 // outside what editors may write (errors), and the node selectors it adds
 // or changes that pick no configured node group (warnings, or errors with
-// policy.requireNodeGroups). Paths are catalog paths into after, or, for an
+// policy.nodeSelectorOutsideGroups: error). Paths are catalog paths into after, or, for an
 // imported list, paths into it after listPrefix.
 func overBoundary(pol infra.Policy, before, after *model.Catalog, importedList bool, listPrefix string) []model.Finding {
 	var fs []model.Finding
@@ -199,8 +199,8 @@ func eachPlace(old, cur []any, fn func(at string, oldOv, curOv any, gates []gate
 // labels, with the same values (it may narrow the group further).
 func unknownPlacements(pol infra.Policy, groups []model.NodeGroup, old, cur []any) []model.Finding {
 	sev, then := model.Warning, "check that nodes carry these labels, or ask an operator for a node group"
-	if pol.RequireNodeGroups {
-		sev, then = model.Error, "pick a node group, or ask an operator to add one (policy.requireNodeGroups is set in the infrastructure config)"
+	if pol.NodeSelectorOutsideGroups == model.Error {
+		sev, then = model.Error, "pick a node group, or ask an operator to add one (policy.nodeSelectorOutsideGroups is error in the infrastructure config)"
 	}
 	var fs []model.Finding
 	eachPlace(old, cur, func(at string, oldV, curV any, _ []gate) {

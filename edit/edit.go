@@ -348,13 +348,15 @@ func (e *Editor) commitOnce(ctx context.Context, ch Change) (*Result, error) {
 		return nil, err
 	}
 	var refused, placements []model.Finding
-	if !ch.Operator {
-		for _, f := range overBoundary(e.Config().Policy, head.Catalog, c, ch.importedList, ch.listPrefix) {
-			if f.Severity == model.Error {
-				refused = append(refused, f)
-			} else {
-				placements = append(placements, f)
-			}
+	pol := e.Config().Policy
+	if ch.Operator {
+		pol = pol.ForOperator()
+	}
+	for _, f := range overBoundary(pol, head.Catalog, c, ch.importedList, ch.listPrefix) {
+		if f.Severity == model.Error {
+			refused = append(refused, f)
+		} else {
+			placements = append(placements, f)
 		}
 	}
 	list, warnings, err := e.check(ctx, c, ch.Publish)

@@ -60,7 +60,7 @@ func TestCommitOneRevisionPerWrite(t *testing.T) {
 	}
 	// A tag bump reaches every profile that offers the image, in one revision.
 	bump, err := e.Commit(ctx, Change{Base: 1, Author: "alice", Message: "bump", Apply: func(c *model.Catalog) error {
-		im, _ := c.Image("scipy-notebook-2025-06-02")
+		im, _ := c.Image("scipy-notebook")
 		im.Ref = "quay.io/jupyter/scipy-notebook:2025-07-01"
 		return nil
 	}})

@@ -77,9 +77,10 @@ type Policy struct {
 	// or change; nil means DefaultEditorOverrides, ["*"] everything. The
 	// command-line import, run by an operator, is not bound by it.
 	EditorOverrides []string
-	// RequireNodeGroups makes an editor's new or changed node_selector that
-	// matches no configured node group an error rather than a warning.
-	RequireNodeGroups bool
+	// NodeSelectorOutsideGroups is how a new or changed node_selector that
+	// matches no configured node group is reported: model.Warning (the
+	// default) or model.Error, which refuses it.
+	NodeSelectorOutsideGroups model.Severity
 }
 
 // DefaultEditorOverrides is what editors may set in a kubespawner_override
@@ -130,6 +131,14 @@ func (p Policy) EditorMay(trait string) bool {
 	return false
 }
 
+// ForOperator is the policy for a change by the cluster's operators (the
+// command-line import): every kubespawner_override setting is theirs to
+// write, but a node_selector outside the node groups is still reported, as
+// nodeSelectorOutsideGroups says.
+func (p Policy) ForOperator() Policy {
+	return Policy{EditorOverrides: []string{"*"}, NodeSelectorOutsideGroups: p.NodeSelectorOutsideGroups}
+}
+
 // Registry is per-registry connection settings.
 type Registry struct {
 	Host     string
@@ -152,11 +161,14 @@ type file struct {
 		Allocatable  map[string]string `yaml:"allocatable"`
 	} `yaml:"nodeGroups"`
 	Policy struct {
-		AllowedRegistries []string  `yaml:"allowedRegistries"`
-		MaxMemory         string    `yaml:"maxMemory"`
-		MaxCPU            string    `yaml:"maxCPU"`
-		EditorOverrides   *[]string `yaml:"editorOverrides"`
-		RequireNodeGroups bool      `yaml:"requireNodeGroups"`
+		AllowedRegistries         []string  `yaml:"allowedRegistries"`
+		MaxMemory                 string    `yaml:"maxMemory"`
+		MaxCPU                    string    `yaml:"maxCPU"`
+		EditorOverrides           *[]string `yaml:"editorOverrides"`
+		NodeSelectorOutsideGroups string    `yaml:"nodeSelectorOutsideGroups"`
+		// RequireNodeGroups is the older spelling of
+		// nodeSelectorOutsideGroups: error.
+		RequireNodeGroups bool `yaml:"requireNodeGroups"`
 	} `yaml:"policy"`
 	Registries []struct {
 		Host     string `yaml:"host"`
@@ -274,7 +286,18 @@ func Parse(data []byte) (*Config, error) {
 		}
 		c.Policy.MaxCPU = n
 	}
-	c.Policy.RequireNodeGroups = f.Policy.RequireNodeGroups
+	switch outside := f.Policy.NodeSelectorOutsideGroups; {
+	case outside == "" && f.Policy.RequireNodeGroups:
+		c.Policy.NodeSelectorOutsideGroups = model.Error
+	case outside == "":
+		c.Policy.NodeSelectorOutsideGroups = model.Warning
+	case outside != string(model.Warning) && outside != string(model.Error):
+		bad("policy.nodeSelectorOutsideGroups: %q: want warning or error", outside)
+	case f.Policy.RequireNodeGroups && outside != string(model.Error):
+		bad("policy.requireNodeGroups: true contradicts policy.nodeSelectorOutsideGroups: %s (requireNodeGroups is its older spelling; keep only nodeSelectorOutsideGroups)", outside)
+	default:
+		c.Policy.NodeSelectorOutsideGroups = model.Severity(outside)
+	}
 	if eo := f.Policy.EditorOverrides; eo != nil {
 		c.Policy.EditorOverrides = append([]string{}, *eo...) // [] stays empty: editors may set nothing
 		for i, name := range *eo {

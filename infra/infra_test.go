@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/jupyterhub/hubprofiles/model"
 )
 
 const example = `
@@ -102,6 +104,8 @@ func TestParseErrors(t *testing.T) {
 		{"peer url", "peers:\n  - {name: staging, url: staging.example.org, tokenFile: /t}\n", `peers[0].url: "staging.example.org" is not the peer's hubprofiles URL`},
 		{"peer url with user", "peers:\n  - {name: staging, url: \"https://u:p@s.example.org/\", tokenFile: /t}\n", `peers[0].url`},
 		{"peer without token", "peers:\n  - {name: staging, url: https://s.example.org/}\n", "peers[0].tokenFile: a peer needs the file"},
+		{"nodeSelectorOutsideGroups typo", "policy: {nodeSelectorOutsideGroups: refuse}\n", `policy.nodeSelectorOutsideGroups: "refuse": want warning or error`},
+		{"older spelling contradicts", "policy: {nodeSelectorOutsideGroups: warning, requireNodeGroups: true}\n", "policy.requireNodeGroups: true contradicts policy.nodeSelectorOutsideGroups: warning"},
 		{"several at once", "nodeGroups:\n  - slug: a\n  - slug: a\n    nodeSelector: {a: b}\n", "nodeGroups[1].slug"},
 	}
 	for _, tt := range tests {
@@ -111,6 +115,33 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("err = %v, want one containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestNodeSelectorOutsideGroups: a node_selector outside the node groups
+// is a warning unless the config says error; requireNodeGroups: true, the
+// older spelling, still means error.
+func TestNodeSelectorOutsideGroups(t *testing.T) {
+	for _, tc := range []struct {
+		config string
+		want   model.Severity
+	}{
+		{"", model.Warning},
+		{"policy: {nodeSelectorOutsideGroups: warning}\n", model.Warning},
+		{"policy: {nodeSelectorOutsideGroups: error}\n", model.Error},
+		{"policy: {requireNodeGroups: true}\n", model.Error},
+		{"policy: {requireNodeGroups: true, nodeSelectorOutsideGroups: error}\n", model.Error},
+	} {
+		c, err := Parse([]byte(tc.config))
+		if err != nil {
+			t.Fatalf("%q: %v", tc.config, err)
+		}
+		if got := c.Policy.NodeSelectorOutsideGroups; got != tc.want {
+			t.Errorf("%q: %q, want %q", tc.config, got, tc.want)
+		}
+		if op := c.Policy.ForOperator(); op.NodeSelectorOutsideGroups != tc.want || !op.EditorMay("privileged") {
+			t.Errorf("%q: the operator's policy %+v", tc.config, op)
+		}
 	}
 }
 

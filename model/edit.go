@@ -47,6 +47,29 @@ func (c *Catalog) RemoveImage(slug string) error {
 	return fmt.Errorf("image %q: %w", slug, ErrNotFound)
 }
 
+// UnusedImages are the slugs of the images nothing uses (no profile, no
+// choice, not the hub default), in catalog order: imports keep every image
+// they ever added, and a tag bump by import leaves the old one behind.
+func (c *Catalog) UnusedImages() []string {
+	var out []string
+	for _, im := range c.Images {
+		if len(c.ImageUsers(im.Slug)) == 0 {
+			out = append(out, im.Slug)
+		}
+	}
+	return out
+}
+
+// RemoveUnusedImages deletes every image nothing uses and returns their
+// slugs; the rendered list does not change.
+func (c *Catalog) RemoveUnusedImages() []string {
+	unused := c.UnusedImages()
+	for _, slug := range unused {
+		_ = c.RemoveImage(slug) // unused, so never refused
+	}
+	return unused
+}
+
 // ImageUsers says, in words, where an image is used.
 func (c *Catalog) ImageUsers(slug string) []string {
 	var out []string

@@ -4,9 +4,10 @@ import "fmt"
 
 // RenameImage gives an image another slug, and every reference to it — the
 // hub default, profiles, choices — follows, so the rendered list does not
-// change. Import names images after their reference; a hub admin renames
-// "scipy-notebook-2024-03-18" to "scipy" once, and tag bumps keep the name
-// true.
+// change. Import names images after their repository ("scipy-notebook"),
+// but older imports named them after the whole reference
+// ("scipy-notebook-2024-03-18"): renaming such an image once keeps its name
+// true through later tag bumps.
 func (c *Catalog) RenameImage(from, to string) error {
 	im, ok := c.Image(from)
 	if !ok {

@@ -65,7 +65,7 @@ func imageChange(old, im *Image, users []string) string {
 		if len(users) > 0 {
 			where = " (used by " + strings.Join(users, ", ") + ")"
 		}
-		if repoOf(old.Ref) == repoOf(im.Ref) {
+		if Repository(old.Ref) == Repository(im.Ref) {
 			return fmt.Sprintf("image %q%s: tag %s → %s", im.Slug, where, tagOf(old.Ref), tagOf(im.Ref))
 		}
 		return fmt.Sprintf("image %q%s: %s → %s", im.Slug, where, old.Ref, im.Ref)
@@ -211,7 +211,9 @@ func (c *Catalog) profileNamesUsing(image string) []string {
 	return out
 }
 
-func repoOf(ref string) string {
+// Repository is an image reference without its tag and digest: what stays
+// the same when an image moves to a newer tag.
+func Repository(ref string) string {
 	name, _, _ := strings.Cut(ref, "@")
 	slash := strings.LastIndex(name, "/")
 	if i := strings.LastIndex(name, ":"); i > slash {

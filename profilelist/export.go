@@ -54,56 +54,56 @@ func ExportValues(c *model.Catalog) ([]byte, error) {
 // default image. Catalog images nothing uses are not in it; neither is what a
 // user may type into an unlisted choice.
 func ImagesInUse(c *model.Catalog, list []any) []string {
-	var refs []string
-	add := func(ov any) {
-		m, ok := ov.(*ordered.Map)
-		if !ok {
-			return
-		}
-		if v, ok := m.Get("image"); ok {
-			if ref, ok := v.(string); ok && ref != "" && !slices.Contains(refs, ref) {
-				refs = append(refs, ref)
-			}
+	refs := ListImages(list)
+	if c.Defaults.Image != "" {
+		if im, ok := c.Image(c.Defaults.Image); ok && !slices.Contains(refs, im.Ref) {
+			refs = append(refs, im.Ref)
 		}
 	}
-	for _, p := range list {
+	return refs
+}
+
+// ListImages are the image references of a profile list's profiles and
+// choices (their kubespawner_override.image strings), each once, in order;
+// parts of the list that are not objects are passed over.
+func ListImages(list []any) []string {
+	var refs []string
+	add := func(ov *ordered.Map) {
+		if ref, ok := mustGet(ov, "image").(string); ok && ref != "" && !slices.Contains(refs, ref) {
+			refs = append(refs, ref)
+		}
+	}
+	walk(list, func(_ int, pov *ordered.Map) { add(pov) },
+		func(_ int, _ *ordered.Map, _, _ string, cov *ordered.Map) { add(cov) })
+	return refs
+}
+
+// walk calls profile with the kubespawner_override of each profile of a
+// list (nil when it has none) and then choice with that of each of its
+// choices, with the option and choice keys, in order. Parts that are not
+// objects are passed over.
+func walk(list []any, profile func(i int, pov *ordered.Map), choice func(i int, pov *ordered.Map, option, key string, cov *ordered.Map)) {
+	for i, p := range list {
 		pm, ok := p.(*ordered.Map)
 		if !ok {
 			continue
 		}
-		ov, _ := pm.Get("kubespawner_override")
-		add(ov)
-		opts, _ := pm.Get("profile_options")
-		om, ok := opts.(*ordered.Map)
-		if !ok {
-			continue
-		}
-		for _, key := range om.Keys() {
-			o, _ := om.Get(key)
+		pov, _ := mustGet(pm, "kubespawner_override").(*ordered.Map)
+		profile(i, pov)
+		opts, _ := mustGet(pm, "profile_options").(*ordered.Map)
+		for _, key := range opts.Keys() {
+			o, _ := opts.Get(key)
 			oMap, _ := o.(*ordered.Map)
-			if oMap == nil {
-				continue
-			}
-			chs, _ := oMap.Get("choices")
-			cm, _ := chs.(*ordered.Map)
-			if cm == nil {
-				continue
-			}
-			for _, ck := range cm.Keys() {
-				ch, _ := cm.Get(ck)
+			chs, _ := mustGet(oMap, "choices").(*ordered.Map)
+			for _, ck := range chs.Keys() {
+				ch, _ := chs.Get(ck)
 				if chm, ok := ch.(*ordered.Map); ok {
-					ov, _ := chm.Get("kubespawner_override")
-					add(ov)
+					cov, _ := mustGet(chm, "kubespawner_override").(*ordered.Map)
+					choice(i, pov, key, ck, cov)
 				}
 			}
 		}
 	}
-	if c.Defaults.Image != "" {
-		if im, ok := c.Image(c.Defaults.Image); ok {
-			add(ordered.MapOf("image", im.Ref))
-		}
-	}
-	return refs
 }
 
 // prePullImages maps each image in use to z2jh's {name, tag} form, keyed by

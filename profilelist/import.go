@@ -33,17 +33,12 @@ func Import(list any, opts ImportOptions) (*model.Catalog, error) {
 	if !ok {
 		return nil, shapeError("", "the profile list must be an array, not %s", ordered.TypeName(list))
 	}
-	im := &importer{c: &model.Catalog{
+	im := newImporter(&model.Catalog{
 		Images:     append([]model.Image(nil), opts.Images...),
 		NodeGroups: append([]model.NodeGroup(nil), opts.NodeGroups...),
 		Profiles:   make([]model.Profile, 0, len(items)),
-	}}
-	im.byRef = map[string]string{}
-	im.slugs = map[string]bool{}
-	for _, img := range im.c.Images {
-		im.byRef[img.Ref] = img.Slug
-		im.slugs[img.Slug] = true
-	}
+	})
+	im.countTags(ListImages(items))
 	for i, item := range items {
 		p, err := im.profile(model.Pointer(i), item)
 		if err != nil {
@@ -75,6 +70,33 @@ type importer struct {
 	c     *model.Catalog
 	byRef map[string]string // image ref -> catalog slug
 	slugs map[string]bool   // image slugs in use
+	// tags counts the distinct references of each repository the list and
+	// the catalog hold: a repository with one is named by itself.
+	tags map[string]int
+}
+
+func newImporter(c *model.Catalog) *importer {
+	im := &importer{c: c, byRef: map[string]string{}, slugs: map[string]bool{}, tags: map[string]int{}}
+	for _, img := range c.Images {
+		im.byRef[img.Ref] = img.Slug
+		im.slugs[img.Slug] = true
+	}
+	return im
+}
+
+// countTags counts, per repository, the distinct references among refs
+// and the catalog's images.
+func (im *importer) countTags(refs []string) {
+	seen := map[string]bool{}
+	for _, img := range im.c.Images {
+		seen[img.Ref] = true
+	}
+	for _, ref := range refs {
+		seen[ref] = true
+	}
+	for ref := range seen {
+		im.tags[model.Repository(ref)]++
+	}
 }
 
 // fields splits an object into what the typed fields take and the rest.
@@ -330,11 +352,18 @@ func plainRef(ref string) bool {
 }
 
 // image returns the catalog slug for ref, adding the image when it is new.
+// A new image is named after its repository ("scipy-notebook"), so that the
+// name stays true when the tag moves on; only a repository the list or the
+// catalog has with more than one tag gets the tag in its name
+// ("scipy-notebook-2024-03-18").
 func (im *importer) image(ref string) string {
 	if s, ok := im.byRef[ref]; ok {
 		return s
 	}
 	name := ImageName(ref)
+	if im.tags[model.Repository(ref)] <= 1 {
+		name = repositoryName(ref)
+	}
 	base := slug.Make(strings.NewReplacer(":", " ", "@sha256", " ").Replace(name))
 	if len(base) > 48 {
 		base = strings.Trim(base[:48], "-")
@@ -350,6 +379,13 @@ func (im *importer) image(ref string) string {
 	im.byRef[ref] = s
 	im.c.Images = append(im.c.Images, model.Image{Slug: s, DisplayName: name, Ref: ref})
 	return s
+}
+
+// repositoryName is the last path element of an image's repository,
+// without tag or digest ("scipy-notebook").
+func repositoryName(ref string) string {
+	repo := model.Repository(ref)
+	return repo[strings.LastIndex(repo, "/")+1:]
 }
 
 // ImageName is the short, readable form of a reference: the last path

@@ -52,11 +52,8 @@ func ValuesDefaults(c *model.Catalog, src *Source) {
 	if !plainRef(ref) {
 		return
 	}
-	imp := &importer{c: c, byRef: map[string]string{}, slugs: map[string]bool{}}
-	for _, i := range c.Images {
-		imp.byRef[i.Ref] = i.Slug
-		imp.slugs[i.Slug] = true
-	}
+	imp := newImporter(c)
+	imp.countTags([]string{ref})
 	c.Defaults.Image = imp.image(ref)
 }
 

@@ -181,10 +181,15 @@ func (c *yamlConverter) scalar(n *yaml.Node) (any, error) {
 // ToYAML writes an ordered value as YAML with two-space indentation, keys in
 // order. Strings that would read back as another type are quoted.
 func ToYAML(v any) ([]byte, error) {
-	n, err := yamlNode(v)
+	n, err := YAMLNode(v)
 	if err != nil {
 		return nil, err
 	}
+	return WriteYAML(n)
+}
+
+// WriteYAML writes a YAML node tree with two-space indentation.
+func WriteYAML(n *yaml.Node) ([]byte, error) {
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
@@ -197,7 +202,9 @@ func ToYAML(v any) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-func yamlNode(v any) (*yaml.Node, error) {
+// YAMLNode is an ordered value as a YAML node tree, for writers that add
+// comments to it (infra's node-group draft).
+func YAMLNode(v any) (*yaml.Node, error) {
 	switch t := v.(type) {
 	case nil:
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}, nil
@@ -218,7 +225,7 @@ func yamlNode(v any) (*yaml.Node, error) {
 	case []any:
 		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
 		for _, e := range t {
-			en, err := yamlNode(e)
+			en, err := YAMLNode(e)
 			if err != nil {
 				return nil, err
 			}
@@ -229,7 +236,7 @@ func yamlNode(v any) (*yaml.Node, error) {
 		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 		for _, k := range t.Keys() {
 			ev, _ := t.Get(k)
-			en, err := yamlNode(ev)
+			en, err := YAMLNode(ev)
 			if err != nil {
 				return nil, err
 			}

@@ -39,8 +39,9 @@ func (h *Handler) imageRows(c *model.Catalog) []imageRow {
 }
 
 type imagesData struct {
-	Rows []imageRow
-	Base int64
+	Rows   []imageRow
+	Base   int64
+	Unused int // how many images nothing uses
 }
 
 func (h *Handler) imagesPage(c echo.Context) error {
@@ -48,12 +49,14 @@ func (h *Handler) imagesPage(c echo.Context) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
-	return h.render(c, http.StatusOK, "images", "", h.page(c, "Images", "images", imagesData{Rows: h.imageRows(st.Catalog), Base: st.BaseID()}))
+	return h.render(c, http.StatusOK, "images", "", h.page(c, "Images", "images",
+		imagesData{Rows: h.imageRows(st.Catalog), Base: st.BaseID(), Unused: len(st.Catalog.UnusedImages())}))
 }
 
 // imageForm is the add/edit form with its errors.
 type imageForm struct {
 	New    bool
+	Slug   string // the image's slug as stored: where the form posts (Image.Slug may be a new one)
 	Image  model.Image
 	Base   int64
 	Errors map[string]string
@@ -82,7 +85,7 @@ func (h *Handler) editImage(c echo.Context) error {
 	if !ok {
 		return h.fail(c, fmt.Errorf("image %q: %w", c.Param("slug"), model.ErrNotFound))
 	}
-	f := imageForm{Image: *im, Base: st.BaseID(), UsedBy: st.Catalog.ImageUsers(im.Slug)}
+	f := imageForm{Slug: im.Slug, Image: *im, Base: st.BaseID(), UsedBy: st.Catalog.ImageUsers(im.Slug)}
 	if h.images != nil {
 		res := h.images.Check(c.Request().Context(), im.Ref)
 		f.Check = &res
@@ -116,11 +119,11 @@ func (h *Handler) updateImage(c echo.Context) error {
 // of its registry first: missing or not a reference is refused unless the
 // admin ticks "save anyway".
 func (h *Handler) saveImage(c echo.Context, slug string) error {
-	f := imageForm{New: slug == "", Errors: map[string]string{}, Force: c.FormValue("force") == "on"}
+	f := imageForm{New: slug == "", Slug: slug, Errors: map[string]string{}, Force: c.FormValue("force") == "on"}
 	f.Image = model.Image{Slug: strings.TrimSpace(c.FormValue("slug")), DisplayName: strings.TrimSpace(c.FormValue("display_name")),
 		Description: strings.TrimSpace(c.FormValue("description")), Ref: strings.TrimSpace(c.FormValue("ref"))}
-	if slug != "" {
-		f.Image.Slug = slug
+	if f.Image.Slug == "" {
+		f.Image.Slug = slug // no short name sent: an existing image keeps its own
 	}
 	base, err := strconv.ParseInt(c.FormValue("base"), 10, 64)
 	if err != nil {
@@ -151,17 +154,22 @@ func (h *Handler) saveImage(c echo.Context, slug string) error {
 		return h.render(c, http.StatusUnprocessableEntity, "image", "image-form", h.page(c, title, "images", f))
 	}
 	msg := "add image " + f.Image.Slug
-	if !f.New {
+	switch {
+	case !f.New && f.Image.Slug != slug:
+		msg = fmt.Sprintf("rename image %s to %s: %s", slug, f.Image.Slug, f.Image.Ref)
+	case !f.New:
 		msg = fmt.Sprintf("image %s: %s", slug, f.Image.Ref)
 	}
 	res, err := h.edit.Commit(c.Request().Context(), edit.Change{Base: base, Author: author(c), Message: msg, Apply: func(cat *model.Catalog) error {
 		if f.New {
 			return cat.AddImage(f.Image)
 		}
-		im, ok := cat.Image(slug)
-		if !ok {
-			return fmt.Errorf("image %q: %w", slug, model.ErrNotFound)
+		// A new short name renames the image; the profiles, choices and
+		// the hub default that use it follow.
+		if err := cat.RenameImage(slug, f.Image.Slug); err != nil {
+			return err
 		}
+		im, _ := cat.Image(f.Image.Slug)
 		*im = f.Image
 		return nil
 	}})
@@ -187,6 +195,42 @@ func (h *Handler) deleteImage(c echo.Context) error {
 		return h.fail(c, err)
 	}
 	return h.done(c, "images", "Removed image "+slug+".")
+}
+
+// confirmRemoveUnused shows, before anything is written, which images
+// "Remove unused images" would remove; imports keep every image they add,
+// so after a few tag bumps the catalog fills with images nothing offers.
+func (h *Handler) confirmRemoveUnused(c echo.Context) error {
+	head, err := h.head(c)
+	if err != nil {
+		return h.fail(c, err)
+	}
+	after := edit.Clone(head.Catalog)
+	removed := after.RemoveUnusedImages()
+	if len(removed) == 0 {
+		return h.done(c, "images", "No image is unused: nothing to remove.")
+	}
+	d := confirmData{Heading: fmt.Sprintf("Remove %d unused image(s)?", len(removed)), Button: "Remove unused images", Danger: true,
+		Action: "images/unused/remove", Cancel: "images", Base: head.BaseID(), WithBase: true,
+		Lead: fmt.Sprintf("Removing writes a new draft without %s: no profile, choice or hub default uses them, so the list users get stays as it is. Compared with what is live:", strings.Join(removed, ", "))}
+	if err := h.consequences(c, after, &d); err != nil {
+		return h.fail(c, err)
+	}
+	return h.confirm(c, d)
+}
+
+// removeUnused removes every image nothing uses, in one revision.
+func (h *Handler) removeUnused(c echo.Context) error {
+	var removed []string
+	res, err := h.edit.Commit(c.Request().Context(), edit.Change{Base: formBase(c), Author: author(c), Message: "remove unused images",
+		Apply: func(cat *model.Catalog) error { removed = cat.RemoveUnusedImages(); return nil }})
+	if err != nil {
+		return h.fail(c, err)
+	}
+	if note := nothingChanged(res); note != "" {
+		return h.done(c, "images", note)
+	}
+	return h.done(c, "images", fmt.Sprintf("Removed %d unused image(s): %s.", len(removed), strings.Join(removed, ", ")))
 }
 
 // bumpImage moves an image to a newer tag, everywhere it is used.

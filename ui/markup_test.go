@@ -143,7 +143,7 @@ func markupPages(t *testing.T, c *client) map[string]*response {
 		out["GET /"+p] = c.get(p)
 		out["GET /"+p+" as a viewer"] = c.get(p, "X-Test-As", "viewer")
 	}
-	for _, p := range []string{"images/pytorch-notebook-cuda12-2025-06-02", "history/3", "history/1?against=3", "preview?group=staff", "preview?revision=live", "profiles/gpu"} {
+	for _, p := range []string{"images/pytorch-notebook", "history/3", "history/1?against=3", "preview?group=staff", "preview?revision=live", "profiles/gpu"} {
 		out["GET /"+p] = c.get(p)
 	}
 	out["404"] = c.must(http.StatusNotFound, http.MethodGet, "profiles/nope", nil)

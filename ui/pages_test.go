@@ -146,7 +146,7 @@ func TestImagesPage(t *testing.T) {
 		t.Errorf("%d links to add an image, want 1 for an editor", got)
 	}
 	// Concretely, for the reader:
-	if got := squash(r.Find(`a[href$="/images/scipy-notebook-2025-06-02"]`).Closest("tr").Find("td").Eq(3).Text()); got != `profile "small", option "image", choice "scipy"` {
+	if got := squash(r.Find(`a[href$="/images/scipy-notebook"]`).Closest("tr").Find("td").Eq(3).Text()); got != `profile "small", option "image", choice "scipy"` {
 		t.Errorf("scipy used by %q", got)
 	}
 }
@@ -174,8 +174,8 @@ func TestImageForms(t *testing.T) {
 			t.Errorf("spare: %s = %q, want %q", name, got, want)
 		}
 	}
-	if _, ro := r.Find("#slug").Attr("readonly"); !ro {
-		t.Error("an existing image's short name can be edited")
+	if _, ro := r.Find("#slug").Attr("readonly"); ro {
+		t.Error("an existing image's short name is read-only: it cannot be renamed")
 	}
 	if got := r.Find(`a[href="` + prefix + `images/spare/delete"]`).Length(); got != 1 {
 		t.Errorf("an unused image: %d links to confirm its removal, want 1", got)
@@ -184,7 +184,7 @@ func TestImageForms(t *testing.T) {
 		t.Errorf("the reference is checked at %q, want images/check", got)
 	}
 
-	r = c.get("images/pytorch-notebook-cuda12-2025-06-02")
+	r = c.get("images/pytorch-notebook")
 	if got := texts(r.Find("#image-form"), "h2"); !slices.Contains(got, "Used by") {
 		t.Errorf("a used image: headings %q, want \"Used by\"", got)
 	}
@@ -209,7 +209,7 @@ func TestProfilesPage(t *testing.T) {
 	}
 	for i, want := range []struct{ name, slug, options, image string }{
 		{"Small default", "small", "1 option(s), 2 choice(s)", "—"},
-		{"Large, with a GPU", "gpu", "0 option(s), 0 choice(s)", "pytorch-notebook-cuda12-2025-06-02 node group gpu-t4"},
+		{"Large, with a GPU", "gpu", "0 option(s), 0 choice(s)", "pytorch-notebook node group gpu-t4"},
 	} {
 		row := rows.Eq(i)
 		td := row.Find("td")
@@ -253,8 +253,8 @@ func TestProfileEditorShowsTheProfile(t *testing.T) {
 		"mem_guarantee": "2G", "mem_limit": "2G", "cpu_guarantee": "0.5", "cpu_limit": "1", "gpu": "", "override": "",
 		"image": "", "node_group": "",
 		"opt.0.key": "image", "opt.0.display_name": "Environment",
-		"opt.0.choice.0.key": "scipy", "opt.0.choice.0.display_name": "Python (SciPy)", "opt.0.choice.0.image": "scipy-notebook-2025-06-02",
-		"opt.0.choice.1.key": "r", "opt.0.choice.1.image": "r-notebook-2025-06-02",
+		"opt.0.choice.0.key": "scipy", "opt.0.choice.0.display_name": "Python (SciPy)", "opt.0.choice.0.image": "scipy-notebook",
+		"opt.0.choice.1.key": "r", "opt.0.choice.1.image": "r-notebook",
 		"opt.0.unlisted.display_name":            "Other image",
 		"opt.0.unlisted.regex":                   `^[a-z0-9.\/_\-]+:[A-Za-z0-9._\-]+$`,
 		"opt.0.unlisted.display_name_in_choices": "",
@@ -286,7 +286,7 @@ func TestProfileEditorShowsTheProfile(t *testing.T) {
 
 	r = c.get("profiles/gpu")
 	for name, want := range map[string]string{
-		"image": "pytorch-notebook-cuda12-2025-06-02", "node_group": "gpu-t4", "gpu": "1",
+		"image": "pytorch-notebook", "node_group": "gpu-t4", "gpu": "1",
 		"mem_guarantee": "24G", "mem_limit": "24G", "cpu_guarantee": "3.5", "cpu_limit": "4",
 	} {
 		if got := value(t, r, name); got != want {
@@ -354,9 +354,9 @@ func TestHistoryPage(t *testing.T) {
 	}{
 		{"3", "head", "bob", "add a spare image", []string{`added image "spare" (quay.io/jupyter/base-notebook:2025-06-02)`}, []string{"Publish"}},
 		{"2", "live", "alice", "import the example list", []string{
-			`added image "scipy-notebook-2025-06-02" (quay.io/jupyter/scipy-notebook:2025-06-02)`,
-			`added image "r-notebook-2025-06-02" (quay.io/jupyter/r-notebook:2025-06-02)`,
-			`added image "pytorch-notebook-cuda12-2025-06-02" (quay.io/jupyter/pytorch-notebook:cuda12-2025-06-02)`,
+			`added image "scipy-notebook" (quay.io/jupyter/scipy-notebook:2025-06-02)`,
+			`added image "r-notebook" (quay.io/jupyter/r-notebook:2025-06-02)`,
+			`added image "pytorch-notebook" (quay.io/jupyter/pytorch-notebook:cuda12-2025-06-02)`,
 			`added profile "Small"`, `added profile "Large, with a GPU"`}, []string{"Restore as a new draft"}},
 		{"1", "", "system:config", "infrastructure config changed: node groups updated", []string{"node groups updated from the infrastructure config"}, []string{"Roll back to this", "Restore as a new draft"}},
 	}

@@ -79,7 +79,7 @@ func TestEditorActions(t *testing.T) {
 			if got := value(t, r, "opt.0.choice.0.key"); got != "r" || r.Find(byName("opt.0.choice.1.key")).Length() != 0 {
 				t.Errorf("after removing scipy, choice 0 is %q", got)
 			}
-			if got := value(t, r, "opt.0.choice.0.image"); got != "r-notebook-2025-06-02" {
+			if got := value(t, r, "opt.0.choice.0.image"); got != "r-notebook" {
 				t.Errorf("r's image %q: the fields did not move with the choice", got)
 			}
 		}},
@@ -156,11 +156,11 @@ func TestEditorActions(t *testing.T) {
 func TestEditorMultipleOffers(t *testing.T) {
 	c := newFixture(t)
 	v := editorForm(c, "profiles/new", "apply-offers", "display_name", "Quick", "slug", "quick")
-	v["offer_image"] = []string{"spare", "r-notebook-2025-06-02"}
+	v["offer_image"] = []string{"spare", "r-notebook"}
 	v["offer_group"] = []string{"n2-highmem-4", "gpu-t4"}
 	r := c.post(http.StatusOK, "profiles/new", v)
 	for name, want := range map[string]string{
-		"opt.0.key": "image", "opt.0.choice.0.image": "spare", "opt.0.choice.1.image": "r-notebook-2025-06-02",
+		"opt.0.key": "image", "opt.0.choice.0.image": "spare", "opt.0.choice.1.image": "r-notebook",
 		"opt.1.key": "node", "opt.1.choice.0.node_group": "n2-highmem-4", "opt.1.choice.1.node_group": "gpu-t4",
 		"opt.1.choice.1.display_name": "One NVIDIA T4",
 	} {

@@ -86,6 +86,8 @@ func (h *Handler) Register(g *echo.Group) {
 	g.POST("/images", h.createImage, edits)
 	g.GET("/images/new", h.newImage, view)
 	g.GET("/images/check", h.checkRefFragment, view)
+	g.GET("/images/unused/remove", h.confirmRemoveUnused, view)
+	g.POST("/images/unused/remove", h.removeUnused, edits)
 	g.GET("/images/:slug", h.editImage, view)
 	g.POST("/images/:slug", h.updateImage, edits)
 	g.GET("/images/:slug/delete", h.confirmDeleteImage, view) // each write that takes something from users is confirmed on a page that writes nothing (viewers may read it)

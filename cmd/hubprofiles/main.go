@@ -102,6 +102,7 @@ func commands() []command {
 		{"export", "print a revision as a profile list, values fragment or document", runExport},
 		{"promote", "compare with a peer hub (staging) and take images, profiles or defaults as a draft", runPromote},
 		{"verify", "check the revision hash chain and the database", runVerify},
+		{"nodegroups", "draft: print node groups for the infrastructure config from the node selectors lists use", runNodeGroups},
 	}
 }
 
