@@ -63,6 +63,7 @@ type replayResult struct {
 	why           string   // for not reached: what failed
 	raw           []string // the raw keys that had to change, e.g. kubespawner_override.mem_limit
 	requests      int      // the writes sent
+	ops           int      // of which settings copied or removed without writing them
 }
 
 // TestReplayHistory replays every consecutive pair of every hub's history,
@@ -187,15 +188,19 @@ func replayPair(t *testing.T, from, to string) replayResult {
 				"display_name": im.DisplayName, "description": im.Description, "ref": im.Ref})
 		}
 	}
-	// Profiles: remove, add or replace, then put each in its place.
+	// Profiles: add or replace, the settings the model does not type copied
+	// or removed with the settings operations (replayOps), then the removed
+	// profiles go and each is put in its place.
 	var order []string
+	var gone []string
 	for _, p := range head.Profiles {
 		if goal.ProfileIndex(p.Slug) < 0 {
-			send(http.MethodDelete, "api/v1/profiles/"+url.PathEscape(p.Slug), nil)
+			gone = append(gone, p.Slug)
 			continue
 		}
 		order = append(order, p.Slug)
 	}
+	var ops, cleanup []replayOp
 	for _, p := range goal.Profiles {
 		i := head.ProfileIndex(p.Slug)
 		var before *model.Profile
@@ -205,13 +210,25 @@ func replayPair(t *testing.T, from, to string) replayResult {
 		if i >= 0 && sameJSONValue(t, *before, p) {
 			continue
 		}
-		res.raw = append(res.raw, rawChanges(t, before, &p)...)
+		write, pops, pclean := replayOps(t, head, goal, before, p)
+		ops, cleanup = append(ops, pops...), append(cleanup, pclean...)
+		res.raw = append(res.raw, rawChanges(t, before, &write)...)
 		if i < 0 {
-			send(http.MethodPost, "api/v1/profiles", p)
+			send(http.MethodPost, "api/v1/profiles", write)
 			order = append(order, p.Slug)
 		} else {
-			send(http.MethodPut, "api/v1/profiles/"+url.PathEscape(p.Slug), p)
+			send(http.MethodPut, "api/v1/profiles/"+url.PathEscape(p.Slug), write)
 		}
+	}
+	for _, op := range ops {
+		send(op.method, op.path, op.body)
+	}
+	res.ops = len(ops)
+	for _, op := range cleanup {
+		send(op.method, op.path, op.body)
+	}
+	for _, slug := range gone {
+		send(http.MethodDelete, "api/v1/profiles/"+url.PathEscape(slug), nil)
 	}
 	for i, p := range goal.Profiles {
 		if order[i] == p.Slug {
