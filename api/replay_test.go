@@ -382,9 +382,13 @@ func rawMaps(t *testing.T, p model.Profile, out map[string]*ordered.Map) {
 func replayReport(results []replayResult) string {
 	count := map[string]int{}
 	keyPairs := map[string]int{}
-	changed, extraOnly := 0, 0
+	changed, extraOnly, withOps, ops := 0, 0, 0, 0
 	for _, r := range results {
 		count[r.class]++
+		if r.class == replayTyped && r.ops > 0 {
+			withOps++
+			ops += r.ops
+		}
 		if r.class == replayRaw && !slices.ContainsFunc(r.raw, func(k string) bool { return strings.HasPrefix(k, "kubespawner_override.") }) {
 			extraOnly++
 		}
@@ -411,11 +415,18 @@ func replayReport(results []replayResult) string {
 	fmt.Fprintf(&b, "every edit changed only typed fields, **raw** when some edit had to change a\n")
 	fmt.Fprintf(&b, "`kubespawner_override` (or the verbatim `extra` keys) by hand. The test fails when a pair is not\n")
 	fmt.Fprintf(&b, "reached or this file no longer matches.\n\n")
+	fmt.Fprintf(&b, "A setting the model does not type counts as typed only when no JSON is written for it: removed\n")
+	fmt.Fprintf(&b, "(whole, or named items of a list), or copied from a place of the earlier list that holds the\n")
+	fmt.Fprintf(&b, "same value (whole, or named items of its list) with the settings operations\n")
+	fmt.Fprintf(&b, "(`PUT`/`DELETE .../kubespawner_override/{setting}`, `DELETE .../extra/{name}`, docs/api.md) —\n")
+	fmt.Fprintf(&b, "what a duplicate of a profile or choice carries is such a copy. Any other change of such a\n")
+	fmt.Fprintf(&b, "setting is sent inside the profile's write and makes the pair raw.\n\n")
 	fmt.Fprintf(&b, "| pairs | changed | typed | raw | not reached |\n|---:|---:|---:|---:|---:|\n")
 	fmt.Fprintf(&b, "| %d | %d | %d (%s) | %d (%s) | %d (%s) |\n\n", len(results), changed,
 		count[replayTyped], pct(count[replayTyped]), count[replayRaw], pct(count[replayRaw]),
 		count[replayNotReached], pct(count[replayNotReached]))
-	fmt.Fprintf(&b, "Of the raw pairs, %d changed only verbatim `extra` keys (no `kubespawner_override`).\n\n", extraOnly)
+	fmt.Fprintf(&b, "%d typed pair(s) used the settings operations (%d operations). Of the raw pairs, %d changed only\n", withOps, ops, extraOnly)
+	fmt.Fprintf(&b, "verbatim `extra` keys (no `kubespawner_override`).\n\n")
 	if count[replayBroken] > 0 {
 		fmt.Fprintf(&b, "%d pair(s) lead to a list with errors (a real bug KubeSpawner would hit): the API rightly refuses\n", count[replayBroken])
 		fmt.Fprintf(&b, "the edits that would reach it; they are not counted as changed.\n\n")
