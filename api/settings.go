@@ -61,7 +61,7 @@ func (h *Handler) copySetting(c echo.Context) error {
 	from := model.Place{Profile: body.From.Profile, Option: body.From.Option, Choice: body.From.Choice}
 	return h.write(c, http.StatusOK, fmt.Sprintf("%s: copy kubespawner_override.%s from %s", to, setting, from), false,
 		func(cat *model.Catalog) error {
-			return notCopyable(cat.CopySetting(to, setting, from, body.Items), "/items")
+			return notCopyable(cat.CopySetting(to, setting, from, body.Items))
 		}, placeView(to), nil)
 }
 
@@ -73,7 +73,7 @@ func (h *Handler) removeSetting(c echo.Context) error {
 	}
 	return h.write(c, http.StatusOK, fmt.Sprintf("%s: remove %s", at, what), false,
 		func(cat *model.Catalog) error {
-			return notCopyable(cat.RemoveSetting(at, setting, item), "/item")
+			return notCopyable(cat.RemoveSetting(at, setting, item))
 		}, placeView(at), nil)
 }
 
@@ -83,10 +83,10 @@ func (h *Handler) removeExtra(c echo.Context) error {
 		func(cat *model.Catalog) error { return cat.RemoveExtra(at, key) }, placeView(at), nil)
 }
 
-// notCopyable turns the model's refusal into a 422 naming the field.
-func notCopyable(err error, path string) error {
+// notCopyable turns the model's refusal into a 422.
+func notCopyable(err error) error {
 	if errors.Is(err, model.ErrNotCopyable) {
-		return missing(path, err.Error())
+		return apiError(http.StatusUnprocessableEntity, "invalid", "%s; nothing was saved", err.Error())
 	}
 	return err
 }

@@ -8,6 +8,7 @@ package ui_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -177,5 +178,35 @@ func TestSecurityPagesSayWhatEditorsMaySet(t *testing.T) {
 	}
 	if strings.Contains(text, "privileged") || strings.Contains(text, "volumes") {
 		t.Errorf("the page lists a setting editors may not write: %s", text)
+	}
+}
+
+// A copy is not new (docs/security.md, "Copies of an operator's settings"):
+// an editor duplicates a choice that carries an operator's volume mount and
+// saves it; a copy whose hidden operator settings were changed is refused.
+func TestSecurityPagesDuplicateCarriesOperatorSettingsUnchanged(t *testing.T) {
+	c := newOperatorFixture(t)
+	dup := func() url.Values {
+		r := c.post(http.StatusOK, "profiles/docs", formValues(c.get("profiles/docs", session...).Find("form").First(), "action", "duplicate-choice:0:1"), session...)
+		v := formValues(r.Find("#profile-form form").First(), "action", "save")
+		if got := v.Get("opt.0.choice.2.key"); got != "shared-copy" {
+			t.Fatalf("the copy's key %q, want shared-copy", got)
+		}
+		return v
+	}
+	before := c.revisions()
+	v := dup()
+	v.Set("opt.0.choice.2.locked", strings.Replace(v.Get("opt.0.choice.2.locked"), `"/shared"`, `"/etc"`, 1))
+	r := c.post(http.StatusUnprocessableEntity, "profiles/docs", v, session...)
+	if msg := textOf(r.Find(byID("err-opt.0.choice.2.override"))); !strings.Contains(msg, "kubespawner_override.volume_mounts") {
+		t.Errorf("the refusal of a changed copy says %q", msg)
+	}
+	c.wantRevisions(before)
+
+	r = c.do(http.MethodPost, "profiles/docs", dup(), session...)
+	wantDone(t, c, r, "profiles", "Saved profile Docs.")
+	orig, cp := headOverride(t, c, 0, "profile_options", "data", "choices", "shared", "kubespawner_override"), headOverride(t, c, 0, "profile_options", "data", "choices", "shared-copy", "kubespawner_override")
+	if cp == nil || !ordered.Equal(orig, cp) {
+		t.Errorf("the copy's override %v, want the original's %v", cp, orig)
 	}
 }
