@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -520,4 +521,78 @@ func offered(list []string, slug string) bool {
 		}
 	}
 	return false
+}
+
+var lockedName = regexp.MustCompile(`^opt\.(\d+)\.(?:choice\.(\d+)|unlisted)\.locked$`)
+
+// locked is the form's hidden field of an operator's settings with the
+// given name ("locked", "opt.I.choice.J.locked", "opt.I.unlisted.locked"),
+// or nil.
+func (f *profileForm) locked(name string) *string {
+	if name == "locked" {
+		return &f.Locked
+	}
+	m := lockedName.FindStringSubmatch(name)
+	if m == nil {
+		return nil
+	}
+	i, _ := strconv.Atoi(m[1])
+	if i >= len(f.Options) {
+		return nil
+	}
+	o := &f.Options[i]
+	if m[2] == "" {
+		return &o.Unlisted.Locked
+	}
+	j, _ := strconv.Atoi(m[2])
+	if j >= len(o.Choices) {
+		return nil
+	}
+	return &o.Choices[j].Locked
+}
+
+// lockedObject is the JSON object of a hidden field of operator's
+// settings (empty when it is not one).
+func lockedObject(locked string) *ordered.Map {
+	v, err := ordered.DecodeJSON([]byte(locked), 64)
+	m, _ := v.(*ordered.Map)
+	if err != nil || m == nil {
+		return ordered.NewMap()
+	}
+	return m
+}
+
+// lockedItems names the items of key when it is a list of named objects.
+func lockedItems(locked, key string) []string {
+	v, _ := lockedObject(locked).Get(key)
+	list, _ := v.([]any)
+	var names []string
+	for _, x := range list {
+		n := model.ItemName(x)
+		if n == "" {
+			return nil
+		}
+		names = append(names, n)
+	}
+	if len(names) < 2 {
+		return nil // removing the only item is removing the setting
+	}
+	return names
+}
+
+// removeLocked takes key, or only its item of that name, out of a hidden
+// field of operator's settings.
+func removeLocked(locked, key, item string) string {
+	m := lockedObject(locked)
+	v, ok := m.Get(key)
+	if !ok {
+		return locked
+	}
+	list, _ := v.([]any)
+	if i := slices.IndexFunc(list, func(x any) bool { return model.ItemName(x) == item }); item != "" && i >= 0 && len(list) > 1 {
+		m.Set(key, slices.Delete(slices.Clone(list), i, i+1))
+	} else if item == "" {
+		m.Delete(key)
+	}
+	return jsonText(m)
 }

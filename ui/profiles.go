@@ -138,6 +138,15 @@ func (h *Handler) saveProfile(c echo.Context) error {
 			o.Choices = append(o.Choices[:j+1], append([]choiceForm{cp}, o.Choices[j+1:]...)...)
 		}
 		return again(http.StatusOK)
+	case strings.HasPrefix(action, "remove-locked:"):
+		// An operator's setting, or one named item of it, leaves the form;
+		// saving removes it (removing narrows what a pod may do).
+		name, rest, _ := strings.Cut(strings.TrimPrefix(action, "remove-locked:"), ":")
+		key, item, _ := strings.Cut(rest, ":")
+		if lk := f.locked(name); lk != nil {
+			*lk = removeLocked(*lk, key, item)
+		}
+		return again(http.StatusOK)
 	case action == "apply-offers":
 		if len(f.OfferImages) == 0 && len(f.OfferGroups) == 0 {
 			f.Errors["offer"] = "tick at least one image or node group"

@@ -7,6 +7,7 @@ package ui_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -208,5 +209,29 @@ func TestSecurityPagesDuplicateCarriesOperatorSettingsUnchanged(t *testing.T) {
 	orig, cp := headOverride(t, c, 0, "profile_options", "data", "choices", "shared", "kubespawner_override"), headOverride(t, c, 0, "profile_options", "data", "choices", "shared-copy", "kubespawner_override")
 	if cp == nil || !ordered.Equal(orig, cp) {
 		t.Errorf("the copy's override %v, want the original's %v", cp, orig)
+	}
+}
+
+// Removing an operator's setting narrows what a pod may do: the editor
+// removes the volume mount of a choice, and the profile's init container,
+// with the page's buttons, and saves.
+func TestPagesRemoveOperatorSettings(t *testing.T) {
+	c := newOperatorFixture(t)
+	page := c.get("profiles/docs", session...)
+	if page.Find(`button[value="remove-locked:opt.0.choice.1.locked:volume_mounts"]`).Length() != 1 {
+		t.Fatalf("no button removes the choice's volume_mounts: %s", textOf(page.Find(byID("opt.0.choice.1.locked-view"))))
+	}
+	r := c.post(http.StatusOK, "profiles/docs", formValues(page.Find("form").First(), "action", "remove-locked:opt.0.choice.1.locked:volume_mounts"), session...)
+	r = c.post(http.StatusOK, "profiles/docs", formValues(r.Find("#profile-form form").First(), "action", "remove-locked:locked:init_containers"), session...)
+	v := formValues(r.Find("#profile-form form").First(), "action", "save")
+	if v.Get("locked") != "" || v.Get("opt.0.choice.1.locked") != "" {
+		t.Fatalf("the form still carries %q and %q", v.Get("locked"), v.Get("opt.0.choice.1.locked"))
+	}
+	wantDone(t, c, c.do(http.MethodPost, "profiles/docs", v, session...), "profiles", "Saved profile Docs.")
+	if ov := headOverride(t, c, 0, "kubespawner_override"); strings.Contains(fmt.Sprint(ov), "init_containers") {
+		t.Errorf("the profile still has init_containers: %v", ov)
+	}
+	if ov := headOverride(t, c, 0, "profile_options", "data", "choices", "shared", "kubespawner_override"); ov != nil {
+		t.Errorf("the choice still has %v", ov)
 	}
 }
