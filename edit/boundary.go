@@ -78,8 +78,10 @@ func listBoundary(pol infra.Policy, groups []model.NodeGroup, old, cur []any) []
 	var fs []model.Finding
 	seen := map[string]bool{}
 	lib := approvedValues(old)
+	var vols volumeContext
 	eachPlace(old, cur, func(at string, oldOv, curOv any, gates []gate) {
-		fs = append(fs, siteBoundary(pol, groups, lib.at(gates, curOv), at, oldOv, curOv)...)
+		m, _ := curOv.(*ordered.Map)
+		fs = append(fs, siteBoundary(pol, groups, lib.at(gates, vols.at(at, m)), at, oldOv, curOv)...)
 		// A setting an operator put here stays, but must not reach more
 		// people than before: who may pick this place is theirs too.
 		kept := keptSettings(pol, groups, oldOv, curOv)

@@ -2,6 +2,7 @@ package edit
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/jupyterhub/hubprofiles/model"
 	"github.com/jupyterhub/hubprofiles/ordered"
@@ -25,8 +26,9 @@ import (
 // their items mean something only together.
 //
 // Where a copy would meet other settings than at its source, it is judged
-// there too: a copied value is approved only where the place's volumes
-// (what its containers can mount by name) are the source's.
+// there too: a copied value is approved only where the volumes its
+// containers can mount by name (the profile's and the place's own) are
+// the source's.
 
 // approvedValue is one kubespawner_override value of the list before an
 // edit, with the allowed_groups a user had to pass to pick its place.
@@ -34,7 +36,7 @@ type approvedValue struct {
 	key     string
 	value   any
 	gates   []any
-	volumes any
+	volumes []any // the profile's volumes, the place's
 }
 
 type library []approvedValue
@@ -42,14 +44,29 @@ type library []approvedValue
 // approvedValues collects every kubespawner_override value of list.
 func approvedValues(list []any) library {
 	var lib library
-	eachPlace(list, list, func(_ string, _, ov any, gates []gate) {
+	var profile volumeContext
+	eachPlace(list, list, func(at string, _, ov any, gates []gate) {
 		m, _ := ov.(*ordered.Map)
+		vols := profile.at(at, m)
 		for _, k := range m.Keys() {
 			v, _ := m.Get(k)
-			lib = append(lib, approvedValue{key: k, value: v, gates: gateValues(gates), volumes: field(m, "volumes")})
+			lib = append(lib, approvedValue{key: k, value: v, gates: gateValues(gates), volumes: vols})
 		}
 	})
 	return lib
+}
+
+// volumeContext follows eachPlace through a list, which visits a
+// profile's own override before its choices', to tell the volumes a
+// place's containers can mount: the profile's and the place's.
+type volumeContext struct{ profile any }
+
+func (vc *volumeContext) at(at string, ov *ordered.Map) []any {
+	own := field(ov, "volumes")
+	if !strings.Contains(at, "/profile_options/") {
+		vc.profile = own
+	}
+	return []any{vc.profile, own}
 }
 
 func gateValues(gates []gate) []any {
@@ -61,17 +78,16 @@ func gateValues(gates []gate) []any {
 }
 
 // at is the approval test for one place of the edited list: its gates and
-// its override as they are after the edit.
-func (lib library) at(gates []gate, curOv any) func(key string, v any) bool {
-	m, _ := curOv.(*ordered.Map)
-	dest, volumes := gateValues(gates), field(m, "volumes")
+// its volumes as they are after the edit.
+func (lib library) at(gates []gate, volumes []any) func(key string, v any) bool {
+	dest := gateValues(gates)
 	return func(key string, v any) bool { return lib.covers(key, v, dest, volumes) }
 }
 
 // covers says whether v, the value of key at a place reached through the
 // gates dest with the given volumes, is a copy of approved values: whole,
 // or item by item for a list of named objects.
-func (lib library) covers(key string, v any, dest []any, volumes any) bool {
+func (lib library) covers(key string, v any, dest, volumes []any) bool {
 	from := func(e approvedValue) bool {
 		return e.key == key && narrower(dest, e.gates) && (key == "volumes" || ordered.Equal(e.volumes, volumes))
 	}

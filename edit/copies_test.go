@@ -42,13 +42,25 @@ const operatorSettings = `
             image: "quay.io/pangeo/pangeo-notebook:2025.01.01"
             init_containers:
             - {name: root, image: "busybox:1.36.1", securityContext: {privileged: true}}
+- display_name: Data
+  kubespawner_override:
+    volumes:
+    - {name: data, persistentVolumeClaim: {claimName: shared}}
+  profile_options:
+    image:
+      display_name: Image
+      choices:
+        plain:
+          display_name: Plain
+          kubespawner_override: {image: "rocker/binder:4.4"}
 `
 
 // TestSecurityCopiesCarryOnlyWhatAnOperatorSet: under the default policy an
 // editor may duplicate a choice or a profile that carries init containers,
 // copy them or drop some, but cannot change one on the way (in the same
 // write as the duplicate or after it), nor copy one to a place more people
-// can pick than could pick its source.
+// can pick than could pick its source, or where other volumes can be
+// mounted.
 func TestSecurityCopiesCarryOnlyWhatAnOperatorSet(t *testing.T) {
 	ctx := context.Background()
 	src, err := profilelist.Parse([]byte(operatorSettings), profilelist.DefaultLimits)
@@ -128,6 +140,9 @@ func TestSecurityCopiesCarryOnlyWhatAnOperatorSet(t *testing.T) {
 		{"copy one init container to another open choice", func(c *model.Catalog) error {
 			return c.CopySetting(model.Place{Profile: "open", Option: "image", Choice: "rocker"}, "init_containers", open, []string{"puller"})
 		}, false},
+		{"copy init containers where other volumes can be mounted", func(c *model.Catalog) error {
+			return c.CopySetting(model.Place{Profile: "data", Option: "image", Choice: "plain"}, "init_containers", open, nil)
+		}, true},
 		{"drop one init container", func(c *model.Catalog) error { return c.RemoveSetting(open, "init_containers", "fix") }, false},
 		{"a staff choice with the privileged init container", addStaffChoice, false},
 		{"open the staff profile to everyone", func(c *model.Catalog) error {
