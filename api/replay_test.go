@@ -11,7 +11,10 @@ package api_test
 // Each changed pair is classified by what the edits had to carry:
 //   - typed: every change was expressed in the model's typed fields;
 //   - raw: some edit changed a raw JSON map (a kubespawner_override, or the
-//     verbatim "extra" keys), i.e. the admin had to write JSON by hand;
+//     verbatim "extra" keys), i.e. the admin had to write JSON by hand.
+//     Removing such a setting (or named items of a list) and copying one
+//     the hub already has at another place are done with the settings
+//     operations instead (replayOps), which write no JSON;
 //   - not reached: no sequence of edits got there.
 //
 // "Raw" is decided on the model as it is at run time: every object of a
