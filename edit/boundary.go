@@ -81,7 +81,7 @@ func listBoundary(pol infra.Policy, groups []model.NodeGroup, old, cur []any) []
 	var vols volumeContext
 	eachPlace(old, cur, func(at string, oldOv, curOv any, gates []gate) {
 		m, _ := curOv.(*ordered.Map)
-		fs = append(fs, siteBoundary(pol, groups, lib.at(gates, vols.at(at, m)), at, oldOv, curOv)...)
+		fs = append(fs, siteBoundary(pol, groups, lib.at(at, gates, vols.at(at, m)), at, oldOv, curOv)...)
 		// A setting an operator put here stays, but must not reach more
 		// people than before: who may pick this place is theirs too.
 		kept := keptSettings(pol, groups, oldOv, curOv)

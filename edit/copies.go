@@ -25,6 +25,10 @@ import (
 // anything else (a command's arguments, tolerations) are copied whole only:
 // their items mean something only together.
 //
+// A free-text field's strings mean something else than a choice's
+// (KubeSpawner fills {value} in them with the user's text: a literal
+// "{value}" in a choice's command would become an injection point), so
+// copies go between free-text fields only, or between other places only.
 // Where a copy would meet other settings than at its source, it is judged
 // there too: a copied value is approved only where the volumes its
 // containers can mount by name (the profile's and the place's own) are
@@ -37,6 +41,9 @@ type approvedValue struct {
 	value   any
 	gates   []any
 	volumes []any // the profile's volumes, the place's
+	// freeText: the place is a free-text field, where KubeSpawner fills
+	// {value} in every string with what the user typed.
+	freeText bool
 }
 
 type library []approvedValue
@@ -50,7 +57,7 @@ func approvedValues(list []any) library {
 		vols := profile.at(at, m)
 		for _, k := range m.Keys() {
 			v, _ := m.Get(k)
-			lib = append(lib, approvedValue{key: k, value: v, gates: gateValues(gates), volumes: vols})
+			lib = append(lib, approvedValue{key: k, value: v, gates: gateValues(gates), volumes: vols, freeText: isFreeText(at)})
 		}
 	})
 	return lib
@@ -79,17 +86,20 @@ func gateValues(gates []gate) []any {
 
 // at is the approval test for one place of the edited list: its gates and
 // its volumes as they are after the edit.
-func (lib library) at(gates []gate, volumes []any) func(key string, v any) bool {
-	dest := gateValues(gates)
-	return func(key string, v any) bool { return lib.covers(key, v, dest, volumes) }
+func (lib library) at(at string, gates []gate, volumes []any) func(key string, v any) bool {
+	dest, freeText := gateValues(gates), isFreeText(at)
+	return func(key string, v any) bool { return lib.covers(key, v, dest, volumes, freeText) }
 }
+
+// isFreeText says whether the override at a place is a free-text field's.
+func isFreeText(at string) bool { return strings.HasSuffix(at, "/unlisted_choice/kubespawner_override") }
 
 // covers says whether v, the value of key at a place reached through the
 // gates dest with the given volumes, is a copy of approved values: whole,
 // or item by item for a list of named objects.
-func (lib library) covers(key string, v any, dest, volumes []any) bool {
+func (lib library) covers(key string, v any, dest, volumes []any, freeText bool) bool {
 	from := func(e approvedValue) bool {
-		return e.key == key && narrower(dest, e.gates) && (key == "volumes" || ordered.Equal(e.volumes, volumes))
+		return e.key == key && e.freeText == freeText && narrower(dest, e.gates) && (key == "volumes" || ordered.Equal(e.volumes, volumes))
 	}
 	for _, e := range lib {
 		if from(e) && ordered.Equal(e.value, v) {

@@ -30,6 +30,10 @@ const operatorSettings = `
         rocker:
           display_name: Rocker
           kubespawner_override: {image: "rocker/binder:4.4"}
+      unlisted_choice:
+        enabled: true
+        display_name: Other
+        kubespawner_override: {image: "{value}"}
 - display_name: Staff
   allowed_groups: [staff]
   profile_options:
@@ -59,8 +63,8 @@ const operatorSettings = `
 // editor may duplicate a choice or a profile that carries init containers,
 // copy them or drop some, but cannot change one on the way (in the same
 // write as the duplicate or after it), nor copy one to a place more people
-// can pick than could pick its source, or where other volumes can be
-// mounted.
+// can pick than could pick its source, where other volumes can be mounted,
+// or into a free-text field, where KubeSpawner fills {value} in its strings.
 func TestSecurityCopiesCarryOnlyWhatAnOperatorSet(t *testing.T) {
 	ctx := context.Background()
 	src, err := profilelist.Parse([]byte(operatorSettings), profilelist.DefaultLimits)
@@ -142,6 +146,9 @@ func TestSecurityCopiesCarryOnlyWhatAnOperatorSet(t *testing.T) {
 		}, false},
 		{"copy init containers where other volumes can be mounted", func(c *model.Catalog) error {
 			return c.CopySetting(model.Place{Profile: "data", Option: "image", Choice: "plain"}, "init_containers", open, nil)
+		}, true},
+		{"copy init containers to a free-text field (its strings are templates)", func(c *model.Catalog) error {
+			return c.CopySetting(model.Place{Profile: "open", Option: "image"}, "init_containers", open, nil)
 		}, true},
 		{"drop one init container", func(c *model.Catalog) error { return c.RemoveSetting(open, "init_containers", "fix") }, false},
 		{"a staff choice with the privileged init container", addStaffChoice, false},
