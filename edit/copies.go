@@ -92,7 +92,9 @@ func (lib library) at(at string, gates []gate, volumes []any) func(key string, v
 }
 
 // isFreeText says whether the override at a place is a free-text field's.
-func isFreeText(at string) bool { return strings.HasSuffix(at, "/unlisted_choice/kubespawner_override") }
+func isFreeText(at string) bool {
+	return strings.HasSuffix(at, "/unlisted_choice/kubespawner_override")
+}
 
 // covers says whether v, the value of key at a place reached through the
 // gates dest with the given volumes, is a copy of approved values: whole,
