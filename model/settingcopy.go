@@ -61,6 +61,15 @@ func (c *Catalog) raw(pl Place) (ov, extra **ordered.Map, err error) {
 	return &ch.Override, &ch.Extra, nil
 }
 
+// Override is the raw kubespawner_override at pl (nil when it has none).
+func (c *Catalog) Override(pl Place) (*ordered.Map, error) {
+	ov, _, err := c.raw(pl)
+	if err != nil {
+		return nil, err
+	}
+	return *ov, nil
+}
+
 // typedKeys are the kubespawner_override keys the model types: they are
 // written as fields, never copied raw.
 var typedKeys = append([]string{"image", "default_url"}, SettingKeys...)

@@ -93,8 +93,11 @@ type profileForm struct {
 	// For the selects and the size generator.
 	Images     []model.Image
 	NodeGroups []model.NodeGroup
-	SizeGroup  string
-	SizeCount  string
+	// CopySources are the places of the head with settings of the
+	// operators', which a place of the form can copy (copy-locked).
+	CopySources []copySource
+	SizeGroup   string
+	SizeCount   string
 	// Quick setup: the images and node groups the profile offers.
 	OfferImages []string
 	OfferGroups []string
@@ -593,6 +596,65 @@ func removeLocked(locked, key, item string) string {
 		m.Set(key, slices.Delete(slices.Clone(list), i, i+1))
 	} else if item == "" {
 		m.Delete(key)
+	}
+	return jsonText(m)
+}
+
+// copySource is a profile, choice or free-text field of the head that has
+// settings of the operators', for the form's "Copy operators' settings
+// from" list.
+type copySource struct{ Value, Label string }
+
+// lockedSources lists the places of c with settings editors may not write.
+func lockedSources(c *model.Catalog, may func(trait string) bool) []copySource {
+	var out []copySource
+	add := func(pl model.Place, ov *ordered.Map) {
+		if slices.ContainsFunc(ov.Keys(), func(k string) bool { return !may(k) }) {
+			out = append(out, copySource{encodePlace(pl), pl.String()})
+		}
+	}
+	for _, p := range c.Profiles {
+		add(model.Place{Profile: p.Slug}, p.Override)
+		for _, o := range p.Options {
+			for _, ch := range o.Choices {
+				add(model.Place{Profile: p.Slug, Option: o.Key, Choice: ch.Key}, ch.Override)
+			}
+			if o.Unlisted != nil {
+				add(model.Place{Profile: p.Slug, Option: o.Key}, o.Unlisted.Override)
+			}
+		}
+	}
+	return out
+}
+
+func encodePlace(pl model.Place) string {
+	return url.PathEscape(pl.Profile) + "/" + url.PathEscape(pl.Option) + "/" + url.PathEscape(pl.Choice)
+}
+
+func decodePlace(s string) (model.Place, bool) {
+	parts := strings.Split(s, "/")
+	if len(parts) != 3 {
+		return model.Place{}, false
+	}
+	for i, p := range parts {
+		u, err := url.PathUnescape(p)
+		if err != nil {
+			return model.Place{}, false
+		}
+		parts[i] = u
+	}
+	return model.Place{Profile: parts[0], Option: parts[1], Choice: parts[2]}, parts[0] != ""
+}
+
+// copyLocked puts the operators' settings of src (a raw override) into a
+// hidden field of operator's settings, replacing the same keys.
+func copyLocked(locked string, src *ordered.Map, may func(trait string) bool) string {
+	m := lockedObject(locked)
+	_, from := splitLocked(src, may)
+	add := lockedObject(from)
+	for _, k := range add.Keys() {
+		v, _ := add.Get(k)
+		m.Set(k, v)
 	}
 	return jsonText(m)
 }

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"github.com/jupyterhub/hubprofiles/edit"
 	"github.com/jupyterhub/hubprofiles/ordered"
 	"github.com/jupyterhub/hubprofiles/profilelist"
@@ -233,5 +235,31 @@ func TestPagesRemoveOperatorSettings(t *testing.T) {
 	}
 	if ov := headOverride(t, c, 0, "profile_options", "data", "choices", "shared", "kubespawner_override"); ov != nil {
 		t.Errorf("the choice still has %v", ov)
+	}
+}
+
+// The page copies an operator's setting from another place of the list:
+// the "none" choice gets the "shared" choice's volume mount, and saves.
+func TestPagesCopyOperatorSettings(t *testing.T) {
+	c := newOperatorFixture(t)
+	page := c.get("profiles/docs", session...)
+	sel := page.Find(byName("opt.0.choice.0.locked.copy_from") + " option")
+	from := ""
+	sel.Each(func(_ int, o *goquery.Selection) {
+		if strings.Contains(o.Text(), `choice "shared"`) {
+			from, _ = o.Attr("value")
+		}
+	})
+	if from == "" {
+		t.Fatalf("the choice's copy list does not offer the shared choice: %q", textOf(sel))
+	}
+	v := formValues(page.Find("form").First(), "action", "copy-locked:opt.0.choice.0.locked")
+	v.Set("opt.0.choice.0.locked.copy_from", from)
+	r := c.post(http.StatusOK, "profiles/docs", v, session...)
+	v = formValues(r.Find("#profile-form form").First(), "action", "save")
+	wantDone(t, c, c.do(http.MethodPost, "profiles/docs", v, session...), "profiles", "Saved profile Docs.")
+	none, shared := headOverride(t, c, 0, "profile_options", "data", "choices", "none", "kubespawner_override"), headOverride(t, c, 0, "profile_options", "data", "choices", "shared", "kubespawner_override")
+	if none == nil || !ordered.Equal(none, shared) {
+		t.Errorf("none's override %v, want shared's %v", none, shared)
 	}
 }
