@@ -94,6 +94,13 @@ func (h *Handler) Register(g *echo.Group) {
 	g.POST("/profiles/:slug/options/:key/choices/:choice/move", h.moveChoice, write...)
 	g.POST("/profiles/:slug/options/:key/choices/:choice/duplicate", h.duplicateChoice, write...)
 
+	// Settings the model does not type, copied or removed (api/settings.go).
+	for _, place := range []string{"/profiles/:slug", "/profiles/:slug/options/:key/choices/:choice", "/profiles/:slug/options/:key/unlisted_choice"} {
+		g.PUT(place+"/kubespawner_override/:setting", h.copySetting, write...)
+		g.DELETE(place+"/kubespawner_override/:setting", h.removeSetting, write...)
+		g.DELETE(place+"/extra/:name", h.removeExtra, write...)
+	}
+
 	g.GET("/defaults", h.getDefaults, read...)
 	g.PUT("/defaults", h.putDefaults, write...)
 	g.GET("/effective", h.effective, read...)

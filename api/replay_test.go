@@ -11,7 +11,10 @@ package api_test
 // Each changed pair is classified by what the edits had to carry:
 //   - typed: every change was expressed in the model's typed fields;
 //   - raw: some edit changed a raw JSON map (a kubespawner_override, or the
-//     verbatim "extra" keys), i.e. the admin had to write JSON by hand;
+//     verbatim "extra" keys), i.e. the admin had to write JSON by hand.
+//     Removing such a setting (or named items of a list) and copying one
+//     the hub already has at another place are done with the settings
+//     operations instead (replayOps), which write no JSON;
 //   - not reached: no sequence of edits got there.
 //
 // "Raw" is decided on the model as it is at run time: every object of a
@@ -63,6 +66,7 @@ type replayResult struct {
 	why           string   // for not reached: what failed
 	raw           []string // the raw keys that had to change, e.g. kubespawner_override.mem_limit
 	requests      int      // the writes sent
+	ops           int      // of which settings copied or removed without writing them
 }
 
 // TestReplayHistory replays every consecutive pair of every hub's history,
@@ -187,15 +191,19 @@ func replayPair(t *testing.T, from, to string) replayResult {
 				"display_name": im.DisplayName, "description": im.Description, "ref": im.Ref})
 		}
 	}
-	// Profiles: remove, add or replace, then put each in its place.
+	// Profiles: add or replace, the settings the model does not type copied
+	// or removed with the settings operations (replayOps), then the removed
+	// profiles go and each is put in its place.
 	var order []string
+	var gone []string
 	for _, p := range head.Profiles {
 		if goal.ProfileIndex(p.Slug) < 0 {
-			send(http.MethodDelete, "api/v1/profiles/"+url.PathEscape(p.Slug), nil)
+			gone = append(gone, p.Slug)
 			continue
 		}
 		order = append(order, p.Slug)
 	}
+	var ops, cleanup []replayOp
 	for _, p := range goal.Profiles {
 		i := head.ProfileIndex(p.Slug)
 		var before *model.Profile
@@ -205,13 +213,25 @@ func replayPair(t *testing.T, from, to string) replayResult {
 		if i >= 0 && sameJSONValue(t, *before, p) {
 			continue
 		}
-		res.raw = append(res.raw, rawChanges(t, before, &p)...)
+		write, pops, pclean := replayOps(t, head, goal, before, p)
+		ops, cleanup = append(ops, pops...), append(cleanup, pclean...)
+		res.raw = append(res.raw, rawChanges(t, before, &write)...)
 		if i < 0 {
-			send(http.MethodPost, "api/v1/profiles", p)
+			send(http.MethodPost, "api/v1/profiles", write)
 			order = append(order, p.Slug)
 		} else {
-			send(http.MethodPut, "api/v1/profiles/"+url.PathEscape(p.Slug), p)
+			send(http.MethodPut, "api/v1/profiles/"+url.PathEscape(p.Slug), write)
 		}
+	}
+	for _, op := range ops {
+		send(op.method, op.path, op.body)
+	}
+	res.ops = len(ops)
+	for _, op := range cleanup {
+		send(op.method, op.path, op.body)
+	}
+	for _, slug := range gone {
+		send(http.MethodDelete, "api/v1/profiles/"+url.PathEscape(slug), nil)
 	}
 	for i, p := range goal.Profiles {
 		if order[i] == p.Slug {
@@ -365,9 +385,13 @@ func rawMaps(t *testing.T, p model.Profile, out map[string]*ordered.Map) {
 func replayReport(results []replayResult) string {
 	count := map[string]int{}
 	keyPairs := map[string]int{}
-	changed, extraOnly := 0, 0
+	changed, extraOnly, withOps, ops := 0, 0, 0, 0
 	for _, r := range results {
 		count[r.class]++
+		if r.class == replayTyped && r.ops > 0 {
+			withOps++
+			ops += r.ops
+		}
 		if r.class == replayRaw && !slices.ContainsFunc(r.raw, func(k string) bool { return strings.HasPrefix(k, "kubespawner_override.") }) {
 			extraOnly++
 		}
@@ -394,11 +418,18 @@ func replayReport(results []replayResult) string {
 	fmt.Fprintf(&b, "every edit changed only typed fields, **raw** when some edit had to change a\n")
 	fmt.Fprintf(&b, "`kubespawner_override` (or the verbatim `extra` keys) by hand. The test fails when a pair is not\n")
 	fmt.Fprintf(&b, "reached or this file no longer matches.\n\n")
+	fmt.Fprintf(&b, "A setting the model does not type counts as typed only when no JSON is written for it: removed\n")
+	fmt.Fprintf(&b, "(whole, or named items of a list), or copied from a place of the earlier list that holds the\n")
+	fmt.Fprintf(&b, "same value (whole, or named items of its list) with the settings operations\n")
+	fmt.Fprintf(&b, "(`PUT`/`DELETE .../kubespawner_override/{setting}`, `DELETE .../extra/{name}`, docs/api.md) —\n")
+	fmt.Fprintf(&b, "what a duplicate of a profile or choice carries is such a copy. Any other change of such a\n")
+	fmt.Fprintf(&b, "setting is sent inside the profile's write and makes the pair raw.\n\n")
 	fmt.Fprintf(&b, "| pairs | changed | typed | raw | not reached |\n|---:|---:|---:|---:|---:|\n")
 	fmt.Fprintf(&b, "| %d | %d | %d (%s) | %d (%s) | %d (%s) |\n\n", len(results), changed,
 		count[replayTyped], pct(count[replayTyped]), count[replayRaw], pct(count[replayRaw]),
 		count[replayNotReached], pct(count[replayNotReached]))
-	fmt.Fprintf(&b, "Of the raw pairs, %d changed only verbatim `extra` keys (no `kubespawner_override`).\n\n", extraOnly)
+	fmt.Fprintf(&b, "%d typed pair(s) used the settings operations (%d operations). Of the raw pairs, %d changed only\n", withOps, ops, extraOnly)
+	fmt.Fprintf(&b, "verbatim `extra` keys (no `kubespawner_override`).\n\n")
 	if count[replayBroken] > 0 {
 		fmt.Fprintf(&b, "%d pair(s) lead to a list with errors (a real bug KubeSpawner would hit): the API rightly refuses\n", count[replayBroken])
 		fmt.Fprintf(&b, "the edits that would reach it; they are not counted as changed.\n\n")

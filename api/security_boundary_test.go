@@ -177,12 +177,14 @@ func TestSecurityOperatorSettingsStayOnUnrelatedEdit(t *testing.T) {
 	if !e.hasField("/0/kubespawner_override/init_containers/0/image", "kubespawner_override.init_containers") {
 		t.Errorf("fields %+v, want the changed value's path", e.Error.Fields)
 	}
-	// Copying it into another profile is adding it there.
+	// Copying it into another profile with a value changed is adding it
+	// there (an exact copy, where no more people can pick it, is not: see
+	// edit/copies_test.go).
 	other := `[` + strings.TrimSuffix(strings.TrimPrefix(hostileList, "["), "]") + `,` +
-		strings.NewReplacer(`"Small"`, `"Other"`, `"small"`, `"other"`).Replace(strings.TrimSuffix(strings.TrimPrefix(hostileList, "["), "]")) + `]`
+		strings.NewReplacer(`"Small"`, `"Other"`, `"small"`, `"other"`, `"busybox:1.36"`, `"busybox:1.37"`).Replace(strings.TrimSuffix(strings.TrimPrefix(hostileList, "["), "]")) + `]`
 	e = errorOf(t, c.do(http.MethodPost, "api/v1/import", other), http.StatusUnprocessableEntity, "invalid")
 	if !e.hasField("/1/kubespawner_override/init_containers", "kubespawner_override.init_containers") || e.hasField("/0/kubespawner_override/init_containers", "") {
-		t.Errorf("fields %+v, want the copy at /1 refused and the original at /0 kept", e.Error.Fields)
+		t.Errorf("fields %+v, want the changed copy at /1 refused and the original at /0 kept", e.Error.Fields)
 	}
 	// Removing it narrows what the pod may do: allowed.
 	c.must(http.StatusCreated, http.MethodPost, "api/v1/import", `[{"display_name": "Small", "slug": "small", "kubespawner_override": {"image": "quay.io/jupyter/base-notebook:2025-07-01"}}]`)

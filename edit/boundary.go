@@ -77,8 +77,11 @@ func defaultImageRef(c *model.Catalog) string {
 func listBoundary(pol infra.Policy, groups []model.NodeGroup, old, cur []any) []model.Finding {
 	var fs []model.Finding
 	seen := map[string]bool{}
+	lib := approvedValues(old)
+	var vols volumeContext
 	eachPlace(old, cur, func(at string, oldOv, curOv any, gates []gate) {
-		fs = append(fs, siteBoundary(pol, groups, at, oldOv, curOv)...)
+		m, _ := curOv.(*ordered.Map)
+		fs = append(fs, siteBoundary(pol, groups, lib.at(at, gates, vols.at(at, m)), at, oldOv, curOv)...)
 		// A setting an operator put here stays, but must not reach more
 		// people than before: who may pick this place is theirs too.
 		kept := keptSettings(pol, groups, oldOv, curOv)
@@ -262,8 +265,9 @@ func compactJSON(v any) string {
 	return string(b)
 }
 
-// siteBoundary compares one place's kubespawner_override before and after.
-func siteBoundary(pol infra.Policy, groups []model.NodeGroup, at string, oldV, curV any) []model.Finding {
+// siteBoundary compares one place's kubespawner_override before and after;
+// approved says whether a value is a copy of one the list already had.
+func siteBoundary(pol infra.Policy, groups []model.NodeGroup, approved func(key string, v any) bool, at string, oldV, curV any) []model.Finding {
 	cur, ok := curV.(*ordered.Map)
 	if !ok {
 		return nil // not an object: KubeSpawner cannot apply it, and validation says so
@@ -279,7 +283,7 @@ func siteBoundary(pol infra.Policy, groups []model.NodeGroup, at string, oldV, c
 			}
 			continue
 		}
-		if pol.EditorMay(k) || (had && ordered.Equal(was, v)) || fromNodeGroup(k, cur, groups) {
+		if pol.EditorMay(k) || (had && ordered.Equal(was, v)) || fromNodeGroup(k, cur, groups) || approved(k, v) {
 			continue
 		}
 		path, detail := at+ordered.Pointer(k), ""

@@ -55,8 +55,8 @@ func TestDefaultBoundaryOnRealHistory(t *testing.T) {
 		}
 	}
 	// The figures docs/security.md quotes.
-	if steps != 200 || refusedSteps != 27 {
-		t.Errorf("%d steps, %d refused: docs/security.md says 200 and 27", steps, refusedSteps)
+	if steps != 200 || refusedSteps != 16 {
+		t.Errorf("%d steps, %d refused: docs/security.md says 200 and 16", steps, refusedSteps)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -92,8 +93,11 @@ type profileForm struct {
 	// For the selects and the size generator.
 	Images     []model.Image
 	NodeGroups []model.NodeGroup
-	SizeGroup  string
-	SizeCount  string
+	// CopySources are the places of the head with settings of the
+	// operators', which a place of the form can copy (copy-locked).
+	CopySources []copySource
+	SizeGroup   string
+	SizeCount   string
 	// Quick setup: the images and node groups the profile offers.
 	OfferImages []string
 	OfferGroups []string
@@ -520,4 +524,137 @@ func offered(list []string, slug string) bool {
 		}
 	}
 	return false
+}
+
+var lockedName = regexp.MustCompile(`^opt\.(\d+)\.(?:choice\.(\d+)|unlisted)\.locked$`)
+
+// locked is the form's hidden field of an operator's settings with the
+// given name ("locked", "opt.I.choice.J.locked", "opt.I.unlisted.locked"),
+// or nil.
+func (f *profileForm) locked(name string) *string {
+	if name == "locked" {
+		return &f.Locked
+	}
+	m := lockedName.FindStringSubmatch(name)
+	if m == nil {
+		return nil
+	}
+	i, _ := strconv.Atoi(m[1])
+	if i >= len(f.Options) {
+		return nil
+	}
+	o := &f.Options[i]
+	if m[2] == "" {
+		return &o.Unlisted.Locked
+	}
+	j, _ := strconv.Atoi(m[2])
+	if j >= len(o.Choices) {
+		return nil
+	}
+	return &o.Choices[j].Locked
+}
+
+// lockedObject is the JSON object of a hidden field of operator's
+// settings (empty when it is not one).
+func lockedObject(locked string) *ordered.Map {
+	v, err := ordered.DecodeJSON([]byte(locked), 64)
+	m, _ := v.(*ordered.Map)
+	if err != nil || m == nil {
+		return ordered.NewMap()
+	}
+	return m
+}
+
+// lockedItems names the items of key when it is a list of named objects.
+func lockedItems(locked, key string) []string {
+	v, _ := lockedObject(locked).Get(key)
+	list, _ := v.([]any)
+	var names []string
+	for _, x := range list {
+		n := model.ItemName(x)
+		if n == "" {
+			return nil
+		}
+		names = append(names, n)
+	}
+	if len(names) < 2 {
+		return nil // removing the only item is removing the setting
+	}
+	return names
+}
+
+// removeLocked takes key, or only its item of that name, out of a hidden
+// field of operator's settings.
+func removeLocked(locked, key, item string) string {
+	m := lockedObject(locked)
+	v, ok := m.Get(key)
+	if !ok {
+		return locked
+	}
+	list, _ := v.([]any)
+	if i := slices.IndexFunc(list, func(x any) bool { return model.ItemName(x) == item }); item != "" && i >= 0 && len(list) > 1 {
+		m.Set(key, slices.Delete(slices.Clone(list), i, i+1))
+	} else if item == "" {
+		m.Delete(key)
+	}
+	return jsonText(m)
+}
+
+// copySource is a profile, choice or free-text field of the head that has
+// settings of the operators', for the form's "Copy operators' settings
+// from" list.
+type copySource struct{ Value, Label string }
+
+// lockedSources lists the places of c with settings editors may not write.
+func lockedSources(c *model.Catalog, may func(trait string) bool) []copySource {
+	var out []copySource
+	add := func(pl model.Place, ov *ordered.Map) {
+		if slices.ContainsFunc(ov.Keys(), func(k string) bool { return !may(k) }) {
+			out = append(out, copySource{encodePlace(pl), pl.String()})
+		}
+	}
+	for _, p := range c.Profiles {
+		add(model.Place{Profile: p.Slug}, p.Override)
+		for _, o := range p.Options {
+			for _, ch := range o.Choices {
+				add(model.Place{Profile: p.Slug, Option: o.Key, Choice: ch.Key}, ch.Override)
+			}
+			if o.Unlisted != nil {
+				add(model.Place{Profile: p.Slug, Option: o.Key}, o.Unlisted.Override)
+			}
+		}
+	}
+	return out
+}
+
+func encodePlace(pl model.Place) string {
+	return url.PathEscape(pl.Profile) + "/" + url.PathEscape(pl.Option) + "/" + url.PathEscape(pl.Choice)
+}
+
+func decodePlace(s string) (model.Place, bool) {
+	parts := strings.Split(s, "/")
+	if len(parts) != 3 {
+		return model.Place{}, false
+	}
+	for i, p := range parts {
+		u, err := url.PathUnescape(p)
+		if err != nil {
+			return model.Place{}, false
+		}
+		parts[i] = u
+	}
+	return model.Place{Profile: parts[0], Option: parts[1], Choice: parts[2]}, parts[0] != ""
+}
+
+// copyLocked puts the operators' settings of src (a raw override) into a
+// hidden field of operator's settings, replacing the same keys.
+func copyLocked(locked string, src *ordered.Map, may func(trait string) bool) string {
+	m := lockedObject(locked)
+	_, from := splitLocked(src, may)
+	add := lockedObject(from)
+	for _, k := range add.Keys() {
+		v, _ := add.Get(k)
+		m.Set(k, v)
+	}
+	return jsonText(m)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/jupyterhub/hubprofiles/edit"
 	"github.com/jupyterhub/hubprofiles/kubespawner"
 	"github.com/jupyterhub/hubprofiles/model"
+	"github.com/jupyterhub/hubprofiles/ordered"
 )
 
 type profileRow struct {
@@ -69,6 +70,7 @@ func (h *Handler) editProfile(c echo.Context) error {
 
 func (h *Handler) formChoices(f *profileForm, c *model.Catalog) {
 	f.Images, f.NodeGroups = c.Images, c.NodeGroups
+	f.CopySources = lockedSources(c, h.edit.Config().Policy.EditorMay)
 	if f.SizeCount == "" {
 		f.SizeCount = "4"
 	}
@@ -137,6 +139,32 @@ func (h *Handler) saveProfile(c echo.Context) error {
 			}
 			o.Choices = append(o.Choices[:j+1], append([]choiceForm{cp}, o.Choices[j+1:]...)...)
 		}
+		return again(http.StatusOK)
+	case strings.HasPrefix(action, "remove-locked:"):
+		// An operator's setting, or one named item of it, leaves the form;
+		// saving removes it (removing narrows what a pod may do).
+		name, rest, _ := strings.Cut(strings.TrimPrefix(action, "remove-locked:"), ":")
+		key, item, _ := strings.Cut(rest, ":")
+		if lk := f.locked(name); lk != nil {
+			*lk = removeLocked(*lk, key, item)
+		}
+		return again(http.StatusOK)
+	case strings.HasPrefix(action, "copy-locked:"):
+		// The operators' settings of another place of the head, as they
+		// are: saving keeps them only where no more people can pick them
+		// than at their source (docs/security.md).
+		name := strings.TrimPrefix(action, "copy-locked:")
+		lk := f.locked(name)
+		pl, ok := decodePlace(c.FormValue(name + ".copy_from"))
+		var src *ordered.Map
+		if ok {
+			src, err = st.Catalog.Override(pl)
+		}
+		if lk == nil || !ok || err != nil {
+			f.Errors[name+".copy_from"] = "pick a profile, choice or free-text field of the list to copy from"
+			return again(http.StatusUnprocessableEntity)
+		}
+		*lk = copyLocked(*lk, src, h.edit.Config().Policy.EditorMay)
 		return again(http.StatusOK)
 	case action == "apply-offers":
 		if len(f.OfferImages) == 0 && len(f.OfferGroups) == 0 {

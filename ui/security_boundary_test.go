@@ -7,9 +7,13 @@ package ui_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"github.com/jupyterhub/hubprofiles/edit"
 	"github.com/jupyterhub/hubprofiles/ordered"
@@ -177,5 +181,85 @@ func TestSecurityPagesSayWhatEditorsMaySet(t *testing.T) {
 	}
 	if strings.Contains(text, "privileged") || strings.Contains(text, "volumes") {
 		t.Errorf("the page lists a setting editors may not write: %s", text)
+	}
+}
+
+// A copy is not new (docs/security.md, "Copies of an operator's settings"):
+// an editor duplicates a choice that carries an operator's volume mount and
+// saves it; a copy whose hidden operator settings were changed is refused.
+func TestSecurityPagesDuplicateCarriesOperatorSettingsUnchanged(t *testing.T) {
+	c := newOperatorFixture(t)
+	dup := func() url.Values {
+		r := c.post(http.StatusOK, "profiles/docs", formValues(c.get("profiles/docs", session...).Find("form").First(), "action", "duplicate-choice:0:1"), session...)
+		v := formValues(r.Find("#profile-form form").First(), "action", "save")
+		if got := v.Get("opt.0.choice.2.key"); got != "shared-copy" {
+			t.Fatalf("the copy's key %q, want shared-copy", got)
+		}
+		return v
+	}
+	before := c.revisions()
+	v := dup()
+	v.Set("opt.0.choice.2.locked", strings.Replace(v.Get("opt.0.choice.2.locked"), `"/shared"`, `"/etc"`, 1))
+	r := c.post(http.StatusUnprocessableEntity, "profiles/docs", v, session...)
+	if msg := textOf(r.Find(byID("err-opt.0.choice.2.override"))); !strings.Contains(msg, "kubespawner_override.volume_mounts") {
+		t.Errorf("the refusal of a changed copy says %q", msg)
+	}
+	c.wantRevisions(before)
+
+	r = c.do(http.MethodPost, "profiles/docs", dup(), session...)
+	wantDone(t, c, r, "profiles", "Saved profile Docs.")
+	orig, cp := headOverride(t, c, 0, "profile_options", "data", "choices", "shared", "kubespawner_override"), headOverride(t, c, 0, "profile_options", "data", "choices", "shared-copy", "kubespawner_override")
+	if cp == nil || !ordered.Equal(orig, cp) {
+		t.Errorf("the copy's override %v, want the original's %v", cp, orig)
+	}
+}
+
+// Removing an operator's setting narrows what a pod may do: the editor
+// removes the volume mount of a choice, and the profile's init container,
+// with the page's buttons, and saves.
+func TestPagesRemoveOperatorSettings(t *testing.T) {
+	c := newOperatorFixture(t)
+	page := c.get("profiles/docs", session...)
+	if page.Find(`button[value="remove-locked:opt.0.choice.1.locked:volume_mounts"]`).Length() != 1 {
+		t.Fatalf("no button removes the choice's volume_mounts: %s", textOf(page.Find(byID("opt.0.choice.1.locked-view"))))
+	}
+	r := c.post(http.StatusOK, "profiles/docs", formValues(page.Find("form").First(), "action", "remove-locked:opt.0.choice.1.locked:volume_mounts"), session...)
+	r = c.post(http.StatusOK, "profiles/docs", formValues(r.Find("#profile-form form").First(), "action", "remove-locked:locked:init_containers"), session...)
+	v := formValues(r.Find("#profile-form form").First(), "action", "save")
+	if v.Get("locked") != "" || v.Get("opt.0.choice.1.locked") != "" {
+		t.Fatalf("the form still carries %q and %q", v.Get("locked"), v.Get("opt.0.choice.1.locked"))
+	}
+	wantDone(t, c, c.do(http.MethodPost, "profiles/docs", v, session...), "profiles", "Saved profile Docs.")
+	if ov := headOverride(t, c, 0, "kubespawner_override"); strings.Contains(fmt.Sprint(ov), "init_containers") {
+		t.Errorf("the profile still has init_containers: %v", ov)
+	}
+	if ov := headOverride(t, c, 0, "profile_options", "data", "choices", "shared", "kubespawner_override"); ov != nil {
+		t.Errorf("the choice still has %v", ov)
+	}
+}
+
+// The page copies an operator's setting from another place of the list:
+// the "none" choice gets the "shared" choice's volume mount, and saves.
+func TestPagesCopyOperatorSettings(t *testing.T) {
+	c := newOperatorFixture(t)
+	page := c.get("profiles/docs", session...)
+	sel := page.Find(byName("opt.0.choice.0.locked.copy_from") + " option")
+	from := ""
+	sel.Each(func(_ int, o *goquery.Selection) {
+		if strings.Contains(o.Text(), `choice "shared"`) {
+			from, _ = o.Attr("value")
+		}
+	})
+	if from == "" {
+		t.Fatalf("the choice's copy list does not offer the shared choice: %q", textOf(sel))
+	}
+	v := formValues(page.Find("form").First(), "action", "copy-locked:opt.0.choice.0.locked")
+	v.Set("opt.0.choice.0.locked.copy_from", from)
+	r := c.post(http.StatusOK, "profiles/docs", v, session...)
+	v = formValues(r.Find("#profile-form form").First(), "action", "save")
+	wantDone(t, c, c.do(http.MethodPost, "profiles/docs", v, session...), "profiles", "Saved profile Docs.")
+	none, shared := headOverride(t, c, 0, "profile_options", "data", "choices", "none", "kubespawner_override"), headOverride(t, c, 0, "profile_options", "data", "choices", "shared", "kubespawner_override")
+	if none == nil || !ordered.Equal(none, shared) {
+		t.Errorf("none's override %v, want shared's %v", none, shared)
 	}
 }

@@ -254,6 +254,11 @@ func funcs(prefix string) template.FuncMap {
 		},
 		"htmx":    func() string { return prefix + "static/" + HTMX },
 		"offered": offered,
+		// The keys of an operator's settings (a JSON object), and the item
+		// names of one that is a list of named objects: the page's removal
+		// buttons.
+		"lockedKeys":  func(locked string) []string { return lockedObject(locked).Keys() },
+		"lockedItems": lockedItems,
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
 			for i := 0; i+1 < len(kv); i += 2 {
