@@ -700,38 +700,46 @@ func TestAdminJourneys(t *testing.T) {
 		timing("6 roll back")
 	})
 
-	// 7. A stale edit: the catalog changes through the API while the
-	// editor is open; saving shows what changed and keeps the input.
-	t.Run("7 stale edit conflict", func(t *testing.T) {
+	// 7. A stale edit, in two tabs (issue 14): tab A opens the profile, tab
+	// B changes its CPU limit and description and saves; A edits the
+	// description and saves. A's page shows what B did and A's own pending
+	// change, holds B's CPU limit, and marks the description both changed
+	// (A's kept); saving again (step 8) reverts nothing of B's.
+	t.Run("7 stale edit conflict in two tabs", func(t *testing.T) {
 		e.open(t, ctx, "profiles/"+newSlug)
-		token, _ := e.hub.Token(t, testhub.Admin)
-		status, h, body := e.api(t, token, "GET", "profiles/"+newSlug, "")
-		if status != 200 {
-			t.Fatalf("API GET profile: %d %s", status, body)
-		}
-		var p map[string]any
-		if err := json.Unmarshal(body, &p); err != nil {
-			t.Fatal(err)
-		}
-		p["description"] = "Changed through the API meanwhile"
-		nb, _ := json.Marshal(p)
-		if status, _, body := e.api(t, token, "PUT", "profiles/"+newSlug, string(nb), "If-Match", h.Get("ETag")); status != 200 {
-			t.Fatalf("API PUT profile: %d %s", status, body)
-		}
-		do(t, ctx, "editing in the stale form",
+		tabB, closeB := chromedp.NewContext(ctx) // a second tab of the same browser, logged in alike
+		defer closeB()
+		e.open(t, tabB, "profiles/"+newSlug)
+		do(t, tabB, "tab B changes the CPU limit and the description",
+			chromedp.SetValue(chromedp.ID("cpu_limit"), "1.5"),
+			chromedp.SetValue(chromedp.ID("description"), "Changed in tab B"),
+			chromedp.Click(chromedp.CSS(`button[value="save"]`)))
+		waitURL(t, tabB, "tab B's save", func(l string) bool { return strings.Contains(l, "/profiles?done=") })
+		closeB()
+
+		do(t, ctx, "tab A edits the description in its stale form",
 			chromedp.SetValue(chromedp.ID("description"), "Edited in the browser"),
 			chromedp.Click(chromedp.CSS(`button[value="save"]`)))
 		waitJS(t, ctx, "the conflict notice", `!!document.querySelector("#profile-form .notice.warning")`)
-		notice := text(t, ctx, "#profile-form .notice.error")
+		notice := text(t, ctx, "#profile-form > .notice.error")
 		changes := text(t, ctx, "#profile-form .notice.warning")
-		if !strings.Contains(notice, "Someone else changed the catalog") || !strings.Contains(notice, "Nothing was saved") {
+		if !strings.Contains(notice, "Someone else changed the catalog") || !strings.Contains(notice, "Nothing was saved yet") {
 			t.Errorf("the conflict says %q", notice)
 		}
-		if !strings.Contains(changes, "description") {
+		if !strings.Contains(changes, "description") && !strings.Contains(changes, "Description") {
 			t.Errorf("the list of what changed does not name the description: %q", changes)
+		}
+		if v := eval[string](t, ctx, `document.getElementById("cpu_limit").value`); v != "1.5" {
+			t.Errorf("tab A's form holds CPU limit %q after the conflict, want tab B's 1.5 (saving would revert it)", v)
 		}
 		if v := eval[string](t, ctx, `document.getElementById("description").value`); v != "Edited in the browser" {
 			t.Errorf("the admin's input was lost: %q", v)
+		}
+		if c := text(t, ctx, "#merge-conflicts"); !strings.Contains(c, "Description") || !strings.Contains(c, "Changed in tab B") {
+			t.Errorf("the fields both changed: %q, want the description with tab B's value", c)
+		}
+		if p := text(t, ctx, "#merge-pending"); !strings.Contains(p, "Edited in the browser") || strings.Contains(p, "CPU limit") {
+			t.Errorf("tab A's pending changes: %q, want its description and not B's CPU limit", p)
 		}
 		t.Logf("conflict: %q / %q", notice, changes)
 		shot(t, ctx, "profile-conflict")
@@ -766,6 +774,8 @@ func TestAdminJourneys(t *testing.T) {
 		st, _ := e.ed.Head(context.Background())
 		if i := st.Catalog.ProfileIndex(newSlug); i < 0 || st.Catalog.Profiles[i].Description != "Edited in the browser" {
 			t.Errorf("after the conflict and the fix the profile is not the admin's: %+v", st.Catalog.Profiles)
+		} else if got := st.Catalog.Profiles[i].Settings.CPULimit.String(); got != "1.5" {
+			t.Errorf("saving after the conflict reverted tab B's CPU limit to %q", got)
 		}
 		timing("8 field error")
 	})

@@ -103,6 +103,11 @@ type profileForm struct {
 	Changes  []ordered.Change // a stale edit: what others changed meanwhile
 	Summary  []string         // the same, in words
 	Warnings []model.Finding
+	// A stale edit merged over the head (merge.go): the admin's own
+	// changes, the fields both changed, and options or choices kept.
+	Pending   []fieldChange
+	Conflicts []fieldChange
+	Notes     []string
 }
 
 const gpuResource = "nvidia.com/gpu"

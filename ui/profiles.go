@@ -186,6 +186,9 @@ func (h *Handler) saveProfile(c echo.Context) error {
 			f.Changes = se.Changes
 			f.Summary = h.summarize(c, se.Base, se.Head)
 			f.Base = se.Head // saving again applies the admin's form over the new head
+			if !f.New {
+				h.mergeStale(c, &f, orig, se)
+			}
 		}
 		if f.Form == "" && len(f.Errors) == 0 {
 			return h.fail(c, err)
@@ -200,6 +203,40 @@ func (h *Handler) saveProfile(c echo.Context) error {
 		flash += fmt.Sprintf(" %d warning(s): see the dashboard.", n)
 	}
 	return h.done(c, "profiles", flash)
+}
+
+// mergeStale merges a stale form with what was saved meanwhile (merge.go):
+// the form then holds the head's values where the admin changed nothing.
+// Without the profile in both revisions (renamed or removed meanwhile) the
+// form stays as posted, with the list of what changed.
+func (h *Handler) mergeStale(c echo.Context, f *profileForm, orig string, se *edit.StaleError) {
+	ctx := c.Request().Context()
+	bst, err := h.edit.At(ctx, se.Base)
+	if err != nil {
+		return
+	}
+	hst, err := h.edit.At(ctx, se.Head)
+	if err != nil {
+		return
+	}
+	bi, hi := bst.Catalog.ProfileIndex(orig), hst.Catalog.ProfileIndex(orig)
+	if bi < 0 || hi < 0 {
+		return
+	}
+	may := h.edit.Config().Policy.EditorMay
+	base, theirs := profileToForm(&bst.Catalog.Profiles[bi], may), profileToForm(&hst.Catalog.Profiles[hi], may)
+	m := mergeProfileForms(&base, &theirs, f)
+	f.Pending, f.Conflicts, f.Notes = m.Pending, m.Conflicts, m.Notes
+	for k, v := range m.Errors {
+		f.Errors[k] = v
+	}
+	f.Form = fmt.Sprintf("Someone else changed the catalog while you were editing (revision %d → %d). Nothing was saved yet. "+
+		"The form now holds their change with yours on top", se.Base, se.Head)
+	if len(m.Conflicts) > 0 {
+		f.Form += "; where you both changed a field, yours is kept and marked: decide, then save again."
+	} else {
+		f.Form += ": check it and save again."
+	}
 }
 
 // keepOverrideOrder carries the imported key order of each override (which

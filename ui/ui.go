@@ -247,6 +247,7 @@ func funcs(prefix string) template.FuncMap {
 		},
 		"htmx":    func() string { return prefix + "static/" + HTMX },
 		"offered": offered,
+		"quoted":  quoted,
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
 			for i := 0; i+1 < len(kv); i += 2 {
