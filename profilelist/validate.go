@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/jupyterhub/hubprofiles/kubespawner"
@@ -548,11 +549,22 @@ func (v *validator) resources(p string, ov *ordered.Map) {
 			continue
 		}
 		a := ng.Allocatable
+		// What no node of the group can give is never scheduled: the
+		// server waits in Pending until the spawn times out. An error.
 		if hasMemG && a.Memory > 0 && memG > a.Memory {
-			v.warnf(p, "mem_guarantee (%s) is more than a %s node can give (%s): the server would never start", kubespawner.FormatBytes(memG), ng.Slug, kubespawner.FormatBytes(a.Memory))
+			v.errorf(p, "mem_guarantee (%s) is more than a %s node can give (%s): the server would never start", kubespawner.FormatBytes(memG), ng.Slug, kubespawner.FormatBytes(a.Memory))
 		}
 		if hasCPUG && a.CPU > 0 && cpuG > a.CPU {
-			v.warnf(p, "cpu_guarantee (%g) is more than a %s node can give (%g): the server would never start", cpuG, ng.Slug, a.CPU)
+			v.errorf(p, "cpu_guarantee (%g) is more than a %s node can give (%g): the server would never start", cpuG, ng.Slug, a.CPU)
+		}
+		if a.GPU > 0 {
+			res := a.GPUResource
+			if res == "" {
+				res = "nvidia.com/gpu"
+			}
+			if n, ok := gpuCount(ov, res); ok && n > a.GPU {
+				v.errorf(p, "%d GPUs (%s) are more than a %s node has (%d): the server would never start", n, res, ng.Slug, a.GPU)
+			}
 		}
 		if len(ng.Tolerations) > 0 {
 			tol, _ := get("tolerations")
@@ -571,6 +583,22 @@ func bytesOf(x any) (int64, bool) {
 
 func cpuOf(x any) (float64, bool) {
 	n, err := kubespawner.ParseCPU(x)
+	return n, err == nil
+}
+
+// gpuCount is how many of resource an override's extra_resource_limits
+// asks for, when it asks for a whole number.
+func gpuCount(ov *ordered.Map, resource string) (int, bool) {
+	raw, _ := ov.Get("extra_resource_limits")
+	m, ok := raw.(*ordered.Map)
+	if !ok {
+		return 0, false
+	}
+	q, ok := m.Get(resource)
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(fmt.Sprint(q)))
 	return n, err == nil
 }
 
