@@ -709,6 +709,11 @@ func TestAdminJourneys(t *testing.T) {
 		e.open(t, ctx, "profiles/"+newSlug)
 		tabB, closeB := chromedp.NewContext(ctx) // a second tab of the same browser, logged in alike
 		defer closeB()
+		// The tab lives as long as the context of its first run: not a
+		// bounded one of do's.
+		if err := chromedp.Do(tabB, chromedp.EmulateViewport(width, height)); err != nil {
+			t.Fatalf("opening a second tab: %v", err)
+		}
 		e.open(t, tabB, "profiles/"+newSlug)
 		do(t, tabB, "tab B changes the CPU limit and the description",
 			chromedp.SetValue(chromedp.ID("cpu_limit"), "1.5"),
@@ -810,6 +815,48 @@ func TestAdminJourneys(t *testing.T) {
 			t.Errorf("testing a regex saved something")
 		}
 		timing("8b regex")
+	})
+
+	// 8c. Sizes that fit the node option (issue 14): with a "Node type"
+	// drop-down of two node groups, sizes for one group are refused with the
+	// reason; with none picked, each node type gets its own sizes, in
+	// KubeSpawner's units ("14G") and labelled in GiB.
+	t.Run("8c sizes per node type", func(t *testing.T) {
+		e.open(t, ctx, "profiles/new")
+		do(t, ctx, "the quick setup with both node groups",
+			chromedp.SendKeys(chromedp.ID("display_name"), "Two kinds"),
+			chromedp.SendKeys(chromedp.ID("slug"), "two-kinds"),
+			chromedp.Click(chromedp.CSS(`input[name="offer_group"][value="standard"]`)),
+			chromedp.Click(chromedp.CSS(`input[name="offer_group"][value="gpu-t4"]`)),
+			chromedp.Click(chromedp.CSS(`button[value="apply-offers"]`)),
+			chromedp.WaitVisible(byID("opt.0.choice.1.key")))
+		do(t, ctx, "generating sizes for one node group",
+			chromedp.SetValue(chromedp.ID("size_group"), "standard"),
+			chromedp.SetValue(chromedp.ID("size_count"), "2"),
+			chromedp.Click(chromedp.CSS(`button[value="generate-sizes"]`)))
+		waitJS(t, ctx, "the generator's refusal", `!!document.getElementById("err-size_group")`)
+		if msg := text(t, ctx, "#err-size_group"); !strings.Contains(msg, `users pick the node type in option "node"`) {
+			t.Errorf("sizes for one group beside the node type drop-down: %q", msg)
+		}
+		do(t, ctx, "generating sizes for each node type",
+			chromedp.SetValue(chromedp.ID("size_group"), ""),
+			chromedp.Click(chromedp.CSS(`button[value="generate-sizes"]`)))
+		waitJS(t, ctx, "the sizes", `!!document.getElementById("opt.0.choice.3.key") && !document.getElementById("err-size_group")`)
+		got := eval[[]string](t, ctx, `Array.from(document.querySelectorAll("[id^='opt.0.choice.'][id$='.display_name']"), i => document.getElementById(i.id.replace("display_name", "node_group")).value + " " + document.getElementById(i.id.replace("display_name", "mem_limit")).value + " " + i.value)`)
+		want := []string{
+			"standard 14G 14 GiB RAM, up to 7.5 CPUs — Standard (8 CPUs, 32 GB)",
+			"standard 28G 28 GiB RAM, up to 7.5 CPUs — Standard (8 CPUs, 32 GB)",
+			"gpu-t4 12G 12 GiB RAM, up to 3.5 CPUs — GPU (NVIDIA T4)",
+			"gpu-t4 24G 24 GiB RAM, up to 3.5 CPUs — GPU (NVIDIA T4)",
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("the sizes per node type:\n got %q\nwant %q", got, want)
+		}
+		if n := eval[int](t, ctx, `document.querySelectorAll("[id$='.key'][id^='opt.1.']").length`); n != 0 {
+			t.Errorf("a second, contradicting size option beside the node type")
+		}
+		shot(t, ctx, "profile-sizes")
+		timing("8c sizes")
 	})
 
 	// The remaining pages, for their screenshots and a look at each.

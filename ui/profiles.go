@@ -146,17 +146,14 @@ func (h *Handler) saveProfile(c echo.Context) error {
 		f.applyOffers(st.Catalog.Images, st.Catalog.NodeGroups)
 		return again(http.StatusOK)
 	case action == "generate-sizes":
-		ng, ok := st.Catalog.NodeGroup(f.SizeGroup)
 		n, err := strconv.Atoi(f.SizeCount)
-		if !ok || err != nil || n < 1 || n > 8 || ng.Allocatable.Memory == 0 {
-			f.Errors["size_group"] = "pick a node group with a known memory size, and 1 to 8 sizes"
+		if err != nil {
+			n = 0
+		}
+		if msg := f.generateSizes(st.Catalog, n); msg != "" {
+			f.Errors["size_group"] = msg
 			return again(http.StatusUnprocessableEntity)
 		}
-		key := "resources"
-		for taken(f.Options, key) {
-			key += "_2"
-		}
-		f.Options = append(f.Options, optionForm{Key: key, DisplayName: "Resource allocation", Choices: sizeChoices(*ng, n)})
 		return again(http.StatusOK)
 	}
 
