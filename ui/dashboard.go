@@ -23,7 +23,8 @@ type dashboardData struct {
 	Unpublished []string // what the draft head changes against the live revision
 	Errors      []model.Finding
 	Warnings    []model.Finding
-	Images      []imageRow // images whose last check found a problem
+	Problems    []problemGroup // the same, grouped as the admin reads the catalog
+	Images      []imageRow     // images whose last check found a problem
 	Recent      []historyRow
 	// Unreadable says which stored revisions this version cannot read
 	// (the head or the live one) and what is shown instead.
@@ -74,6 +75,7 @@ func (h *Handler) dashboard(c echo.Context) error {
 			d.Warnings = append(d.Warnings, f)
 		}
 	}
+	d.Problems = groupProblems(append(append([]model.Finding{}, d.Errors...), d.Warnings...), catalogNamer(head.Catalog))
 	for _, row := range h.imageRows(head.Catalog) {
 		if row.Status != "" && row.Status != string(registry.Exists) {
 			d.Images = append(d.Images, row)
