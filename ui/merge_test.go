@@ -1,9 +1,13 @@
 package ui_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/jupyterhub/hubprofiles/edit"
+	"github.com/jupyterhub/hubprofiles/model"
 )
 
 // TestEditorStaleMerges is issue 14's lost update: two admins open the same
@@ -79,5 +83,28 @@ func TestEditorStaleMerges(t *testing.T) {
 	}
 	if strings.Join(got, ",") != "scipy=SciPy (A),r=R (B),julia=Julia" {
 		t.Errorf("choices after the merge: %v", got)
+	}
+}
+
+// TestDiffShowsKeysAsWritten: a diff names nvidia.com/gpu as the list
+// writes it, not as a JSON pointer escapes it (nvidia.com~1gpu), and a
+// defaults change is said as such on the dashboard (issue 14).
+func TestDiffShowsKeysAsWritten(t *testing.T) {
+	c := newFixture(t)
+	for _, n := range []string{"2", "3"} {
+		wantDone(t, c, c.do(http.MethodPost, "profiles/small", editorForm(c, "profiles/small", "save", "gpu", n)), "profiles", "Saved profile Small.")
+	}
+	c.wantRevisions(5)
+	rev := c.get("history/5")
+	list := rev.text("main")
+	if !strings.Contains(list, "extra_resource_limits/nvidia.com/gpu") || strings.Contains(list, "~1") {
+		t.Errorf("the revision's diff: %q", list)
+	}
+	if _, err := c.edit.Commit(context.Background(), edit.Change{Base: edit.NoBase, Author: "bob", Message: "defaults",
+		Apply: func(cat *model.Catalog) error { cat.Defaults.DefaultURL = "/tree"; return nil }}); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.get("").text(`section[aria-labelledby="draft-h"]`); !strings.Contains(got, `hub-wide default interface set to "/tree"`) {
+		t.Errorf("the draft card says %q", got)
 	}
 }

@@ -92,3 +92,34 @@ func TestImagePagesWithARegistry(t *testing.T) {
 		t.Errorf("ref after the bump %q", im.Ref)
 	}
 }
+
+// TestDashboardSaysNotCheckedSince: a registry that could not be reached
+// is not forgotten when its answer expires (a failure is kept a minute):
+// the dashboard says the image is not checked since then, with the last
+// answer, instead of "None found" (issue 14).
+func TestDashboardSaysNotCheckedSince(t *testing.T) {
+	const host = "127.0.0.1:1" // nothing listens there: connection refused
+	checker, err := registry.New(registry.Options{Hosts: []registry.Host{{Name: host, Insecure: true}}, Timeout: 3 * time.Second, CacheTTL: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newTestServerWith(t, checker, byHeader{})
+	ref := host + "/demo/notebook:1"
+	c.post(http.StatusSeeOther, "images", form("slug", "nb", "ref", ref, "base", "1", "force", "on"))
+	if res := checker.Check(t.Context(), ref); res.Status != registry.Unreachable {
+		t.Fatalf("checking %s: %s %s, want unreachable", ref, res.Status, res.Message)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if _, fresh := checker.Cached(ref); !fresh {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the failure never expired")
+		}
+	}
+	r := c.get("")
+	problems := textOf(r.Find(`section[aria-labelledby="problems-h"]`))
+	if strings.Contains(problems, "None found") || !strings.Contains(problems, "nb not checked since") || !strings.Contains(problems, "connection refused") {
+		t.Errorf("the dashboard's problems after the failure expired: %q", problems)
+	}
+}

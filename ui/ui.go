@@ -248,6 +248,9 @@ func funcs(prefix string) template.FuncMap {
 		"htmx":    func() string { return prefix + "static/" + HTMX },
 		"offered": offered,
 		"quoted":  quoted,
+		// pointer shows a JSON pointer as written keys read: nvidia.com/gpu,
+		// not nvidia.com~1gpu.
+		"pointer": func(p string) string { return strings.Join(unescapePointer(strings.Split(p, "/")), "/") },
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
 			for i := 0; i+1 < len(kv); i += 2 {
