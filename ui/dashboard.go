@@ -29,7 +29,7 @@ type dashboardData struct {
 	// Unchecked are images whose registry answer has expired after a
 	// problem, or that were never checked: said as such, not as "none".
 	Unchecked []uncheckedImage
-	Recent      []historyRow
+	Recent    []historyRow
 	// Unreadable says which stored revisions this version cannot read
 	// (the head or the live one) and what is shown instead.
 	Unreadable []string
