@@ -14,6 +14,7 @@ import (
 	"github.com/jupyterhub/hubprofiles/model"
 	"github.com/jupyterhub/hubprofiles/ordered"
 	"github.com/jupyterhub/hubprofiles/profilelist"
+	"github.com/jupyterhub/hubprofiles/slug"
 )
 
 // The profile editor is one form: the profile's fields, then each option
@@ -279,10 +280,15 @@ func readResources(g func(string) string, p string) resources {
 // toProfile builds the model profile; what cannot be read goes into errs
 // under the field's name.
 func (f *profileForm) toProfile(errs map[string]string) model.Profile {
+	if f.Slug == "" {
+		// As KubeSpawner does for a profile without one (and import):
+		// the slug of the name users see.
+		f.Slug = slug.Make(f.DisplayName)
+	}
 	p := model.Profile{Slug: f.Slug, DisplayName: f.DisplayName, Description: f.Description, Default: f.Default,
 		AllowedGroups: groups(f.AllowedGroups), Image: f.Image, NodeGroup: f.NodeGroup, DefaultURL: f.DefaultURL}
 	if f.Slug == "" {
-		errs["slug"] = "a profile needs a slug: lowercase letters, digits and hyphens, e.g. gpu-small"
+		errs["slug"] = "a profile needs a slug (lowercase letters, digits and hyphens, e.g. gpu-small) or a name to make one from"
 	}
 	p.Settings, p.Override = splitSettings(withLocked(buildOverride(f.Res, f.Override, "", errs), f.Locked, "", errs))
 	p.AllowedTeams, p.Extra = profilelist.SplitProfileExtra(parseObject(f.Extra, "extra", errs))

@@ -274,6 +274,22 @@ func TestGenerateSizesFitTheNodeOption(t *testing.T) {
 	}
 }
 
+// TestEmptySlugFromTheName: a new profile with no slug gets the one
+// KubeSpawner would make from its name, instead of an error (issue 14).
+func TestEmptySlugFromTheName(t *testing.T) {
+	c := newFixture(t)
+	wantDone(t, c, c.do(http.MethodPost, "profiles/new", form("display_name", "Data Science (R & Python)", "slug", "", "base", "3", "action", "save")),
+		"profiles", "Saved profile Data Science (R & Python).")
+	if p := c.profile("data-science-r-python"); p.DisplayName != "Data Science (R & Python)" {
+		t.Errorf("the profile with the slug made from the name: %+v", p)
+	}
+	// With neither, the slug field says what to do.
+	r := c.post(http.StatusUnprocessableEntity, "profiles/new", form("display_name", "", "slug", "", "base", "4", "action", "save"))
+	if got := r.text("#err-slug"); !strings.Contains(got, "a profile needs a slug") || !strings.Contains(got, "or a name to make one from") {
+		t.Errorf("no slug and no name: %q", got)
+	}
+}
+
 // TestEditorErrorsInPlace: what is wrong is said next to the field, the
 // input is kept, and nothing is written.
 func TestEditorErrorsInPlace(t *testing.T) {
@@ -291,7 +307,6 @@ func TestEditorErrorsInPlace(t *testing.T) {
 		{"override not an object", []string{"override", `["x"]`}, "override", "must be a JSON object"},
 		{"override repeats a field", []string{"override", `{"mem_limit": "1G"}`}, "override", `"mem_limit" is set both`},
 		{"extra not JSON", []string{"extra", `{`}, "extra", "not valid JSON"},
-		{"no slug", []string{"slug", ""}, "slug", "a profile needs a slug"},
 		{"interface not a path", []string{"default_url", "lab"}, "default_url", ""},
 		{"choice memory", []string{"opt.0.choice.0.mem_limit", "4Gi"}, "opt.0.choice.0.mem_limit", "4Gi"},
 		{"choice CPU", []string{"opt.0.choice.1.cpu_guarantee", "-1"}, "opt.0.choice.1.cpu_guarantee", "a number of CPUs"},
