@@ -17,13 +17,16 @@ import (
 
 type profileRow struct {
 	model.Profile
-	Options int
-	Choices int
+	Options  int
+	Choices  int
+	Position int // in the whole list (0-based), also when filtered
 }
 
 type profilesData struct {
-	Rows []profileRow
-	Base int64
+	Rows  []profileRow
+	Base  int64
+	Query string // the filter typed ("" for all)
+	Total int    // profiles in the catalog
 }
 
 func (h *Handler) profilesPage(c echo.Context) error {
@@ -31,15 +34,34 @@ func (h *Handler) profilesPage(c echo.Context) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
-	d := profilesData{Base: st.BaseID()}
-	for _, p := range st.Catalog.Profiles {
-		row := profileRow{Profile: p, Options: len(p.Options)}
+	d := profilesData{Base: st.BaseID(), Query: strings.TrimSpace(c.QueryParam("q")), Total: len(st.Catalog.Profiles)}
+	for i, p := range st.Catalog.Profiles {
+		row := profileRow{Profile: p, Options: len(p.Options), Position: i}
+		words := []string{p.Slug, p.DisplayName, p.Description, p.Image, p.NodeGroup, strings.Join(p.AllowedGroups, " ")}
 		for _, o := range p.Options {
 			row.Choices += len(o.Choices)
+			words = append(words, o.Key, o.DisplayName)
+			for _, ch := range o.Choices {
+				words = append(words, ch.Key, ch.DisplayName, ch.Image, ch.NodeGroup)
+			}
 		}
-		d.Rows = append(d.Rows, row)
+		if matches(d.Query, words...) {
+			d.Rows = append(d.Rows, row)
+		}
 	}
 	return h.render(c, http.StatusOK, "profiles", "profile-list", h.page(c, "Profiles", "profiles", d))
+}
+
+// matches says whether every word of a filter occurs in one of the fields
+// (case-insensitive); an empty filter matches everything.
+func matches(query string, fields ...string) bool {
+	all := strings.ToLower(strings.Join(fields, "\x00"))
+	for _, w := range strings.Fields(strings.ToLower(query)) {
+		if !strings.Contains(all, w) {
+			return false
+		}
+	}
+	return true
 }
 
 func (h *Handler) newProfile(c echo.Context) error {
