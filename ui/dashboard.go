@@ -29,6 +29,7 @@ type dashboardData struct {
 	// Unchecked are images whose registry answer has expired after a
 	// problem, or that were never checked: said as such, not as "none".
 	Unchecked []uncheckedImage
+	Newer     []repoHint // repositories with images on older tags
 	Recent    []historyRow
 	// Unreadable says which stored revisions this version cannot read
 	// (the head or the live one) and what is shown instead.
@@ -79,6 +80,7 @@ func (h *Handler) dashboard(c echo.Context) error {
 			d.Warnings = append(d.Warnings, f)
 		}
 	}
+	d.Newer = h.newerHints(ctx, head.Catalog)
 	d.Problems = groupProblems(append(append([]model.Finding{}, d.Errors...), d.Warnings...), catalogNamer(head.Catalog))
 	for _, row := range h.imageRows(head.Catalog) {
 		switch {

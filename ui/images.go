@@ -43,6 +43,7 @@ type imagesData struct {
 	Base  int64
 	Query string // the filter typed ("" for all)
 	Total int    // images in the catalog
+	Newer []repoHint
 }
 
 func (h *Handler) imagesPage(c echo.Context) error {
@@ -50,7 +51,8 @@ func (h *Handler) imagesPage(c echo.Context) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
-	d := imagesData{Base: st.BaseID(), Query: strings.TrimSpace(c.QueryParam("q")), Total: len(st.Catalog.Images)}
+	d := imagesData{Base: st.BaseID(), Query: strings.TrimSpace(c.QueryParam("q")), Total: len(st.Catalog.Images),
+		Newer: h.newerHints(c.Request().Context(), st.Catalog)}
 	for _, row := range h.imageRows(st.Catalog) {
 		if matches(d.Query, append([]string{row.Slug, row.DisplayName, row.Ref, row.Status}, row.UsedBy...)...) {
 			d.Rows = append(d.Rows, row)

@@ -44,6 +44,7 @@ type Handler struct {
 	prefix    string
 	published func()
 	pages     map[string]*template.Template
+	tags      *tagCache // the newer-tag hints' tag lists (newer.go)
 }
 
 // New parses every template (a broken one fails the start, not a request).
@@ -51,7 +52,8 @@ func New(e *edit.Editor, id auth.Identifier, images *registry.Checker, log *slog
 	if published == nil {
 		published = func() {}
 	}
-	h := &Handler{edit: e, identify: id, images: images, log: log, prefix: prefix, published: published, pages: map[string]*template.Template{}}
+	h := &Handler{edit: e, identify: id, images: images, log: log, prefix: prefix, published: published, pages: map[string]*template.Template{},
+		tags: &tagCache{m: map[string]tagEntry{}}}
 	base, err := template.New("layout").Funcs(funcs(prefix)).ParseFS(files, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("ui templates: %w", err)
@@ -89,6 +91,7 @@ func (h *Handler) Register(g *echo.Group) {
 	g.GET("/images/:slug/delete", h.confirmDeleteImage, view) // each write that takes something from users is confirmed on a page that writes nothing (viewers may read it)
 	g.POST("/images/:slug/delete", h.deleteImage, edits)
 	g.POST("/images/:slug/bump", h.bumpImage, edits)
+	g.POST("/image-repositories/bump", h.bumpRepository, edits) // every image of one repository, one revision
 
 	g.GET("/profiles", h.profilesPage, view)
 	g.GET("/profiles/new", h.newProfile, view)
