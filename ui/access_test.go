@@ -53,6 +53,7 @@ var uiRoutes = map[string]uiRoute{
 	"GET /services/hubprofiles/images/:slug/delete":  {reads, "images/spare/delete", nil, nil, 200, true},
 	"POST /services/hubprofiles/images/:slug/delete": {writes, "images/spare/delete", form("base", "3"), nil, 303, false},
 	"POST /services/hubprofiles/images/:slug/bump":   {writes, "images/spare/bump", form("tag", "2025-07-01", "base", "3"), nil, 303, false},
+	"POST /services/hubprofiles/image-repositories/bump": {writes, "image-repositories/bump", form("repository", "quay.io/jupyter/base-notebook", "tag", "2025-07-01", "base", "3"), nil, 303, false},
 
 	"GET /services/hubprofiles/profiles":                  {reads, "profiles", nil, nil, 200, true},
 	"GET /services/hubprofiles/profiles/new":              {reads, "profiles/new", nil, nil, 200, true},

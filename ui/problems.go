@@ -176,6 +176,11 @@ func listNamer(list any, prefix string) namer {
 	}
 	return func(path string) (string, string) {
 		rest, ok := strings.CutPrefix(path, prefix)
+		if cat, isCat := strings.CutPrefix(path, "/profiles"); isCat && (prefix == "" || !ok) {
+			// A catalog path (what import checks after reading the list):
+			// import keeps the list's order, so profile N is item N.
+			rest, ok = cat, true
+		}
 		if !ok {
 			return "The file", path
 		}

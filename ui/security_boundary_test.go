@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"github.com/jupyterhub/hubprofiles/edit"
 	"github.com/jupyterhub/hubprofiles/ordered"
 	"github.com/jupyterhub/hubprofiles/profilelist"
@@ -155,8 +157,11 @@ func TestSecurityPagesRefuseImportAddingForbiddenSetting(t *testing.T) {
   "volumes": [{"name": "root", "hostPath": {"path": "/"}}], "volume_mounts": [{"name": "root", "mountPath": "/host"}]}}]`
 	for _, action := range []string{"check", "import"} {
 		r := c.post(http.StatusUnprocessableEntity, "import", form("content", hostile, "action", action, "base", "3", "_csrf", sessionToken), session...)
-		notice := squash(r.Find("#import-form .notice").First().Text())
-		for _, want := range []string{"/0/kubespawner_override/volumes", "kubespawner_override.volumes", "/0/kubespawner_override/volume_mounts", "policy.editorOverrides"} {
+		n := r.Find("#import-form .notice").First()
+		// The pointer into the list is in each field's title (the page
+		// names the profile and the setting).
+		notice := squash(n.Text()) + " " + strings.Join(attrs(n.Find("code[title]"), "title"), " ")
+		for _, want := range []string{"Profile “Small”", "/0/kubespawner_override/volumes", "kubespawner_override.volumes", "/0/kubespawner_override/volume_mounts", "policy.editorOverrides"} {
 			if !strings.Contains(notice, want) {
 				t.Errorf("%s: the page does not say %q: %s", action, want, notice)
 			}
@@ -178,4 +183,11 @@ func TestSecurityPagesSayWhatEditorsMaySet(t *testing.T) {
 	if strings.Contains(text, "privileged") || strings.Contains(text, "volumes") {
 		t.Errorf("the page lists a setting editors may not write: %s", text)
 	}
+}
+
+// attrs lists an attribute of each selected element.
+func attrs(s *goquery.Selection, name string) []string {
+	var out []string
+	s.Each(func(_ int, e *goquery.Selection) { out = append(out, e.AttrOr(name, "")) })
+	return out
 }
