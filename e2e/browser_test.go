@@ -602,6 +602,10 @@ func TestAdminJourneys(t *testing.T) {
 		if j := text(t, ctx, "section[aria-label=JSON]"); !strings.Contains(j, rRef) {
 			t.Errorf("the preview's JSON lacks %s", rRef)
 		}
+		// Nothing of the JSON is cut off on the right: it wraps (issue 14).
+		if w := eval[map[string]int](t, ctx, `(() => { const p = document.querySelector("section[aria-label=JSON] pre"); return {scroll: p.scrollWidth, client: p.clientWidth}; })()`); w["scroll"] > w["client"] {
+			t.Errorf("the preview's JSON is %d px wide in a %d px box", w["scroll"], w["client"])
+		}
 		shot(t, ctx, "preview")
 		timing("4 preview")
 	})
@@ -859,6 +863,67 @@ func TestAdminJourneys(t *testing.T) {
 		timing("8c sizes")
 	})
 
+	// 8d. A big hub's chores in few clicks (issue 14): filter the profiles
+	// (htmx swaps the list as the admin types), move the last profile to
+	// the top in one step (one revision), and bump every image of a
+	// repository to a newer tag from the images list (one revision).
+	t.Run("8d filter, move to a position, bump a repository", func(t *testing.T) {
+		e.open(t, ctx, "profiles")
+		do(t, ctx, "typing a filter", chromedp.SendKeys(chromedp.ID("q"), "research"))
+		waitJS(t, ctx, "the filtered list", `(document.querySelector("#profile-list [role=status]") || {innerText: ""}).innerText.includes("1 of 3 profile(s) match")`)
+		if rows := eval[int](t, ctx, `document.querySelectorAll("#profile-list tbody tr").length`); rows != 1 {
+			t.Errorf("the filter for research shows %d rows", rows)
+		}
+		if loc := waitURL(t, ctx, "the filter in the address", func(l string) bool { return strings.Contains(l, "q=research") }); !strings.Contains(loc, "/profiles?q=research") {
+			t.Errorf("the filtered list's address %s", loc)
+		}
+		shot(t, ctx, "profiles-filter")
+
+		e.open(t, ctx, "profiles")
+		before, _ := e.ed.Head(context.Background())
+		do(t, ctx, "moving research to the top",
+			chromedp.SetValue(chromedp.ID("move-"+newSlug), "0"),
+			chromedp.Click(chromedp.CSS(fmt.Sprintf(`#move-%s + button`, newSlug))))
+		waitJS(t, ctx, "the moved list", fmt.Sprintf(`(document.querySelector("#profile-list tbody tr td:nth-child(2) code") || {innerText: ""}).innerText === %q`, newSlug))
+		after, _ := e.ed.Head(context.Background())
+		var order []string
+		for _, p := range after.Catalog.Profiles {
+			order = append(order, p.Slug)
+		}
+		if after.Revision.ID != before.Revision.ID+1 || !slices.Equal(order, []string{newSlug, "small", "gpu"}) {
+			t.Errorf("after moving: revision %d (was %d), order %v; want one revision and research first", after.Revision.ID, before.Revision.ID, order)
+		}
+
+		e.open(t, ctx, "")
+		if s := text(t, ctx, "#newer-tags"); !strings.Contains(s, e.reg.Host+"/demo/python") || !strings.Contains(s, "newest 3.13") {
+			t.Errorf("the dashboard's newer tags: %q", s)
+		}
+		e.open(t, ctx, "images")
+		hint := text(t, ctx, "#newer-tags")
+		if !strings.Contains(hint, py311+" on 3.11 (newest 3.13)") || !strings.Contains(hint, py312+" on 3.12 (newest 3.13)") {
+			t.Errorf("the images page's newer tags: %q", hint)
+		}
+		shot(t, ctx, "images-newer-tags")
+		before = after
+		do(t, ctx, "bumping every python image to 3.13",
+			chromedp.SetValue(chromedp.CSS(`#newer-tags select[id$="/demo/python"]`), "3.13"),
+			chromedp.Click(chromedp.CSS(`#newer-tags li:has(select[id$="/demo/python"]) button`)))
+		waitURL(t, ctx, "the images page after the bump", func(l string) bool { return strings.Contains(l, "/images?done=") })
+		if f := text(t, ctx, ".notice.ok"); !strings.Contains(f, "2 image(s) of "+e.reg.Host+"/demo/python now use tag 3.13") {
+			t.Errorf("the bump's confirmation: %q", f)
+		}
+		after, _ = e.ed.Head(context.Background())
+		if after.Revision.ID != before.Revision.ID+1 {
+			t.Errorf("the bump wrote %d revisions, want 1", after.Revision.ID-before.Revision.ID)
+		}
+		for _, slug := range []string{py311, py312} {
+			if im, _ := after.Catalog.Image(slug); im == nil || im.Ref != e.reg.Host+"/demo/python:3.13" {
+				t.Errorf("%s after the bump: %+v", slug, im)
+			}
+		}
+		timing("8d filter, move, bump")
+	})
+
 	// The remaining pages, for their screenshots and a look at each.
 	t.Run("pages", func(t *testing.T) {
 		e.open(t, ctx, "node-groups")
@@ -885,6 +950,15 @@ func TestAdminJourneys(t *testing.T) {
 			t.Errorf("the import check found nothing wrong:\n%s", s)
 		} else {
 			t.Logf("import findings: %q", s)
+		}
+		// Grouped by profile, named as the list names them, errors first
+		// (issue 14); the pointer stays in the title.
+		groups := eval[[]string](t, ctx, `Array.from(document.querySelectorAll("#import-form .problem-group h3"), h => h.innerText)`)
+		if len(groups) < 2 || groups[0] != "Profile “Big” (big)" || groups[1] != "Profile “Big” (big-two)" {
+			t.Errorf("the import's problem groups: %q, want the two profiles named Big first, told apart by slug", groups)
+		}
+		if first := text(t, ctx, "#import-form .problem-group li .badge"); first != "error" {
+			t.Errorf("the first problem listed is a %q, want an error", first)
 		}
 		shot(t, ctx, "import")
 		e.open(t, ctx, "export")

@@ -107,6 +107,10 @@ func quotedName(display, key string) string {
 // catalogNamer names catalog paths (/profiles/3/options/0/choices/2/image)
 // by the catalog's display names.
 func catalogNamer(c *model.Catalog) namer {
+	names := map[string]int{}
+	for _, p := range c.Profiles {
+		names[p.DisplayName]++
+	}
 	return func(path string) (string, string) {
 		parts := strings.Split(strings.TrimPrefix(path, "/"), "/")
 		idx := func(k int, n int) int {
@@ -137,6 +141,9 @@ func catalogNamer(c *model.Catalog) namer {
 		}
 		p := &c.Profiles[i]
 		title := "Profile " + quotedName(p.DisplayName, p.Slug)
+		if names[p.DisplayName] > 1 {
+			title += " (" + p.Slug + ")" // two profiles with one name
+		}
 		rest := parts[2:]
 		if len(rest) >= 2 && rest[0] == "options" {
 			j, err := strconv.Atoi(rest[1])
@@ -174,6 +181,12 @@ func listNamer(list any, prefix string) namer {
 		c, _ := v.(*ordered.Map)
 		return c
 	}
+	names := map[string]int{}
+	for _, it := range items {
+		if m, ok := it.(*ordered.Map); ok {
+			names[str(m, "display_name")]++
+		}
+	}
 	return func(path string) (string, string) {
 		rest, ok := strings.CutPrefix(path, prefix)
 		if cat, isCat := strings.CutPrefix(path, "/profiles"); isCat && (prefix == "" || !ok) {
@@ -194,6 +207,13 @@ func listNamer(list any, prefix string) namer {
 			return fmt.Sprintf("Profile %d", i+1), fieldName(parts[1:])
 		}
 		title := "Profile " + quotedName(str(p, "display_name"), fmt.Sprintf("%d", i+1))
+		if names[str(p, "display_name")] > 1 {
+			if sl := str(p, "slug"); sl != "" {
+				title += " (" + sl + ")" // two profiles with one name
+			} else {
+				title += fmt.Sprintf(" (#%d)", i+1)
+			}
+		}
 		parts = parts[1:]
 		if len(parts) >= 2 && parts[0] == "profile_options" {
 			o := child(child(p, "profile_options"), parts[1])
