@@ -33,6 +33,8 @@ type confirmData struct {
 	Losses   []model.Finding
 	Warnings []model.Finding
 	Errors   []model.Finding
+	// The same, grouped by profile, option and choice (problems.go).
+	WarningGroups, ErrorGroups []problemGroup
 	Diff     []ordered.Change // live list → list after
 }
 
@@ -68,6 +70,8 @@ func (h *Handler) consequences(c echo.Context, after *model.Catalog, d *confirmD
 			d.Warnings = append(d.Warnings, f)
 		}
 	}
+	name := catalogNamer(after)
+	d.ErrorGroups, d.WarningGroups = groupProblems(d.Errors, name), groupProblems(d.Warnings, name)
 	return nil
 }
 
