@@ -35,7 +35,7 @@ type confirmData struct {
 	Errors   []model.Finding
 	// The same, grouped by profile, option and choice (problems.go).
 	WarningGroups, ErrorGroups []problemGroup
-	Diff     []ordered.Change // live list → list after
+	Diff                       []ordered.Change // live list → list after
 }
 
 // consequences fills in what replacing the live list with after's does.
