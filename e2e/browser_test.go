@@ -821,6 +821,24 @@ func TestAdminJourneys(t *testing.T) {
 		timing("8b regex")
 	})
 
+	// 8e. What can never be scheduled is an error (issue 14): 2 GPUs on
+	// the GPU profile, whose node group's nodes have one, are refused next
+	// to the GPU field and nothing is saved.
+	t.Run("8e more GPUs than the node has", func(t *testing.T) {
+		e.open(t, ctx, "profiles/gpu")
+		before, _ := e.ed.Head(context.Background())
+		do(t, ctx, "asking for 2 GPUs", chromedp.SetValue(chromedp.ID("gpu"), "2"), chromedp.Click(chromedp.CSS(`button[value="save"]`)))
+		waitJS(t, ctx, "the GPU field's error", `!!document.getElementById("err-gpu")`)
+		if msg := text(t, ctx, "#err-gpu"); !strings.Contains(msg, "2 GPUs (nvidia.com/gpu) are more than a gpu-t4 node has (1)") {
+			t.Errorf("the GPU field's error: %q", msg)
+		}
+		if after, _ := e.ed.Head(context.Background()); after.Revision.ID != before.Revision.ID {
+			t.Errorf("2 GPUs on a 1-GPU node were saved (revision %d)", after.Revision.ID)
+		}
+		shot(t, ctx, "profile-gpu-error")
+		timing("8e GPUs")
+	})
+
 	// 8c. Sizes that fit the node option (issue 14): with a "Node type"
 	// drop-down of two node groups, sizes for one group are refused with the
 	// reason; with none picked, each node type gets its own sizes, in

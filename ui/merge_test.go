@@ -108,3 +108,13 @@ func TestDiffShowsKeysAsWritten(t *testing.T) {
 		t.Errorf("the draft card says %q", got)
 	}
 }
+
+// TestTooManyGPUsIsAnErrorAtItsField: 2 GPUs on a profile whose node group
+// has one can never be scheduled: the save is refused with the error next
+// to the GPU field (issue 14: it was no finding at all).
+func TestTooManyGPUsIsAnErrorAtItsField(t *testing.T) {
+	c := newFixture(t)
+	r := c.post(http.StatusUnprocessableEntity, "profiles/gpu", editorForm(c, "profiles/gpu", "save", "gpu", "2"))
+	wantFieldError(t, r, "gpu", "2 GPUs (nvidia.com/gpu) are more than a gpu-t4 node has (1)")
+	c.wantRevisions(3)
+}
