@@ -614,6 +614,10 @@ func TestAdminJourneys(t *testing.T) {
 		if j := text(t, ctx, "section[aria-label=JSON]"); !strings.Contains(j, rRef) {
 			t.Errorf("the preview's JSON lacks %s", rRef)
 		}
+		// Nothing of the JSON is cut off on the right: it wraps (issue 14).
+		if w := eval[map[string]int](t, ctx, `(() => { const p = document.querySelector("section[aria-label=JSON] pre"); return {scroll: p.scrollWidth, client: p.clientWidth}; })()`); w["scroll"] > w["client"] {
+			t.Errorf("the preview's JSON is %d px wide in a %d px box", w["scroll"], w["client"])
+		}
 		shot(t, ctx, "preview")
 		timing("4 preview")
 	})
@@ -712,38 +716,51 @@ func TestAdminJourneys(t *testing.T) {
 		timing("6 roll back")
 	})
 
-	// 7. A stale edit: the catalog changes through the API while the
-	// editor is open; saving shows what changed and keeps the input.
-	t.Run("7 stale edit conflict", func(t *testing.T) {
+	// 7. A stale edit, in two tabs (issue 14): tab A opens the profile, tab
+	// B changes its CPU limit and description and saves; A edits the
+	// description and saves. A's page shows what B did and A's own pending
+	// change, holds B's CPU limit, and marks the description both changed
+	// (A's kept); saving again (step 8) reverts nothing of B's.
+	t.Run("7 stale edit conflict in two tabs", func(t *testing.T) {
 		e.open(t, ctx, "profiles/"+newSlug)
-		token, _ := e.hub.Token(t, testhub.Admin)
-		status, h, body := e.api(t, token, "GET", "profiles/"+newSlug, "")
-		if status != 200 {
-			t.Fatalf("API GET profile: %d %s", status, body)
+		tabB, closeB := chromedp.NewContext(ctx) // a second tab of the same browser, logged in alike
+		defer closeB()
+		// The tab lives as long as the context of its first run: not a
+		// bounded one of do's.
+		if err := chromedp.Do(tabB, chromedp.EmulateViewport(width, height)); err != nil {
+			t.Fatalf("opening a second tab: %v", err)
 		}
-		var p map[string]any
-		if err := json.Unmarshal(body, &p); err != nil {
-			t.Fatal(err)
-		}
-		p["description"] = "Changed through the API meanwhile"
-		nb, _ := json.Marshal(p)
-		if status, _, body := e.api(t, token, "PUT", "profiles/"+newSlug, string(nb), "If-Match", h.Get("ETag")); status != 200 {
-			t.Fatalf("API PUT profile: %d %s", status, body)
-		}
-		do(t, ctx, "editing in the stale form",
+		e.open(t, tabB, "profiles/"+newSlug)
+		do(t, tabB, "tab B changes the CPU limit and the description",
+			chromedp.SetValue(chromedp.ID("cpu_limit"), "1.5"),
+			chromedp.SetValue(chromedp.ID("description"), "Changed in tab B"),
+			chromedp.Click(chromedp.CSS(`button[value="save"]`)))
+		waitURL(t, tabB, "tab B's save", func(l string) bool { return strings.Contains(l, "/profiles?done=") })
+		closeB()
+
+		do(t, ctx, "tab A edits the description in its stale form",
 			chromedp.SetValue(chromedp.ID("description"), "Edited in the browser"),
 			chromedp.Click(chromedp.CSS(`button[value="save"]`)))
 		waitJS(t, ctx, "the conflict notice", `!!document.querySelector("#profile-form .notice.warning")`)
-		notice := text(t, ctx, "#profile-form .notice.error")
+		notice := text(t, ctx, "#profile-form > .notice.error")
 		changes := text(t, ctx, "#profile-form .notice.warning")
-		if !strings.Contains(notice, "Someone else changed the catalog") || !strings.Contains(notice, "Nothing was saved") {
+		if !strings.Contains(notice, "Someone else changed the catalog") || !strings.Contains(notice, "Nothing was saved yet") {
 			t.Errorf("the conflict says %q", notice)
 		}
-		if !strings.Contains(changes, "description") {
+		if !strings.Contains(changes, "description") && !strings.Contains(changes, "Description") {
 			t.Errorf("the list of what changed does not name the description: %q", changes)
+		}
+		if v := eval[string](t, ctx, `document.getElementById("cpu_limit").value`); v != "1.5" {
+			t.Errorf("tab A's form holds CPU limit %q after the conflict, want tab B's 1.5 (saving would revert it)", v)
 		}
 		if v := eval[string](t, ctx, `document.getElementById("description").value`); v != "Edited in the browser" {
 			t.Errorf("the admin's input was lost: %q", v)
+		}
+		if c := text(t, ctx, "#merge-conflicts"); !strings.Contains(c, "Description") || !strings.Contains(c, "Changed in tab B") {
+			t.Errorf("the fields both changed: %q, want the description with tab B's value", c)
+		}
+		if p := text(t, ctx, "#merge-pending"); !strings.Contains(p, "Edited in the browser") || strings.Contains(p, "CPU limit") {
+			t.Errorf("tab A's pending changes: %q, want its description and not B's CPU limit", p)
 		}
 		t.Logf("conflict: %q / %q", notice, changes)
 		shot(t, ctx, "profile-conflict")
@@ -778,6 +795,8 @@ func TestAdminJourneys(t *testing.T) {
 		st, _ := e.ed.Head(context.Background())
 		if i := st.Catalog.ProfileIndex(newSlug); i < 0 || st.Catalog.Profiles[i].Description != "Edited in the browser" {
 			t.Errorf("after the conflict and the fix the profile is not the admin's: %+v", st.Catalog.Profiles)
+		} else if got := st.Catalog.Profiles[i].Settings.CPULimit.String(); got != "1.5" {
+			t.Errorf("saving after the conflict reverted tab B's CPU limit to %q", got)
 		}
 		timing("8 field error")
 	})
@@ -814,6 +833,127 @@ func TestAdminJourneys(t *testing.T) {
 		timing("8b regex")
 	})
 
+	// 8e. What can never be scheduled is an error (issue 14): 2 GPUs on
+	// the GPU profile, whose node group's nodes have one, are refused next
+	// to the GPU field and nothing is saved.
+	t.Run("8e more GPUs than the node has", func(t *testing.T) {
+		e.open(t, ctx, "profiles/gpu")
+		before, _ := e.ed.Head(context.Background())
+		do(t, ctx, "asking for 2 GPUs", chromedp.SetValue(chromedp.ID("gpu"), "2"), chromedp.Click(chromedp.CSS(`button[value="save"]`)))
+		waitJS(t, ctx, "the GPU field's error", `!!document.getElementById("err-gpu")`)
+		if msg := text(t, ctx, "#err-gpu"); !strings.Contains(msg, "2 GPUs (nvidia.com/gpu) are more than a gpu-t4 node has (1)") {
+			t.Errorf("the GPU field's error: %q", msg)
+		}
+		if after, _ := e.ed.Head(context.Background()); after.Revision.ID != before.Revision.ID {
+			t.Errorf("2 GPUs on a 1-GPU node were saved (revision %d)", after.Revision.ID)
+		}
+		shot(t, ctx, "profile-gpu-error")
+		timing("8e GPUs")
+	})
+
+	// 8c. Sizes that fit the node option (issue 14): with a "Node type"
+	// drop-down of two node groups, sizes for one group are refused with the
+	// reason; with none picked, each node type gets its own sizes, in
+	// KubeSpawner's units ("14G") and labelled in GiB.
+	t.Run("8c sizes per node type", func(t *testing.T) {
+		e.open(t, ctx, "profiles/new")
+		do(t, ctx, "the quick setup with both node groups",
+			chromedp.SendKeys(chromedp.ID("display_name"), "Two kinds"),
+			chromedp.SendKeys(chromedp.ID("slug"), "two-kinds"),
+			chromedp.Click(chromedp.CSS(`input[name="offer_group"][value="standard"]`)),
+			chromedp.Click(chromedp.CSS(`input[name="offer_group"][value="gpu-t4"]`)),
+			chromedp.Click(chromedp.CSS(`button[value="apply-offers"]`)),
+			chromedp.WaitVisible(byID("opt.0.choice.1.key")))
+		do(t, ctx, "generating sizes for one node group",
+			chromedp.SetValue(chromedp.ID("size_group"), "standard"),
+			chromedp.SetValue(chromedp.ID("size_count"), "2"),
+			chromedp.Click(chromedp.CSS(`button[value="generate-sizes"]`)))
+		waitJS(t, ctx, "the generator's refusal", `!!document.getElementById("err-size_group")`)
+		if msg := text(t, ctx, "#err-size_group"); !strings.Contains(msg, `users pick the node type in option "node"`) {
+			t.Errorf("sizes for one group beside the node type drop-down: %q", msg)
+		}
+		do(t, ctx, "generating sizes for each node type",
+			chromedp.SetValue(chromedp.ID("size_group"), ""),
+			chromedp.Click(chromedp.CSS(`button[value="generate-sizes"]`)))
+		waitJS(t, ctx, "the sizes", `!!document.getElementById("opt.0.choice.3.key") && !document.getElementById("err-size_group")`)
+		got := eval[[]string](t, ctx, `Array.from(document.querySelectorAll("[id^='opt.0.choice.'][id$='.display_name']"), i => document.getElementById(i.id.replace("display_name", "node_group")).value + " " + document.getElementById(i.id.replace("display_name", "mem_limit")).value + " " + i.value)`)
+		want := []string{
+			"standard 14G 14 GiB RAM, up to 7.5 CPUs — Standard (8 CPUs, 32 GB)",
+			"standard 28G 28 GiB RAM, up to 7.5 CPUs — Standard (8 CPUs, 32 GB)",
+			"gpu-t4 12G 12 GiB RAM, up to 3.5 CPUs — GPU (NVIDIA T4)",
+			"gpu-t4 24G 24 GiB RAM, up to 3.5 CPUs — GPU (NVIDIA T4)",
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("the sizes per node type:\n got %q\nwant %q", got, want)
+		}
+		if n := eval[int](t, ctx, `document.querySelectorAll("[id$='.key'][id^='opt.1.']").length`); n != 0 {
+			t.Errorf("a second, contradicting size option beside the node type")
+		}
+		shot(t, ctx, "profile-sizes")
+		timing("8c sizes")
+	})
+
+	// 8d. A big hub's chores in few clicks (issue 14): filter the profiles
+	// (htmx swaps the list as the admin types), move the last profile to
+	// the top in one step (one revision), and bump every image of a
+	// repository to a newer tag from the images list (one revision).
+	t.Run("8d filter, move to a position, bump a repository", func(t *testing.T) {
+		e.open(t, ctx, "profiles")
+		do(t, ctx, "typing a filter", chromedp.SendKeys(chromedp.ID("q"), "research"))
+		waitJS(t, ctx, "the filtered list", `(document.querySelector("#profile-list [role=status]") || {innerText: ""}).innerText.includes("1 of 3 profile(s) match")`)
+		if rows := eval[int](t, ctx, `document.querySelectorAll("#profile-list tbody tr").length`); rows != 1 {
+			t.Errorf("the filter for research shows %d rows", rows)
+		}
+		if loc := waitURL(t, ctx, "the filter in the address", func(l string) bool { return strings.Contains(l, "q=research") }); !strings.Contains(loc, "/profiles?q=research") {
+			t.Errorf("the filtered list's address %s", loc)
+		}
+		shot(t, ctx, "profiles-filter")
+
+		e.open(t, ctx, "profiles")
+		before, _ := e.ed.Head(context.Background())
+		do(t, ctx, "moving research to the top",
+			chromedp.SetValue(chromedp.ID("move-"+newSlug), "0"),
+			chromedp.Click(chromedp.CSS(fmt.Sprintf(`#move-%s + button`, newSlug))))
+		waitJS(t, ctx, "the moved list", fmt.Sprintf(`(document.querySelector("#profile-list tbody tr td:nth-child(2) code") || {innerText: ""}).innerText === %q`, newSlug))
+		after, _ := e.ed.Head(context.Background())
+		var order []string
+		for _, p := range after.Catalog.Profiles {
+			order = append(order, p.Slug)
+		}
+		if after.Revision.ID != before.Revision.ID+1 || !slices.Equal(order, []string{newSlug, "small", "gpu"}) {
+			t.Errorf("after moving: revision %d (was %d), order %v; want one revision and research first", after.Revision.ID, before.Revision.ID, order)
+		}
+
+		e.open(t, ctx, "")
+		if s := text(t, ctx, "#newer-tags"); !strings.Contains(s, e.reg.Host+"/demo/python") || !strings.Contains(s, "newest 3.13") {
+			t.Errorf("the dashboard's newer tags: %q", s)
+		}
+		e.open(t, ctx, "images")
+		hint := text(t, ctx, "#newer-tags")
+		if !strings.Contains(hint, py311+" on 3.11 (newest 3.13)") || !strings.Contains(hint, py312+" on 3.12 (newest 3.13)") {
+			t.Errorf("the images page's newer tags: %q", hint)
+		}
+		shot(t, ctx, "images-newer-tags")
+		before = after
+		do(t, ctx, "bumping every python image to 3.13",
+			chromedp.SetValue(chromedp.CSS(`#newer-tags select[id$="/demo/python"]`), "3.13"),
+			chromedp.Click(chromedp.CSS(`#newer-tags li:has(select[id$="/demo/python"]) button`)))
+		waitURL(t, ctx, "the images page after the bump", func(l string) bool { return strings.Contains(l, "/images?done=") })
+		if f := text(t, ctx, ".notice.ok"); !strings.Contains(f, "2 image(s) of "+e.reg.Host+"/demo/python now use tag 3.13") {
+			t.Errorf("the bump's confirmation: %q", f)
+		}
+		after, _ = e.ed.Head(context.Background())
+		if after.Revision.ID != before.Revision.ID+1 {
+			t.Errorf("the bump wrote %d revisions, want 1", after.Revision.ID-before.Revision.ID)
+		}
+		for _, slug := range []string{py311, py312} {
+			if im, _ := after.Catalog.Image(slug); im == nil || im.Ref != e.reg.Host+"/demo/python:3.13" {
+				t.Errorf("%s after the bump: %+v", slug, im)
+			}
+		}
+		timing("8d filter, move, bump")
+	})
+
 	// The remaining pages, for their screenshots and a look at each.
 	t.Run("pages", func(t *testing.T) {
 		e.open(t, ctx, "node-groups")
@@ -840,6 +980,15 @@ func TestAdminJourneys(t *testing.T) {
 			t.Errorf("the import check found nothing wrong:\n%s", s)
 		} else {
 			t.Logf("import findings: %q", s)
+		}
+		// Grouped by profile, named as the list names them, errors first
+		// (issue 14); the pointer stays in the title.
+		groups := eval[[]string](t, ctx, `Array.from(document.querySelectorAll("#import-form .problem-group h3"), h => h.innerText)`)
+		if len(groups) < 2 || groups[0] != "Profile “Big” (big)" || groups[1] != "Profile “Big” (big-two)" {
+			t.Errorf("the import's problem groups: %q, want the two profiles named Big first, told apart by slug", groups)
+		}
+		if first := text(t, ctx, "#import-form .problem-group li .badge"); first != "error" {
+			t.Errorf("the first problem listed is a %q, want an error", first)
 		}
 		shot(t, ctx, "import")
 		e.open(t, ctx, "export")

@@ -31,6 +31,21 @@ func Summarize(from, to *Catalog) []string {
 	if !sameJSON(from.NodeGroups, to.NodeGroups) {
 		add("node groups updated from the infrastructure config")
 	}
+	// The hub-wide defaults reach every profile that does not set its own.
+	for _, d := range []struct{ what, old, new string }{
+		{"image", from.Defaults.Image, to.Defaults.Image},
+		{"interface", from.Defaults.DefaultURL, to.Defaults.DefaultURL},
+	} {
+		switch {
+		case d.old == d.new:
+		case d.old == "":
+			add("hub-wide default %s set to %q", d.what, d.new)
+		case d.new == "":
+			add("hub-wide default %s %q removed", d.what, d.old)
+		default:
+			add("hub-wide default %s: %q → %q", d.what, d.old, d.new)
+		}
+	}
 	var oldOrder, newOrder []string
 	for _, p := range to.Profiles {
 		i := from.ProfileIndex(p.Slug)
@@ -131,7 +146,9 @@ func profileChanges(a, b *Profile) []string {
 func overrideChanges(prefix string, a, b *ordered.Map) []string {
 	var out []string
 	for _, ch := range ordered.Diff(orEmpty(a), orEmpty(b)) {
-		key := strings.TrimPrefix(ch.Path, "/")
+		// Keys as the list writes them: nvidia.com/gpu, not the pointer's
+		// nvidia.com~1gpu.
+		key := strings.NewReplacer("~1", "/", "~0", "~").Replace(strings.TrimPrefix(ch.Path, "/"))
 		switch ch.Op {
 		case "changed":
 			out = append(out, fmt.Sprintf("%s%s %s → %s", prefix, key, brief(ch.From), brief(ch.To)))

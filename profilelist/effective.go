@@ -79,8 +79,15 @@ func EffectiveSettings(list []any, d model.Defaults, c *model.Catalog) []Effecti
 				dst *Setting
 			}{{"image", &e.Image}, {"default_url", &e.Interface}, {"mem_guarantee", &e.MemGuarantee}, {"mem_limit", &e.MemLimit},
 				{"cpu_guarantee", &e.CPUGuarantee}, {"cpu_limit", &e.CPULimit}, {"node_selector", &e.NodeSelector}} {
-				if v, ok := eff.Get(s.key); ok && v != nil {
+				v, ok := eff.Get(s.key)
+				switch {
+				case ok && v != nil:
 					*s.dst = Setting{Value: display(v), From: src[s.key]}
+				case ok && src[s.key] != "" && strings.HasSuffix(s.key, "_limit"):
+					// null: KubeSpawner sets no limit at all (not the hub's).
+					*s.dst = Setting{Value: "no limit", From: src[s.key]}
+				case ok && src[s.key] != "" && strings.HasSuffix(s.key, "_guarantee"):
+					*s.dst = Setting{Value: "none guaranteed", From: src[s.key]}
 				}
 			}
 			return e

@@ -66,3 +66,15 @@ func TestEffectiveSettingsLayers(t *testing.T) {
 		}
 	}
 }
+
+// TestEffectiveSettingsNoLimit: mem_limit: null is "no limit" (KubeSpawner
+// then sets none), not the hub's base config (issue 14).
+func TestEffectiveSettingsNoLimit(t *testing.T) {
+	list := mustDecode(t, `[{"display_name":"Big","slug":"big","kubespawner_override":{"mem_limit":null,"cpu_limit":null,"mem_guarantee":"4G"}}]`).([]any)
+	got := EffectiveSettings(list, model.Defaults{}, &model.Catalog{})
+	want := Effective{Profile: "Big", Slug: "big", MemGuarantee: Setting{"4G", "profile"},
+		MemLimit: Setting{"no limit", "profile"}, CPULimit: Setting{"no limit", "profile"}}
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("got  %+v\nwant %+v", got, want)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/jupyterhub/hubprofiles/kubespawner"
@@ -142,7 +143,7 @@ func (v *validator) profile(p string, m *ordered.Map) string {
 	ov := v.override(p, m)
 	opts, has := m.Get("profile_options")
 	if !has {
-		v.resources(p, ov)
+		v.resources(p, ov, ov)
 		return s
 	}
 	om, isMap := opts.(*ordered.Map)
@@ -151,7 +152,7 @@ func (v *validator) profile(p string, m *ordered.Map) string {
 		return s
 	}
 	if om.Len() == 0 {
-		v.resources(p, ov)
+		v.resources(p, ov, ov)
 	}
 	for _, key := range om.Keys() {
 		o, _ := om.Get(key)
@@ -392,7 +393,7 @@ func (v *validator) option(p, key string, raw any, profileOverride *ordered.Map)
 		}
 		v.allowedGroups(cp, cm)
 		ov := v.override(cp, cm)
-		v.resources(cp, merged(profileOverride, ov))
+		v.resources(cp, merged(profileOverride, ov), ov)
 	}
 	if len(defaults) > 1 {
 		v.warnf(p+"/choices", "option %q has %d default choices (%s): an option-less spawn uses %q, the form preselects %q", key, len(defaults), strings.Join(defaults, ", "), defaults[0], defaults[len(defaults)-1])
@@ -503,10 +504,18 @@ func (v *validator) unlisted(p string, m *ordered.Map) bool {
 }
 
 // resources checks what one combination of overrides asks for: guarantees
-// against limits, and against the node group the node_selector picks.
-func (v *validator) resources(p string, ov *ordered.Map) {
+// against limits, and against the node group the node_selector picks. own
+// is the override written at p: a finding about a key it sets points at
+// that key (the field the admin changes), else at p.
+func (v *validator) resources(p string, ov, own *ordered.Map) {
 	if ov == nil {
 		return
+	}
+	at := func(key string) string {
+		if own != nil && own.Has(key) {
+			return p + "/kubespawner_override/" + key
+		}
+		return p
 	}
 	get := func(k string) (any, bool) {
 		x, ok := ov.Get(k)
@@ -548,11 +557,22 @@ func (v *validator) resources(p string, ov *ordered.Map) {
 			continue
 		}
 		a := ng.Allocatable
+		// What no node of the group can give is never scheduled: the
+		// server waits in Pending until the spawn times out. An error.
 		if hasMemG && a.Memory > 0 && memG > a.Memory {
-			v.warnf(p, "mem_guarantee (%s) is more than a %s node can give (%s): the server would never start", kubespawner.FormatBytes(memG), ng.Slug, kubespawner.FormatBytes(a.Memory))
+			v.errorf(at("mem_guarantee"), "mem_guarantee (%s) is more than a %s node can give (%s): the server would never start", kubespawner.FormatBytes(memG), ng.Slug, kubespawner.FormatBytes(a.Memory))
 		}
 		if hasCPUG && a.CPU > 0 && cpuG > a.CPU {
-			v.warnf(p, "cpu_guarantee (%g) is more than a %s node can give (%g): the server would never start", cpuG, ng.Slug, a.CPU)
+			v.errorf(at("cpu_guarantee"), "cpu_guarantee (%g) is more than a %s node can give (%g): the server would never start", cpuG, ng.Slug, a.CPU)
+		}
+		if a.GPU > 0 {
+			res := a.GPUResource
+			if res == "" {
+				res = "nvidia.com/gpu"
+			}
+			if n, ok := gpuCount(ov, res); ok && n > a.GPU {
+				v.errorf(at("extra_resource_limits"), "%d GPUs (%s) are more than a %s node has (%d): the server would never start", n, res, ng.Slug, a.GPU)
+			}
 		}
 		if len(ng.Tolerations) > 0 {
 			tol, _ := get("tolerations")
@@ -571,6 +591,22 @@ func bytesOf(x any) (int64, bool) {
 
 func cpuOf(x any) (float64, bool) {
 	n, err := kubespawner.ParseCPU(x)
+	return n, err == nil
+}
+
+// gpuCount is how many of resource an override's extra_resource_limits
+// asks for, when it asks for a whole number.
+func gpuCount(ov *ordered.Map, resource string) (int, bool) {
+	raw, _ := ov.Get("extra_resource_limits")
+	m, ok := raw.(*ordered.Map)
+	if !ok {
+		return 0, false
+	}
+	q, ok := m.Get(resource)
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(fmt.Sprint(q)))
 	return n, err == nil
 }
 

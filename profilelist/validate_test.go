@@ -201,8 +201,24 @@ func TestValidateNodeGroupCapacity(t *testing.T) {
 	list := `[{"display_name":"A","kubespawner_override":{"node_selector":{"node.kubernetes.io/instance-type":"n2-highmem-4"},"mem_guarantee":"30G","cpu_guarantee":4}},
 		{"display_name":"B","kubespawner_override":{"node_selector":{"node.kubernetes.io/instance-type":"n2-highmem-4"},"mem_guarantee":"20G","cpu_guarantee":3}}]`
 	checkFindings(t, Validate(mustDecode(t, list), Options{NodeGroups: []model.NodeGroup{ng}}), []want{
-		W("/0", "mem_guarantee (30 GiB) is more than a n2-highmem-4 node can give (28 GiB)"),
-		W("/0", "cpu_guarantee (4) is more than a n2-highmem-4 node can give (3.92)"),
+		E("/0/kubespawner_override/mem_guarantee", "mem_guarantee (30 GiB) is more than a n2-highmem-4 node can give (28 GiB)"),
+		E("/0/kubespawner_override/cpu_guarantee", "cpu_guarantee (4) is more than a n2-highmem-4 node can give (3.92)"),
+	})
+}
+
+// TestValidateNodeGroupGPUs: more GPUs than a node of the group has can
+// never be scheduled (an error); as many as it has, or fewer, is fine.
+func TestValidateNodeGroupGPUs(t *testing.T) {
+	ng := model.NodeGroup{Slug: "gpu-t4", NodeSelector: ordered.MapOf("pool", "gpu"),
+		Allocatable: model.Capacity{CPU: 3.5, Memory: 24 << 30, GPU: 1}}
+	list := `[{"display_name":"A","kubespawner_override":{"node_selector":{"pool":"gpu"},"extra_resource_limits":{"nvidia.com/gpu":"2"}}},
+		{"display_name":"B","kubespawner_override":{"node_selector":{"pool":"gpu"},"extra_resource_limits":{"nvidia.com/gpu":"1"}}},
+		{"display_name":"C","kubespawner_override":{"node_selector":{"pool":"gpu"}},
+		 "profile_options":{"n":{"display_name":"GPUs","choices":{"one":{"display_name":"1","kubespawner_override":{"extra_resource_limits":{"nvidia.com/gpu":"1"}}},
+		   "four":{"display_name":"4","kubespawner_override":{"extra_resource_limits":{"nvidia.com/gpu":"4"}}}}}}}]`
+	checkFindings(t, Validate(mustDecode(t, list), Options{NodeGroups: []model.NodeGroup{ng}}), []want{
+		E("/0/kubespawner_override/extra_resource_limits", "2 GPUs (nvidia.com/gpu) are more than a gpu-t4 node has (1)"),
+		E("/2/profile_options/n/choices/four/kubespawner_override/extra_resource_limits", "4 GPUs (nvidia.com/gpu) are more than a gpu-t4 node has (1)"),
 	})
 }
 

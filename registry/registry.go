@@ -267,6 +267,16 @@ func (c *Checker) Cached(ref string) (Result, bool) {
 	return c.fresh(ref)
 }
 
+// Last returns the newest result the checker holds for ref, expired or
+// not: what the registry said when last asked, for pages that must say
+// "not checked since …" rather than forget a failure once it expires.
+func (c *Checker) Last(ref string) (Result, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.cache[ref]
+	return e.res, ok
+}
+
 // CheckAll checks refs concurrently, at most Concurrency at a time, each
 // distinct reference once, and returns the results by reference. Like
 // Check, it uses the cache, and it returns within Timeout: a check still

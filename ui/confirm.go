@@ -33,7 +33,9 @@ type confirmData struct {
 	Losses   []model.Finding
 	Warnings []model.Finding
 	Errors   []model.Finding
-	Diff     []ordered.Change // live list → list after
+	// The same, grouped by profile, option and choice (problems.go).
+	WarningGroups, ErrorGroups []problemGroup
+	Diff                       []ordered.Change // live list → list after
 }
 
 // consequences fills in what replacing the live list with after's does.
@@ -68,6 +70,8 @@ func (h *Handler) consequences(c echo.Context, after *model.Catalog, d *confirmD
 			d.Warnings = append(d.Warnings, f)
 		}
 	}
+	name := catalogNamer(after)
+	d.ErrorGroups, d.WarningGroups = groupProblems(d.Errors, name), groupProblems(d.Warnings, name)
 	return nil
 }
 

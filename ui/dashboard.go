@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -23,8 +24,13 @@ type dashboardData struct {
 	Unpublished []string // what the draft head changes against the live revision
 	Errors      []model.Finding
 	Warnings    []model.Finding
-	Images      []imageRow // images whose last check found a problem
-	Recent      []historyRow
+	Problems    []problemGroup // the same, grouped as the admin reads the catalog
+	Images      []imageRow     // images whose last check found a problem
+	// Unchecked are images whose registry answer has expired after a
+	// problem, or that were never checked: said as such, not as "none".
+	Unchecked []uncheckedImage
+	Newer     []repoHint // repositories with images on older tags
+	Recent    []historyRow
 	// Unreadable says which stored revisions this version cannot read
 	// (the head or the live one) and what is shown instead.
 	Unreadable []string
@@ -74,15 +80,44 @@ func (h *Handler) dashboard(c echo.Context) error {
 			d.Warnings = append(d.Warnings, f)
 		}
 	}
+	d.Newer = h.newerHints(ctx, head.Catalog)
+	d.Problems = groupProblems(append(append([]model.Finding{}, d.Errors...), d.Warnings...), catalogNamer(head.Catalog))
 	for _, row := range h.imageRows(head.Catalog) {
-		if row.Status != "" && row.Status != string(registry.Exists) {
+		switch {
+		case row.Status == string(registry.Exists):
+		case row.Status != "":
 			d.Images = append(d.Images, row)
+		case h.images != nil:
+			if u, ok := h.unchecked(row.Image); ok {
+				d.Unchecked = append(d.Unchecked, u)
+			}
 		}
 	}
 	if d.Recent, err = h.history(c, 0, 5); err != nil {
 		return h.fail(c, err)
 	}
 	return h.render(c, http.StatusOK, "dashboard", "", h.page(c, "Dashboard", "dashboard", d))
+}
+
+// uncheckedImage is an image the registry's answer is no longer known for.
+type uncheckedImage struct {
+	Slug  string
+	Since time.Time // zero: never checked
+	Last  string    // the last answer, when it was a problem
+}
+
+// unchecked says whether the dashboard must list an image as not checked:
+// never checked, or last found wrong and since expired (a failure is kept
+// only a minute; the page must not then say all is well).
+func (h *Handler) unchecked(im model.Image) (uncheckedImage, bool) {
+	last, ok := h.images.Last(im.Ref)
+	switch {
+	case !ok:
+		return uncheckedImage{Slug: im.Slug}, true
+	case last.Status == registry.Exists:
+		return uncheckedImage{}, false
+	}
+	return uncheckedImage{Slug: im.Slug, Since: last.CheckedAt, Last: last.Message}, true
 }
 
 type nodeGroupsData struct {

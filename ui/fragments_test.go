@@ -32,6 +32,7 @@ func smallForm(action string) func(c *client) url.Values {
 
 var fragmentCases = []fragmentCase{
 	{http.MethodGet, "profiles", nil, 200, "profile-list"},
+	{http.MethodGet, "images?q=spare", nil, 200, "image-list"},
 	{http.MethodGet, "images/new", nil, 200, "image-form"},
 	{http.MethodGet, "images/spare", nil, 200, "image-form"},
 	{http.MethodGet, "images/check?ref=quay.io/jupyter/base-notebook:2025-06-02", nil, 200, "ref-check"},
@@ -147,7 +148,7 @@ func TestFragmentTargets(t *testing.T) {
 // request with the whole page (htmx then selects what it targets).
 func TestPagesWithoutFragment(t *testing.T) {
 	c := newFixture(t)
-	for _, p := range []string{"", "images", "node-groups", "history/2", "export"} {
+	for _, p := range []string{"", "node-groups", "history/2", "export"} {
 		r := c.get(p, htmx...)
 		if r.Find("html > body main#main h1").Length() != 1 {
 			t.Errorf("%s with HX-Request: not the whole page", p)

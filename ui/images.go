@@ -41,7 +41,10 @@ func (h *Handler) imageRows(c *model.Catalog) []imageRow {
 type imagesData struct {
 	Rows   []imageRow
 	Base   int64
-	Unused int // how many images nothing uses
+	Unused int    // how many images nothing uses
+	Query  string // the filter typed ("" for all)
+	Total  int    // images in the catalog
+	Newer  []repoHint
 }
 
 func (h *Handler) imagesPage(c echo.Context) error {
@@ -49,8 +52,15 @@ func (h *Handler) imagesPage(c echo.Context) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
-	return h.render(c, http.StatusOK, "images", "", h.page(c, "Images", "images",
-		imagesData{Rows: h.imageRows(st.Catalog), Base: st.BaseID(), Unused: len(st.Catalog.UnusedImages())}))
+	d := imagesData{Base: st.BaseID(), Query: strings.TrimSpace(c.QueryParam("q")), Total: len(st.Catalog.Images),
+		Unused: len(st.Catalog.UnusedImages()),
+		Newer:  h.newerHints(c.Request().Context(), st.Catalog)}
+	for _, row := range h.imageRows(st.Catalog) {
+		if matches(d.Query, append([]string{row.Slug, row.DisplayName, row.Ref, row.Status}, row.UsedBy...)...) {
+			d.Rows = append(d.Rows, row)
+		}
+	}
+	return h.render(c, http.StatusOK, "images", "image-list", h.page(c, "Images", "images", d))
 }
 
 // imageForm is the add/edit form with its errors.

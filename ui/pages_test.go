@@ -643,7 +643,8 @@ func TestImportCheck(t *testing.T) {
 	}{
 		{"good list", smallList, http.StatusOK, "Read as profile-list. No errors", nil},
 		{"values with an error", badValues, http.StatusUnprocessableEntity, "Read as z2jh-values. 1 error(s): fix them before publishing.",
-			[]string{"error /jupyterhub/singleuser/profileList/1/kubespawner_override/mem_limit"}},
+			// Named as the admin sees it; the pointer into the file stays in the title.
+			[]string{"error Profile “Big” mem_limit /jupyterhub/singleuser/profileList/1/kubespawner_override/mem_limit"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := c.post(tc.status, "import", form("content", tc.content, "action", "check", "base", "3"))
@@ -655,7 +656,7 @@ func TestImportCheck(t *testing.T) {
 			var got []string
 			notice.Find("li").Each(func(_ int, li *goquery.Selection) {
 				if sev := squash(li.Find(".badge").Text()); sev == "error" {
-					got = append(got, sev+" "+squash(li.Find("code").Text()))
+					got = append(got, sev+" "+squash(li.ParentsFiltered("section").First().Find("h3").Text())+" "+squash(li.Find("code").Text())+" "+li.Find("code").AttrOr("title", ""))
 				}
 			})
 			if !slices.Equal(got, tc.findings) {

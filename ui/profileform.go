@@ -10,9 +10,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jupyterhub/hubprofiles/kubespawner"
 	"github.com/jupyterhub/hubprofiles/model"
 	"github.com/jupyterhub/hubprofiles/ordered"
 	"github.com/jupyterhub/hubprofiles/profilelist"
+	"github.com/jupyterhub/hubprofiles/slug"
 )
 
 // The profile editor is one form: the profile's fields, then each option
@@ -107,6 +109,11 @@ type profileForm struct {
 	Changes  []ordered.Change // a stale edit: what others changed meanwhile
 	Summary  []string         // the same, in words
 	Warnings []model.Finding
+	// A stale edit merged over the head (merge.go): the admin's own
+	// changes, the fields both changed, and options or choices kept.
+	Pending   []fieldChange
+	Conflicts []fieldChange
+	Notes     []string
 }
 
 const gpuResource = "nvidia.com/gpu"
@@ -276,10 +283,15 @@ func readResources(g func(string) string, p string) resources {
 // toProfile builds the model profile; what cannot be read goes into errs
 // under the field's name.
 func (f *profileForm) toProfile(errs map[string]string) model.Profile {
+	if f.Slug == "" {
+		// As KubeSpawner does for a profile without one (and import):
+		// the slug of the name users see.
+		f.Slug = slug.Make(f.DisplayName)
+	}
 	p := model.Profile{Slug: f.Slug, DisplayName: f.DisplayName, Description: f.Description, Default: f.Default,
 		AllowedGroups: groups(f.AllowedGroups), Image: f.Image, NodeGroup: f.NodeGroup, DefaultURL: f.DefaultURL}
 	if f.Slug == "" {
-		errs["slug"] = "a profile needs a slug: lowercase letters, digits and hyphens, e.g. gpu-small"
+		errs["slug"] = "a profile needs a slug (lowercase letters, digits and hyphens, e.g. gpu-small) or a name to make one from"
 	}
 	p.Settings, p.Override = splitSettings(withLocked(buildOverride(f.Res, f.Override, "", errs), f.Locked, "", errs))
 	p.AllowedTeams, p.Extra = profilelist.SplitProfileExtra(parseObject(f.Extra, "extra", errs))
@@ -435,27 +447,136 @@ func buildOverride(r resources, jsonText, pre string, errs map[string]string) *o
 
 // sizeChoices generates n resource choices for a node group: memory halving
 // at each step from what a node offers, guarantee = limit, CPU guaranteed in
-// proportion with the node's CPUs as the limit. Smallest first.
-func sizeChoices(ng model.NodeGroup, n int) []choiceForm {
+// proportion with the node's CPUs as the limit. Smallest first. Memory is
+// rounded down to what real lists write (whole G from 4G, else multiples of
+// 256M), in KubeSpawner's units ("15G"), and labelled as users read it
+// ("15 GiB"). Each choice names the node group unless the profile already
+// runs on it (setGroup false).
+func sizeChoices(ng model.NodeGroup, n int, setGroup bool) []choiceForm {
 	var out []choiceForm
 	mem, cpu := float64(ng.Allocatable.Memory), ng.Allocatable.CPU
 	for k := n - 1; k >= 0; k-- {
-		m := mem / math.Pow(2, float64(k))
-		gib := m / (1 << 30)
-		c := math.Round(cpu*m/mem*100) / 100
-		bytes := strconv.FormatInt(int64(m), 10)
-		out = append(out, choiceForm{
-			Key:         strings.ReplaceAll(fmt.Sprintf("mem_%.1f", gib), ".", "_"),
-			DisplayName: fmt.Sprintf("%.1f GB RAM, up to %g CPUs", gib*1.073741824, cpu),
-			NodeGroup:   ng.Slug,
-			Res: resources{MemGuarantee: bytes, MemLimit: bytes,
+		m := roundMemory(int64(mem / math.Pow(2, float64(k))))
+		if m == 0 {
+			continue // a node too small to halve that often
+		}
+		c := math.Round(cpu*float64(m)/mem*100) / 100
+		q := memoryQuantity(m)
+		ch := choiceForm{
+			Key:         "mem_" + strings.ToLower(q),
+			DisplayName: fmt.Sprintf("%s RAM, up to %g CPUs", kubespawner.FormatBytes(m), cpu),
+			Res: resources{MemGuarantee: q, MemLimit: q,
 				CPUGuarantee: strconv.FormatFloat(c, 'f', -1, 64), CPULimit: strconv.FormatFloat(cpu, 'f', -1, 64)},
-		})
+		}
+		if setGroup {
+			ch.NodeGroup = ng.Slug
+		}
+		out = append(out, ch)
 	}
 	if len(out) > 0 {
 		out[0].Default = true
 	}
 	return out
+}
+
+// roundMemory rounds a size down to whole GiB from 4 GiB, else to 256 MiB.
+func roundMemory(b int64) int64 {
+	step := int64(256 << 20)
+	if b >= 4<<30 {
+		step = 1 << 30
+	}
+	return b / step * step
+}
+
+// memoryQuantity writes bytes as KubeSpawner reads them: "15G", "768M".
+func memoryQuantity(b int64) string {
+	for _, u := range []struct {
+		suffix string
+		size   int64
+	}{{"T", 1 << 40}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}} {
+		if b >= u.size && b%u.size == 0 {
+			return strconv.FormatInt(b/u.size, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(b, 10)
+}
+
+// nodeOption is the option whose choices send the server to different node
+// groups (quick setup's "Node type"), with those groups in order; -1 when
+// the profile has none.
+func (f *profileForm) nodeOption() (int, []string) {
+	for i, o := range f.Options {
+		var groups []string
+		for _, c := range o.Choices {
+			if c.NodeGroup != "" && !slices.Contains(groups, c.NodeGroup) {
+				groups = append(groups, c.NodeGroup)
+			}
+		}
+		if len(groups) > 1 {
+			return i, groups
+		}
+	}
+	return -1, nil
+}
+
+// generateSizes adds the size option the generator makes, fitted to where
+// the profile runs: with a node-type option, sizes for each of its node
+// groups replace it (KubeSpawner's options are independent drop-downs, so a
+// separate size option would send every size to one group); otherwise
+// sizes for the node group picked, or the profile's own. What cannot fit is
+// refused with the reason, as a message for the size_group field.
+func (f *profileForm) generateSizes(cat *model.Catalog, n int) string {
+	if n < 1 || n > 8 {
+		return "pick a node group with a known memory size, and 1 to 8 sizes"
+	}
+	known := func(slug string) (*model.NodeGroup, string) {
+		ng, ok := cat.NodeGroup(slug)
+		if !ok || ng.Allocatable.Memory == 0 {
+			return nil, fmt.Sprintf("pick a node group with a known memory size, and 1 to 8 sizes (%q has none in the infrastructure config)", slug)
+		}
+		return ng, ""
+	}
+	if i, groups := f.nodeOption(); i >= 0 {
+		o := &f.Options[i]
+		if f.SizeGroup != "" {
+			return fmt.Sprintf("users pick the node type in option %q (%s): sizes for %s alone would send every size there. "+
+				"Leave the node group empty to make sizes for each node type; they replace that option", o.Key, strings.Join(groups, ", "), f.SizeGroup)
+		}
+		var choices []choiceForm
+		for _, slug := range groups {
+			ng, msg := known(slug)
+			if msg != "" {
+				return msg
+			}
+			for _, c := range sizeChoices(*ng, n, true) {
+				c.Key = slug + "-" + c.Key
+				c.DisplayName += " — " + ng.DisplayName
+				c.Default = c.Default && len(choices) == 0
+				choices = append(choices, c)
+			}
+		}
+		o.Choices, o.DisplayName = choices, "Node type and size"
+		return ""
+	}
+	slug := f.SizeGroup
+	switch {
+	case slug == "" && f.NodeGroup == "":
+		return "pick a node group with a known memory size, and 1 to 8 sizes"
+	case slug == "":
+		slug = f.NodeGroup
+	case f.NodeGroup != "" && slug != f.NodeGroup:
+		return fmt.Sprintf("the profile runs on node group %s: sizes for %s would move every size there. Pick %s (or leave it empty), or change the profile's node group first", f.NodeGroup, slug, f.NodeGroup)
+	}
+	ng, msg := known(slug)
+	if msg != "" {
+		return msg
+	}
+	key := "resources"
+	for taken(f.Options, key) {
+		key += "_2"
+	}
+	f.Options = append(f.Options, optionForm{Key: key, DisplayName: "Resource allocation", Choices: sizeChoices(*ng, n, f.NodeGroup == "")})
+	return ""
 }
 
 // applyOffers is the quick setup: one image (or node group) ticked goes

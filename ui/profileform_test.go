@@ -6,6 +6,7 @@ package ui_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -92,10 +93,13 @@ func TestEditorActions(t *testing.T) {
 			if got := value(t, r, "opt.1.key"); got != "resources" {
 				t.Fatalf("generated option key %q, want resources", got)
 			}
-			const gi = 1 << 30
-			for j, mem := range []int64{4 * gi, 8 * gi, 16 * gi, 32 * gi} {
+			for j, mem := range []int64{4, 8, 16, 32} {
 				p := "opt.1.choice." + strconv.Itoa(j) + "."
-				m := strconv.FormatInt(mem, 10)
+				// KubeSpawner's units, as real lists write them, not bytes.
+				m := strconv.FormatInt(mem, 10) + "G"
+				if got := value(t, r, p+"display_name"); got != m[:len(m)-1]+" GiB RAM, up to 4 CPUs" {
+					t.Errorf("%sdisplay_name %q, want %s GiB", p, got, m)
+				}
 				if got := value(t, r, p+"mem_limit"); got != m {
 					t.Errorf("%smem_limit %q, want %s", p, got, m)
 				}
@@ -105,7 +109,7 @@ func TestEditorActions(t *testing.T) {
 				if got := value(t, r, p+"cpu_limit"); got != "4" {
 					t.Errorf("%scpu_limit %q, want 4", p, got)
 				}
-				if got := value(t, r, p+"cpu_guarantee"); got != strconv.FormatFloat(float64(mem)/(32*gi)*4, 'f', -1, 64) {
+				if got := value(t, r, p+"cpu_guarantee"); got != strconv.FormatFloat(float64(mem)/32*4, 'f', -1, 64) {
 					t.Errorf("%scpu_guarantee %q", p, got)
 				}
 				if got := value(t, r, p+"node_group"); got != "n2-highmem-4" {
@@ -192,8 +196,12 @@ func TestGenerateSizesThenSave(t *testing.T) {
 	r = c.do(http.MethodPost, "profiles/gpu", v)
 	wantDone(t, c, r, "profiles", "Saved profile Large, with a GPU.")
 	o := c.profile("gpu").Options
-	if len(o) != 1 || o[0].Key != "resources" || len(o[0].Choices) != 2 || o[0].Choices[1].NodeGroup != "gpu-t4" {
+	// The profile runs on gpu-t4 already: its sizes need not say it again.
+	if len(o) != 1 || o[0].Key != "resources" || len(o[0].Choices) != 2 || o[0].Choices[1].NodeGroup != "" || c.profile("gpu").NodeGroup != "gpu-t4" {
 		t.Fatalf("the sizes saved: %+v", o)
+	}
+	if got := fmt.Sprint(o[0].Choices[1].MemLimit.Value()); got != "24G" {
+		t.Errorf("the largest size on a 24G node: %s", got)
 	}
 	if o[0].Choices[0].MemLimit.IsZero() {
 		t.Errorf("a size without mem_limit: %+v", o[0].Choices[0])
@@ -213,6 +221,75 @@ func TestGenerateSizesThenSave(t *testing.T) {
 	c.wantRevisions(4)
 }
 
+// TestGenerateSizesFitTheNodeOption is issue 14's contradiction: with a
+// "Node type" drop-down (two node groups from the quick setup), sizes for
+// one group would send every size to it. Asked for one group, the
+// generator refuses and says why; asked for none, it makes sizes for each
+// node type, in place of the node-type option. A profile that runs on one
+// node group gets sizes for that group only.
+func TestGenerateSizesFitTheNodeOption(t *testing.T) {
+	c := newFixture(t)
+	quick := editorForm(c, "profiles/new", "apply-offers", "display_name", "Two kinds", "slug", "two-kinds")
+	quick["offer_group"] = []string{"n2-highmem-4", "gpu-t4"}
+	r := c.post(http.StatusOK, "profiles/new", quick)
+	if got := value(t, r, "opt.0.key"); got != "node" {
+		t.Fatalf("the quick setup made option %q, want node", got)
+	}
+
+	one := formValues(r.Find("#profile-form form").First(), "action", "generate-sizes")
+	one.Set("size_group", "n2-highmem-4")
+	one.Set("size_count", "2")
+	refused := c.post(http.StatusUnprocessableEntity, "profiles/new", one)
+	if got := refused.text("#err-size_group"); !strings.Contains(got, `users pick the node type in option "node"`) {
+		t.Errorf("sizes for one group beside a node-type option: %q", got)
+	}
+
+	each := formValues(r.Find("#profile-form form").First(), "action", "generate-sizes")
+	each.Set("size_group", "")
+	each.Set("size_count", "2")
+	r = c.post(http.StatusOK, "profiles/new", each)
+	if r.Find(byName("opt.1.key")).Length() != 0 {
+		t.Error("a separate size option beside the node-type option")
+	}
+	var got []string
+	for j := 0; r.Find(byName("opt.0.choice."+strconv.Itoa(j)+".key")).Length() > 0; j++ {
+		p := "opt.0.choice." + strconv.Itoa(j) + "."
+		got = append(got, value(t, r, p+"node_group")+" "+value(t, r, p+"mem_limit")+" "+value(t, r, p+"display_name"))
+	}
+	want := []string{
+		"n2-highmem-4 16G 16 GiB RAM, up to 4 CPUs — n2-highmem-4: 4 CPU, 32 GB",
+		"n2-highmem-4 32G 32 GiB RAM, up to 4 CPUs — n2-highmem-4: 4 CPU, 32 GB",
+		"gpu-t4 12G 12 GiB RAM, up to 3.5 CPUs — One NVIDIA T4",
+		"gpu-t4 24G 24 GiB RAM, up to 3.5 CPUs — One NVIDIA T4",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("sizes per node type:\n got %q\nwant %q", got, want)
+	}
+	wantDone(t, c, c.do(http.MethodPost, "profiles/new", formValues(r.Find("#profile-form form").First(), "action", "save")), "profiles", "Saved profile Two kinds.")
+
+	// A profile on one node group: sizes for another are refused.
+	r = c.post(http.StatusUnprocessableEntity, "profiles/gpu", editorForm(c, "profiles/gpu", "generate-sizes", "size_group", "n2-highmem-4", "size_count", "2"))
+	if got := r.text("#err-size_group"); !strings.Contains(got, "the profile runs on node group gpu-t4") {
+		t.Errorf("sizes for another group than the profile's: %q", got)
+	}
+}
+
+// TestEmptySlugFromTheName: a new profile with no slug gets the one
+// KubeSpawner would make from its name, instead of an error (issue 14).
+func TestEmptySlugFromTheName(t *testing.T) {
+	c := newFixture(t)
+	wantDone(t, c, c.do(http.MethodPost, "profiles/new", form("display_name", "Data Science (R & Python)", "slug", "", "base", "3", "action", "save")),
+		"profiles", "Saved profile Data Science (R & Python).")
+	if p := c.profile("data-science-r-python"); p.DisplayName != "Data Science (R & Python)" {
+		t.Errorf("the profile with the slug made from the name: %+v", p)
+	}
+	// With neither, the slug field says what to do.
+	r := c.post(http.StatusUnprocessableEntity, "profiles/new", form("display_name", "", "slug", "", "base", "4", "action", "save"))
+	if got := r.text("#err-slug"); !strings.Contains(got, "a profile needs a slug") || !strings.Contains(got, "or a name to make one from") {
+		t.Errorf("no slug and no name: %q", got)
+	}
+}
+
 // TestEditorErrorsInPlace: what is wrong is said next to the field, the
 // input is kept, and nothing is written.
 func TestEditorErrorsInPlace(t *testing.T) {
@@ -230,7 +307,6 @@ func TestEditorErrorsInPlace(t *testing.T) {
 		{"override not an object", []string{"override", `["x"]`}, "override", "must be a JSON object"},
 		{"override repeats a field", []string{"override", `{"mem_limit": "1G"}`}, "override", `"mem_limit" is set both`},
 		{"extra not JSON", []string{"extra", `{`}, "extra", "not valid JSON"},
-		{"no slug", []string{"slug", ""}, "slug", "a profile needs a slug"},
 		{"interface not a path", []string{"default_url", "lab"}, "default_url", ""},
 		{"choice memory", []string{"opt.0.choice.0.mem_limit", "4Gi"}, "opt.0.choice.0.mem_limit", "4Gi"},
 		{"choice CPU", []string{"opt.0.choice.1.cpu_guarantee", "-1"}, "opt.0.choice.1.cpu_guarantee", "a number of CPUs"},

@@ -18,13 +18,16 @@ import (
 
 type profileRow struct {
 	model.Profile
-	Options int
-	Choices int
+	Options  int
+	Choices  int
+	Position int // in the whole list (0-based), also when filtered
 }
 
 type profilesData struct {
-	Rows []profileRow
-	Base int64
+	Rows  []profileRow
+	Base  int64
+	Query string // the filter typed ("" for all)
+	Total int    // profiles in the catalog
 }
 
 func (h *Handler) profilesPage(c echo.Context) error {
@@ -32,15 +35,34 @@ func (h *Handler) profilesPage(c echo.Context) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
-	d := profilesData{Base: st.BaseID()}
-	for _, p := range st.Catalog.Profiles {
-		row := profileRow{Profile: p, Options: len(p.Options)}
+	d := profilesData{Base: st.BaseID(), Query: strings.TrimSpace(c.QueryParam("q")), Total: len(st.Catalog.Profiles)}
+	for i, p := range st.Catalog.Profiles {
+		row := profileRow{Profile: p, Options: len(p.Options), Position: i}
+		words := []string{p.Slug, p.DisplayName, p.Description, p.Image, p.NodeGroup, strings.Join(p.AllowedGroups, " ")}
 		for _, o := range p.Options {
 			row.Choices += len(o.Choices)
+			words = append(words, o.Key, o.DisplayName)
+			for _, ch := range o.Choices {
+				words = append(words, ch.Key, ch.DisplayName, ch.Image, ch.NodeGroup)
+			}
 		}
-		d.Rows = append(d.Rows, row)
+		if matches(d.Query, words...) {
+			d.Rows = append(d.Rows, row)
+		}
 	}
 	return h.render(c, http.StatusOK, "profiles", "profile-list", h.page(c, "Profiles", "profiles", d))
+}
+
+// matches says whether every word of a filter occurs in one of the fields
+// (case-insensitive); an empty filter matches everything.
+func matches(query string, fields ...string) bool {
+	all := strings.ToLower(strings.Join(fields, "\x00"))
+	for _, w := range strings.Fields(strings.ToLower(query)) {
+		if !strings.Contains(all, w) {
+			return false
+		}
+	}
+	return true
 }
 
 func (h *Handler) newProfile(c echo.Context) error {
@@ -174,17 +196,14 @@ func (h *Handler) saveProfile(c echo.Context) error {
 		f.applyOffers(st.Catalog.Images, st.Catalog.NodeGroups)
 		return again(http.StatusOK)
 	case action == "generate-sizes":
-		ng, ok := st.Catalog.NodeGroup(f.SizeGroup)
 		n, err := strconv.Atoi(f.SizeCount)
-		if !ok || err != nil || n < 1 || n > 8 || ng.Allocatable.Memory == 0 {
-			f.Errors["size_group"] = "pick a node group with a known memory size, and 1 to 8 sizes"
+		if err != nil {
+			n = 0
+		}
+		if msg := f.generateSizes(st.Catalog, n); msg != "" {
+			f.Errors["size_group"] = msg
 			return again(http.StatusUnprocessableEntity)
 		}
-		key := "resources"
-		for taken(f.Options, key) {
-			key += "_2"
-		}
-		f.Options = append(f.Options, optionForm{Key: key, DisplayName: "Resource allocation", Choices: sizeChoices(*ng, n)})
 		return again(http.StatusOK)
 	}
 
@@ -214,6 +233,9 @@ func (h *Handler) saveProfile(c echo.Context) error {
 			f.Changes = se.Changes
 			f.Summary = h.summarize(c, se.Base, se.Head)
 			f.Base = se.Head // saving again applies the admin's form over the new head
+			if !f.New {
+				h.mergeStale(c, &f, orig, se)
+			}
 		}
 		if f.Form == "" && len(f.Errors) == 0 {
 			return h.fail(c, err)
@@ -228,6 +250,40 @@ func (h *Handler) saveProfile(c echo.Context) error {
 		flash += fmt.Sprintf(" %d warning(s): see the dashboard.", n)
 	}
 	return h.done(c, "profiles", flash)
+}
+
+// mergeStale merges a stale form with what was saved meanwhile (merge.go):
+// the form then holds the head's values where the admin changed nothing.
+// Without the profile in both revisions (renamed or removed meanwhile) the
+// form stays as posted, with the list of what changed.
+func (h *Handler) mergeStale(c echo.Context, f *profileForm, orig string, se *edit.StaleError) {
+	ctx := c.Request().Context()
+	bst, err := h.edit.At(ctx, se.Base)
+	if err != nil {
+		return
+	}
+	hst, err := h.edit.At(ctx, se.Head)
+	if err != nil {
+		return
+	}
+	bi, hi := bst.Catalog.ProfileIndex(orig), hst.Catalog.ProfileIndex(orig)
+	if bi < 0 || hi < 0 {
+		return
+	}
+	may := h.edit.Config().Policy.EditorMay
+	base, theirs := profileToForm(&bst.Catalog.Profiles[bi], may), profileToForm(&hst.Catalog.Profiles[hi], may)
+	m := mergeProfileForms(&base, &theirs, f)
+	f.Pending, f.Conflicts, f.Notes = m.Pending, m.Conflicts, m.Notes
+	for k, v := range m.Errors {
+		f.Errors[k] = v
+	}
+	f.Form = fmt.Sprintf("Someone else changed the catalog while you were editing (revision %d → %d). Nothing was saved yet. "+
+		"The form now holds their change with yours on top", se.Base, se.Head)
+	if len(m.Conflicts) > 0 {
+		f.Form += "; where you both changed a field, yours is kept and marked: decide, then save again."
+	} else {
+		f.Form += ": check it and save again."
+	}
 }
 
 // keepOverrideOrder carries the imported key order of each override (which

@@ -159,8 +159,11 @@ func TestSecurityPagesRefuseImportAddingForbiddenSetting(t *testing.T) {
   "volumes": [{"name": "root", "hostPath": {"path": "/"}}], "volume_mounts": [{"name": "root", "mountPath": "/host"}]}}]`
 	for _, action := range []string{"check", "import"} {
 		r := c.post(http.StatusUnprocessableEntity, "import", form("content", hostile, "action", action, "base", "3", "_csrf", sessionToken), session...)
-		notice := squash(r.Find("#import-form .notice").First().Text())
-		for _, want := range []string{"/0/kubespawner_override/volumes", "kubespawner_override.volumes", "/0/kubespawner_override/volume_mounts", "policy.editorOverrides"} {
+		n := r.Find("#import-form .notice").First()
+		// The pointer into the list is in each field's title (the page
+		// names the profile and the setting).
+		notice := squash(n.Text()) + " " + strings.Join(attrs(n.Find("code[title]"), "title"), " ")
+		for _, want := range []string{"Profile “Small”", "/0/kubespawner_override/volumes", "kubespawner_override.volumes", "/0/kubespawner_override/volume_mounts", "policy.editorOverrides"} {
 			if !strings.Contains(notice, want) {
 				t.Errorf("%s: the page does not say %q: %s", action, want, notice)
 			}
@@ -262,4 +265,11 @@ func TestPagesCopyOperatorSettings(t *testing.T) {
 	if none == nil || !ordered.Equal(none, shared) {
 		t.Errorf("none's override %v, want shared's %v", none, shared)
 	}
+}
+
+// attrs lists an attribute of each selected element.
+func attrs(s *goquery.Selection, name string) []string {
+	var out []string
+	s.Each(func(_ int, e *goquery.Selection) { out = append(out, e.AttrOr(name, "")) })
+	return out
 }

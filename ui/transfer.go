@@ -23,6 +23,7 @@ type importData struct {
 	Format   string
 	Error    string
 	Findings []model.Finding
+	Problems []problemGroup // the findings grouped by profile, option and choice
 	Errors   int
 	Checked  bool // the findings are shown; importing is one click away
 	Base     int64
@@ -76,10 +77,12 @@ func (h *Handler) importPost(c echo.Context) error {
 			h.images.CheckAll(ctx, profilelist.ImageRefs(l))
 		}
 	}
+	name := listNamer(src.List, src.ListPath)
 	if src.Format == profilelist.FormatDocument {
 		doc := *src.Document
 		doc.NodeGroups = h.edit.Config().NodeGroups
 		d.Findings = h.edit.Validate(ctx, &doc)
+		name = catalogNamer(&doc)
 	} else {
 		for _, f := range h.edit.ValidateList(ctx, src.List) {
 			f.Path = src.ListPath + f.Path
@@ -93,6 +96,7 @@ func (h *Handler) importPost(c echo.Context) error {
 			d.Errors++
 		}
 	}
+	d.Problems = groupProblems(d.Findings, name)
 	if c.FormValue("action") == "import" && auth.RoleOf(auth.UserOf(c), h.edit.Config().Access) < auth.Editor {
 		return h.message(c, http.StatusForbidden, "Not allowed", fmt.Sprintf("You are logged in as %s. Importing changes the catalog, which only hub admins and editors may do; you can still check a list. Ask a hub admin to add you to an editor group.", author(c)))
 	}
@@ -114,6 +118,7 @@ func (h *Handler) importPost(c echo.Context) error {
 	var ve *edit.ValidationError
 	if errors.As(err, &ve) {
 		d.Findings, d.Checked = ve.Findings, true
+		d.Problems = groupProblems(d.Findings, name)
 		return show(http.StatusUnprocessableEntity)
 	}
 	if se := staleOf(err); se != nil {

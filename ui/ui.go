@@ -46,6 +46,7 @@ type Handler struct {
 	prefix    string
 	published func()
 	pages     map[string]*template.Template
+	tags      *tagCache // the newer-tag hints' tag lists (newer.go)
 }
 
 // New parses every template (a broken one fails the start, not a request).
@@ -53,7 +54,8 @@ func New(e *edit.Editor, id auth.Identifier, images *registry.Checker, log *slog
 	if published == nil {
 		published = func() {}
 	}
-	h := &Handler{edit: e, identify: id, images: images, peers: peer.New(), log: log, prefix: prefix, published: published, pages: map[string]*template.Template{}}
+	h := &Handler{edit: e, identify: id, images: images, peers: peer.New(), log: log, prefix: prefix, published: published, pages: map[string]*template.Template{},
+		tags: &tagCache{m: map[string]tagEntry{}}}
 	base, err := template.New("layout").Funcs(funcs(prefix)).ParseFS(files, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("ui templates: %w", err)
@@ -93,6 +95,7 @@ func (h *Handler) Register(g *echo.Group) {
 	g.GET("/images/:slug/delete", h.confirmDeleteImage, view) // each write that takes something from users is confirmed on a page that writes nothing (viewers may read it)
 	g.POST("/images/:slug/delete", h.deleteImage, edits)
 	g.POST("/images/:slug/bump", h.bumpImage, edits)
+	g.POST("/image-repositories/bump", h.bumpRepository, edits) // every image of one repository, one revision
 
 	g.GET("/profiles", h.profilesPage, view)
 	g.GET("/profiles/new", h.newProfile, view)
@@ -245,6 +248,13 @@ func funcs(prefix string) template.FuncMap {
 		"ago":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 		"join": strings.Join,
 		"add":  func(a, b int) int { return a + b },
+		"seq": func(n int) []int { // 0 … n-1, for the move-to positions
+			out := make([]int, n)
+			for i := range out {
+				out[i] = i
+			}
+			return out
+		},
 		"json": func(v any) string {
 			b, err := ordered.MarshalIndent(v, "  ")
 			if err != nil {
@@ -259,6 +269,10 @@ func funcs(prefix string) template.FuncMap {
 		// buttons.
 		"lockedKeys":  func(locked string) []string { return lockedObject(locked).Keys() },
 		"lockedItems": lockedItems,
+		"quoted":      quoted,
+		// pointer shows a JSON pointer as written keys read: nvidia.com/gpu,
+		// not nvidia.com~1gpu.
+		"pointer": func(p string) string { return strings.Join(unescapePointer(strings.Split(p, "/")), "/") },
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
 			for i := 0; i+1 < len(kv); i += 2 {
