@@ -108,6 +108,7 @@ func (h *Handler) Register(g *echo.Group) {
 	g.POST("/import", h.importList, write...)
 	g.GET("/export", h.export, read...)
 	g.POST("/validate", h.validate, read...)
+	g.GET("/usage", h.usageOf, read...)
 }
 
 func (h *Handler) openAPI(c echo.Context) error {
