@@ -107,6 +107,7 @@ var routeSpecs = map[string]routeSpec{
 	"POST /services/hubprofiles/api/v1/import":                                                {write, "api/v1/import", smallList, nil, 201, ""},
 	"GET /services/hubprofiles/api/v1/export":                                                 {read, "api/v1/export", nil, nil, 200, ""},
 	"POST /services/hubprofiles/api/v1/validate":                                              {read, "api/v1/validate", smallList, nil, 200, ""},
+	"GET /services/hubprofiles/api/v1/usage":                                                  {read, "api/v1/usage", nil, nil, 200, ""},
 }
 
 // newMatrixFixture: identities by X-Test-As; the node groups of the config

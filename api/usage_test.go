@@ -1,9 +1,7 @@
 package api_test
 
 import (
-	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -13,38 +11,12 @@ import (
 	"github.com/jupyterhub/hubprofiles/usage"
 )
 
-// usedList is what the usage tests' users started their servers from.
-const usedList = `[
- {"display_name": "Small", "slug": "small", "default": true,
-  "profile_options": {"image": {"display_name": "Image", "choices": {
-    "python": {"display_name": "Python", "default": true, "kubespawner_override": {"image": "quay.io/x/py:1"}},
-    "r": {"display_name": "R", "kubespawner_override": {"image": "quay.io/x/r:1"}}}}}},
- {"display_name": "Old", "slug": "old", "kubespawner_override": {"image": "quay.io/x/old:1"}}
-]`
-
-// watcherOf reads hub with token once, as the server's background
-// refresh does.
-func watcherOf(t *testing.T, hub *testhub.Hub, token string) *usage.Watcher {
-	t.Helper()
-	w := usage.NewWatcher(&usage.Hub{APIURL: hub.APIURL, Token: token},
-		func() usage.Settings { return usage.Settings{Interval: time.Hour} }, slog.New(slog.DiscardHandler))
-	_ = w.Refresh(context.Background()) // a failure is what some tests look at
-	return w
-}
-
 func TestUsage(t *testing.T) {
-	// A real hub: alice and bob run small (alice picked R), carol ran
-	// small three days ago, dave ran old 100 days ago.
 	hub := testhub.StartWithServers(t, "hubprofiles", "http://127.0.0.1:9", usage.Scopes...)
-	hub.Spawn(t, "alice", "", map[string]any{"profile": "small", "image": "r"})
-	hub.Spawn(t, "bob", "", map[string]any{"profile": "small", "image": "python"})
-	hub.Spawn(t, "carol", "", map[string]any{"profile": "small"})
-	hub.StopServer(t, "carol", "", 3)
-	hub.Spawn(t, "dave", "", map[string]any{"profile": "old"})
-	hub.StopServer(t, "dave", "", 100)
+	hub.UseServers(t)
 
-	c := newTestServer(t, withUsage(watcherOf(t, hub, hub.ServiceToken)))
-	c.must(http.StatusCreated, http.MethodPost, "api/v1/import?publish=true", usedList)
+	c := newTestServer(t, withUsage(hub.Watcher(t, hub.ServiceToken)))
+	c.must(http.StatusCreated, http.MethodPost, "api/v1/import?publish=true", testhub.UsedList)
 
 	t.Run("GET usage gives every profile, choice and image in catalog order", func(t *testing.T) {
 		var got usage.View
@@ -79,9 +51,9 @@ func TestUsage(t *testing.T) {
 	})
 
 	t.Run("validate warns about a list that drops what is in use", func(t *testing.T) {
-		dropR := strings.Replace(usedList, `,
+		dropR := strings.Replace(testhub.UsedList, `,
     "r": {"display_name": "R", "kubespawner_override": {"image": "quay.io/x/r:1"}}`, "", 1)
-		if dropR == usedList {
+		if dropR == testhub.UsedList {
 			t.Fatal("the test's edit did not apply")
 		}
 		body := c.must(http.StatusOK, http.MethodPost, "api/v1/validate", dropR).Body
@@ -107,8 +79,8 @@ func TestUsage(t *testing.T) {
 	})
 
 	t.Run("without the scopes usage is unknown, and says why", func(t *testing.T) {
-		nc := newTestServer(t, withUsage(watcherOf(t, hub, testhub.NoScopesToken)))
-		nc.must(http.StatusCreated, http.MethodPost, "api/v1/import?publish=true", usedList)
+		nc := newTestServer(t, withUsage(hub.Watcher(t, testhub.NoScopesToken)))
+		nc.must(http.StatusCreated, http.MethodPost, "api/v1/import?publish=true", testhub.UsedList)
 		var got usage.View
 		if err := json.Unmarshal(nc.get("api/v1/usage").Body, &got); err != nil {
 			t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"github.com/jupyterhub/hubprofiles/model"
 	"github.com/jupyterhub/hubprofiles/profilelist"
 	"github.com/jupyterhub/hubprofiles/registry"
+	"github.com/jupyterhub/hubprofiles/usage"
 )
 
 // imageRow is an image with what the registry last said and where it is used.
@@ -39,8 +40,9 @@ func (h *Handler) imageRows(c *model.Catalog) []imageRow {
 }
 
 type imagesData struct {
-	Rows []imageRow
-	Base int64
+	Rows  []imageRow
+	Base  int64
+	Usage *usage.Report
 }
 
 func (h *Handler) imagesPage(c echo.Context) error {
@@ -48,7 +50,7 @@ func (h *Handler) imagesPage(c echo.Context) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
-	return h.render(c, http.StatusOK, "images", "", h.page(c, "Images", "images", imagesData{Rows: h.imageRows(st.Catalog), Base: st.BaseID()}))
+	return h.render(c, http.StatusOK, "images", "", h.page(c, "Images", "images", imagesData{Rows: h.imageRows(st.Catalog), Base: st.BaseID(), Usage: h.edit.Usage(st.Catalog)}))
 }
 
 // imageForm is the add/edit form with its errors.

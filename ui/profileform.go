@@ -12,6 +12,7 @@ import (
 	"github.com/jupyterhub/hubprofiles/model"
 	"github.com/jupyterhub/hubprofiles/ordered"
 	"github.com/jupyterhub/hubprofiles/profilelist"
+	"github.com/jupyterhub/hubprofiles/usage"
 )
 
 // The profile editor is one form: the profile's fields, then each option
@@ -97,6 +98,9 @@ type profileForm struct {
 	// Quick setup: the images and node groups the profile offers.
 	OfferImages []string
 	OfferGroups []string
+	// Usage is who uses the profile and each choice (by the saved slug
+	// and keys).
+	Usage *usage.Report
 
 	Errors   map[string]string
 	Form     string

@@ -13,6 +13,7 @@ import (
 	"github.com/jupyterhub/hubprofiles/edit"
 	"github.com/jupyterhub/hubprofiles/kubespawner"
 	"github.com/jupyterhub/hubprofiles/model"
+	"github.com/jupyterhub/hubprofiles/usage"
 )
 
 type profileRow struct {
@@ -22,8 +23,9 @@ type profileRow struct {
 }
 
 type profilesData struct {
-	Rows []profileRow
-	Base int64
+	Rows  []profileRow
+	Base  int64
+	Usage *usage.Report
 }
 
 func (h *Handler) profilesPage(c echo.Context) error {
@@ -31,7 +33,7 @@ func (h *Handler) profilesPage(c echo.Context) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
-	d := profilesData{Base: st.BaseID()}
+	d := profilesData{Base: st.BaseID(), Usage: h.edit.Usage(st.Catalog)}
 	for _, p := range st.Catalog.Profiles {
 		row := profileRow{Profile: p, Options: len(p.Options)}
 		for _, o := range p.Options {
@@ -69,6 +71,7 @@ func (h *Handler) editProfile(c echo.Context) error {
 
 func (h *Handler) formChoices(f *profileForm, c *model.Catalog) {
 	f.Images, f.NodeGroups = c.Images, c.NodeGroups
+	f.Usage = h.edit.Usage(c)
 	if f.SizeCount == "" {
 		f.SizeCount = "4"
 	}

@@ -1,14 +1,18 @@
 package testhub
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jupyterhub/hubprofiles/usage"
 )
 
 // serversConfig makes the hub start servers that run nothing: the
@@ -134,4 +138,39 @@ func (h *Hub) AddUsers(t testing.TB, names ...string) {
 		h.admin(t, http.MethodPost, "/users", `{"usernames":["`+strings.Join(names[:n], `","`)+`"]}`, nil)
 		names = names[n:]
 	}
+}
+
+// UsedList is the profile list of UseServers: "small" (the default) with
+// an option "image" of choices "python" (quay.io/x/py:1, the default) and
+// "r" (quay.io/x/r:1), and "old" (quay.io/x/old:1).
+const UsedList = `[
+ {"display_name": "Small", "slug": "small", "default": true,
+  "profile_options": {"image": {"display_name": "Image", "choices": {
+    "python": {"display_name": "Python", "default": true, "kubespawner_override": {"image": "quay.io/x/py:1"}},
+    "r": {"display_name": "R", "kubespawner_override": {"image": "quay.io/x/r:1"}}}}}},
+ {"display_name": "Old", "slug": "old", "kubespawner_override": {"image": "quay.io/x/old:1"}}
+]`
+
+// UseServers starts servers from UsedList as users would: alice and bob
+// run "small" (alice picked "r", bob "python"), carol ran "small" with
+// its default choice three days ago, dave ran "old" 100 days ago.
+func (h *Hub) UseServers(t testing.TB) {
+	t.Helper()
+	h.Spawn(t, "alice", "", map[string]any{"profile": "small", "image": "r"})
+	h.Spawn(t, "bob", "", map[string]any{"profile": "small", "image": "python"})
+	h.Spawn(t, "carol", "", map[string]any{"profile": "small"})
+	h.StopServer(t, "carol", "", 3)
+	h.Spawn(t, "dave", "", map[string]any{"profile": "old"})
+	h.StopServer(t, "dave", "", 100)
+}
+
+// Watcher reads the hub with token once, as hubprofiles' background
+// refresh does (a failure stays in its report, which is what some tests
+// look at).
+func (h *Hub) Watcher(t testing.TB, token string) *usage.Watcher {
+	t.Helper()
+	w := usage.NewWatcher(&usage.Hub{APIURL: h.APIURL, Token: token},
+		func() usage.Settings { return usage.Settings{Interval: time.Hour} }, slog.New(slog.DiscardHandler))
+	_ = w.Refresh(context.Background())
+	return w
 }
