@@ -222,15 +222,7 @@ func Count(c *model.Catalog, servers []Server, now time.Time) *Tally {
 func profileOf(c *model.Catalog, opts map[string]any) *model.Profile {
 	slug, _ := opts["profile"].(string)
 	if slug == "" {
-		for i := range c.Profiles {
-			if c.Profiles[i].Default {
-				return &c.Profiles[i]
-			}
-		}
-		if len(c.Profiles) > 0 {
-			return &c.Profiles[0]
-		}
-		return nil
+		return defaultOf(c.Profiles, func(p *model.Profile) bool { return p.Default })
 	}
 	if i := c.ProfileIndex(slug); i >= 0 {
 		return &c.Profiles[i]
@@ -243,20 +235,26 @@ func profileOf(c *model.Catalog, opts map[string]any) *model.Profile {
 func choiceOf(o model.Option, v any) *model.Choice {
 	key, _ := v.(string)
 	if key == "" {
-		for i := range o.Choices {
-			if o.Choices[i].Default {
-				return &o.Choices[i]
-			}
-		}
-		if len(o.Choices) > 0 {
-			return &o.Choices[0]
-		}
-		return nil
+		return defaultOf(o.Choices, func(ch *model.Choice) bool { return ch.Default })
 	}
 	for i := range o.Choices {
 		if o.Choices[i].Key == key {
 			return &o.Choices[i]
 		}
+	}
+	return nil
+}
+
+// defaultOf is what KubeSpawner picks when nothing is named: the first
+// item marked default, else the first; nil when there are none.
+func defaultOf[T any](items []T, isDefault func(*T) bool) *T {
+	for i := range items {
+		if isDefault(&items[i]) {
+			return &items[i]
+		}
+	}
+	if len(items) > 0 {
+		return &items[0]
 	}
 	return nil
 }
