@@ -390,6 +390,8 @@ func TestSchemaRefuses(t *testing.T) {
 		{[]string{"--set-json", `config={"registries":[{"host":"r.example.org","insecure":"yes"}]}`}, "insecure"},
 		{[]string{"--set-json", `config={"policy":{"editorOverrides":"image"}}`}, "editorOverrides"},
 		{[]string{"--set-json", `config={"access":{"editors":["x"]}}`}, "editors"},
+		{[]string{"--set-json", `config={"usage":{"interval":"often"}}`}, "interval"},
+		{[]string{"--set-json", `config={"usage":{"every":"1h"}}`}, "every"},
 		{[]string{"--set-json", `networkPolicy.extraFrom=[{"podSelecter":{}}]`}, "podSelecter"},
 	}
 	for _, c := range cases {
