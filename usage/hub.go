@@ -121,7 +121,9 @@ func (h *Hub) Servers(ctx context.Context) ([]Server, error) {
 			}
 			seen[u.Name] = true
 			for name, s := range *u.Servers {
-				out = append(out, s.server(u.Name, name))
+				if sv := s.server(u.Name, name); sv.Running || !sv.LastActivity.IsZero() {
+					out = append(out, sv)
+				} // else never started: the hub lists every user's default server
 			}
 		}
 		offset += len(p.Items)
