@@ -3,6 +3,7 @@ package usage_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"testing"
@@ -59,23 +60,19 @@ func TestHub(t *testing.T) {
 	ctx := context.Background()
 	service := &usage.Hub{APIURL: h.APIURL, Token: h.ServiceToken}
 
-	t.Run("the service's scopes read every server with its user_options", func(t *testing.T) {
-		servers, err := service.Servers(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkTally(t, usage.Count(catalog(), servers, time.Now()))
-	})
-
-	t.Run("pages of two users give the same servers", func(t *testing.T) {
-		paged := *service
-		paged.PageSize = 2
-		servers, err := paged.Servers(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkTally(t, usage.Count(catalog(), servers, time.Now()))
-	})
+	// The service's scopes read every server with its user_options, in
+	// one page or in pages of two users.
+	for _, size := range []int{0, 2} {
+		t.Run(fmt.Sprintf("the service's scopes, page size %d", size), func(t *testing.T) {
+			paged := *service
+			paged.PageSize = size
+			servers, err := paged.Servers(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkTally(t, usage.Count(catalog(), servers, time.Now()))
+		})
+	}
 
 	t.Run("past maxUsers the read stops and says so", func(t *testing.T) {
 		capped := *service
