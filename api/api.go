@@ -118,6 +118,7 @@ func (h *Handler) Register(g *echo.Group) {
 	g.POST("/import", h.importList, write...)
 	g.GET("/export", h.export, read...)
 	g.POST("/validate", h.validate, read...)
+	g.GET("/usage", h.usageOf, read...)
 
 	g.GET("/peers", h.listPeers, read...)
 	g.GET("/peers/:name/compare", h.comparePeer, read...)

@@ -122,6 +122,7 @@ var routeSpecs = map[string]routeSpec{
 	"GET /services/hubprofiles/api/v1/peers":               {read, "api/v1/peers", nil, nil, 200, ""},
 	"GET /services/hubprofiles/api/v1/peers/:name/compare": {read, "api/v1/peers/staging/compare", nil, nil, 404, "not_found"},
 	"POST /services/hubprofiles/api/v1/promote":            {write, "api/v1/promote", map[string]any{"from": "staging", "profiles": []string{"small"}}, nil, 404, "not_found"},
+	"GET /services/hubprofiles/api/v1/usage":               {read, "api/v1/usage", nil, nil, 200, ""},
 }
 
 // newMatrixFixture: identities by X-Test-As; the node groups of the config

@@ -27,6 +27,7 @@ import (
 	"github.com/jupyterhub/hubprofiles/ordered"
 	"github.com/jupyterhub/hubprofiles/server"
 	"github.com/jupyterhub/hubprofiles/store"
+	"github.com/jupyterhub/hubprofiles/usage"
 )
 
 // prefix is where the tests mount the service, as JupyterHub does.
@@ -36,6 +37,7 @@ const prefix = "/services/hubprofiles/"
 type testConfig struct {
 	identify auth.Identifier
 	infra    string // infrastructure config YAML
+	usage    *usage.Watcher
 }
 
 type option func(*testConfig)
@@ -45,6 +47,9 @@ func as(id auth.Identifier) option { return func(c *testConfig) { c.identify = i
 
 // withInfra sets the infrastructure config (YAML, as --config reads it).
 func withInfra(yaml string) option { return func(c *testConfig) { c.infra = yaml } }
+
+// withUsage gives the server who uses what from w.
+func withUsage(w *usage.Watcher) option { return func(c *testConfig) { c.usage = w } }
 
 // userIdentity logs everyone in as one given user (for viewers and
 // non-admin users, which package auth does not provide yet).
@@ -103,7 +108,7 @@ func newTestServer(t *testing.T, opts ...option) *client {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	ts := testserver.Start(t, testserver.Options{Prefix: prefix, Infra: cfg.infra, Identify: cfg.identify, LogLevel: slog.LevelDebug})
+	ts := testserver.Start(t, testserver.Options{Prefix: prefix, Infra: cfg.infra, Identify: cfg.identify, Usage: cfg.usage, LogLevel: slog.LevelDebug})
 	return &client{t: t, root: ts.URL, url: ts.URL + prefix, srv: ts.Srv, edit: ts.Edit, store: ts.Store, http: ts.HTTP, logs: ts.Logs, ts: ts}
 }
 

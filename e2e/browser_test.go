@@ -38,6 +38,7 @@ import (
 	"github.com/jupyterhub/hubprofiles/registry"
 	"github.com/jupyterhub/hubprofiles/server"
 	"github.com/jupyterhub/hubprofiles/store"
+	"github.com/jupyterhub/hubprofiles/usage"
 )
 
 const (
@@ -144,8 +145,17 @@ func startEnv(t *testing.T) *env {
 
 	sidecarURL, serve := lateServer(t)
 	phase("store seeded")
-	hub := testhub.Start(t, "hubprofiles", sidecarURL)
+	hub := testhub.StartWithServers(t, "hubprofiles", sidecarURL, usage.Scopes...)
 	phase("JupyterHub")
+	// Who uses what: alice runs small now, bob ran gpu two days ago, carol
+	// ran the default profile 40 days ago; the pages show it.
+	hub.Spawn(t, "alice", "", map[string]any{"profile": "small"})
+	hub.Spawn(t, "bob", "", map[string]any{"profile": "gpu"})
+	hub.StopServer(t, "bob", "", 2)
+	hub.Spawn(t, "carol", "", map[string]any{})
+	hub.StopServer(t, "carol", "", 40)
+	ed.SetUsage(hub.Watcher(t, hub.ServiceToken))
+	phase("servers started, usage read")
 	ident := hubIdentity(hub, log)
 	images, err := registry.New(registry.Options{Hosts: []registry.Host{{Name: reg.Host, Insecure: true}}, Timeout: 3 * time.Second})
 	if err != nil {
@@ -516,6 +526,9 @@ func TestAdminJourneys(t *testing.T) {
 		if !strings.Contains(row, "exists") || !strings.Contains(row, rRef) {
 			t.Errorf("the images page's row of %s is %q, want its reference and exists", rImage, row)
 		}
+		if !strings.Contains(row, "not used") || !strings.Contains(row, "candidate for removal") {
+			t.Errorf("the images page's row of %s, which no server used, is %q: want a candidate for removal", rImage, row)
+		}
 		shot(t, ctx, "images")
 		e.open(t, ctx, "images/"+py311)
 		waitJS(t, ctx, "the check of an existing image", `!!document.querySelector("#ref-check .badge.exists")`)
@@ -575,6 +588,10 @@ func TestAdminJourneys(t *testing.T) {
 		}
 		if row := text(t, ctx, "#profile-list"); !strings.Contains(row, "Research") || !strings.Contains(row, "1 option(s), 3 choice(s)") {
 			t.Errorf("the profiles table does not list Research with 3 choices:\n%s", row)
+		}
+		if row := text(t, ctx, "#profile-list"); !strings.Contains(row, "1 running now · 1 user(s) in 7 days · 1 in 30 days") ||
+			!strings.Contains(row, "0 running now · 1 user(s) in 7 days · 1 in 30 days") {
+			t.Errorf("the profiles table does not say alice runs small and bob ran gpu 2 days ago:\n%s", row)
 		}
 		shot(t, ctx, "profiles")
 		st, err := e.ed.Head(context.Background())

@@ -22,6 +22,7 @@ import (
 	"github.com/jupyterhub/hubprofiles/profilelist"
 	"github.com/jupyterhub/hubprofiles/registry"
 	"github.com/jupyterhub/hubprofiles/store"
+	"github.com/jupyterhub/hubprofiles/usage"
 )
 
 // NoBase is Change.Base for a change that names no revision: it applies to
@@ -62,6 +63,7 @@ type Editor struct {
 	mu     sync.RWMutex
 	cfg    *infra.Config
 	images ImageChecker
+	usage  *usage.Watcher // nil: usage unknown
 
 	cacheMu    sync.Mutex
 	catalogs   map[string]*model.Catalog // by content hash
@@ -414,12 +416,7 @@ func (e *Editor) check(ctx context.Context, c *model.Catalog, publishing bool) (
 	if err != nil {
 		return nil, nil, &ValidationError{Findings: []model.Finding{{Severity: model.Error, Path: "/profiles", Message: err.Error()}}}
 	}
-	opts := e.validateOptions()
-	if _, live, err := e.Live(ctx); err == nil {
-		if l, err := profilelist.Render(live.Catalog); err == nil {
-			opts.Live = l
-		}
-	}
+	opts, liveCatalog := e.liveOptions(ctx)
 	var fs []model.Finding
 	for _, f := range profilelist.Validate(list, opts) {
 		f.Path = profilelist.CatalogPath(c, f.Path)
@@ -428,7 +425,7 @@ func (e *Editor) check(ctx context.Context, c *model.Catalog, publishing bool) (
 	if model.HasErrors(fs) {
 		return nil, nil, &ValidationError{Findings: fs}
 	}
-	return list, fs, nil
+	return list, append(fs, e.usageRemoved(liveCatalog, c)...), nil
 }
 
 // validateOptions are the checks the infrastructure config asks for, and
@@ -455,6 +452,20 @@ func (e *Editor) validateOptions() profilelist.Options {
 	return opts
 }
 
+// liveOptions are validateOptions with the live list to compare with,
+// and the live catalog (nil when nothing is live).
+func (e *Editor) liveOptions(ctx context.Context) (profilelist.Options, *model.Catalog) {
+	opts := e.validateOptions()
+	_, live, err := e.Live(ctx)
+	if err != nil {
+		return opts, nil
+	}
+	if l, err := profilelist.Render(live.Catalog); err == nil {
+		opts.Live = l
+	}
+	return opts, live.Catalog
+}
+
 // Validate checks a catalog without writing it; paths are catalog paths.
 func (e *Editor) Validate(ctx context.Context, c *model.Catalog) []model.Finding {
 	_, fs, err := e.check(ctx, c, false)
@@ -467,13 +478,8 @@ func (e *Editor) Validate(ctx context.Context, c *model.Catalog) []model.Finding
 
 // ValidateList checks a profile list as written (paths into the list).
 func (e *Editor) ValidateList(ctx context.Context, list any) []model.Finding {
-	opts := e.validateOptions()
-	if _, live, err := e.Live(ctx); err == nil {
-		if l, err := profilelist.Render(live.Catalog); err == nil {
-			opts.Live = l
-		}
-	}
-	return profilelist.Validate(list, opts)
+	opts, liveCatalog := e.liveOptions(ctx)
+	return append(profilelist.Validate(list, opts), e.usageRemovedList(liveCatalog, list)...)
 }
 
 func (e *Editor) stale(ctx context.Context, base int64, head *State) error {

@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -33,6 +34,7 @@ type Config struct {
 	// for private registries.
 	DockerConfig string
 	Access       Access
+	Usage        Usage
 	// Peers are other hubprofiles servers (a staging hub, say) whose
 	// catalogs this one may compare with and take changes from.
 	Peers []Peer
@@ -62,6 +64,25 @@ func (c *Config) Peer(name string) (Peer, bool) {
 	}
 	return Peer{}, false
 }
+
+// Usage says how often, and how much at most, the hub's servers are read
+// to tell who uses what (package usage).
+type Usage struct {
+	// Interval between two reads; 0 turns usage off (pages say "usage
+	// unknown").
+	Interval time.Duration
+	// PageSize is how many users one request asks for, MaxUsers how many
+	// one read takes at most.
+	PageSize, MaxUsers int
+}
+
+// Defaults and bounds of the usage: section.
+const (
+	DefaultUsageInterval = 10 * time.Minute
+	MinUsageInterval     = time.Minute
+	DefaultUsagePageSize = 200
+	DefaultUsageMaxUsers = 100000
+)
 
 // Policy bounds what hub admins may publish.
 type Policy struct {
@@ -184,6 +205,11 @@ type file struct {
 		URL       string `yaml:"url"`
 		TokenFile string `yaml:"tokenFile"`
 	} `yaml:"peers"`
+	Usage struct {
+		Interval *string `yaml:"interval"`
+		PageSize *int    `yaml:"pageSize"`
+		MaxUsers *int    `yaml:"maxUsers"`
+	} `yaml:"usage"`
 }
 
 // Error lists every problem found in a config, each with its place.
@@ -331,6 +357,31 @@ func Parse(data []byte) (*Config, error) {
 			bad("%s.tokenFile: a peer needs the file that holds a JupyterHub API token for it", at)
 		}
 		c.Peers = append(c.Peers, Peer{Name: p.Name, URL: strings.TrimSuffix(p.URL, "/") + "/", TokenFile: p.TokenFile})
+	}
+	c.Usage = Usage{Interval: DefaultUsageInterval, PageSize: DefaultUsagePageSize, MaxUsers: DefaultUsageMaxUsers}
+	if v := f.Usage.Interval; v != nil {
+		d, err := time.ParseDuration(*v)
+		switch {
+		case *v == "0" || *v == "off":
+			d = 0
+		case err != nil:
+			bad("usage.interval: %q is not a duration such as 10m or 1h (0 or off turns usage off)", *v)
+		case d < MinUsageInterval:
+			bad("usage.interval: %q is less than %v: every read pages through all the hub's users", *v, MinUsageInterval)
+		}
+		c.Usage.Interval = d
+	}
+	if v := f.Usage.PageSize; v != nil {
+		if *v < 1 || *v > 1000 {
+			bad("usage.pageSize: %d is not between 1 and 1000 (the hub answers at most its api_page_max_limit, 200 by default)", *v)
+		}
+		c.Usage.PageSize = *v
+	}
+	if v := f.Usage.MaxUsers; v != nil {
+		if *v < 1 {
+			bad("usage.maxUsers: %d must be at least 1", *v)
+		}
+		c.Usage.MaxUsers = *v
 	}
 	if len(problems) > 0 {
 		return nil, &Error{Problems: problems}

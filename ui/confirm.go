@@ -11,6 +11,7 @@ import (
 	"github.com/jupyterhub/hubprofiles/model"
 	"github.com/jupyterhub/hubprofiles/ordered"
 	"github.com/jupyterhub/hubprofiles/profilelist"
+	"github.com/jupyterhub/hubprofiles/usage"
 )
 
 // confirmData is what a confirmation page shows before a publish, a roll
@@ -36,6 +37,10 @@ type confirmData struct {
 	// The same, grouped by profile, option and choice (problems.go).
 	WarningGroups, ErrorGroups []problemGroup
 	Diff                       []ordered.Change // live list → list after
+	// InUse is what the change takes away that users run now or used in
+	// the last 30 days, in words; Usage says whether usage is known.
+	InUse []model.Finding
+	Usage *usage.Report
 }
 
 // consequences fills in what replacing the live list with after's does.
@@ -45,6 +50,7 @@ func (h *Handler) consequences(c echo.Context, after *model.Catalog, d *confirmD
 	var liveList any = []any{}
 	if p, live, err := h.edit.Live(ctx); err == nil {
 		d.Live = p.RevisionID
+		d.Usage = h.edit.Usage(live.Catalog)
 		if l, err := profilelist.Render(live.Catalog); err == nil {
 			liveList = l
 		}
@@ -58,8 +64,9 @@ func (h *Handler) consequences(c echo.Context, after *model.Catalog, d *confirmD
 	d.Losses = profilelist.Losses(list, liveList)
 	liveItems, _ := liveList.([]any)
 	d.LosesAll = len(liveItems) > 0 && len(list) == 0
+	d.InUse = h.edit.UsageRemoved(ctx, after)
 	lost := map[string]bool{}
-	for _, f := range d.Losses {
+	for _, f := range append(d.Losses, d.InUse...) {
 		lost[f.Message] = true
 	}
 	for _, f := range h.edit.Validate(ctx, after) {

@@ -118,7 +118,13 @@ func newTestServer(t testing.TB) *client {
 // and an identifier of the test's.
 func newTestServerWith(t testing.TB, images *registry.Checker, id auth.Identifier) *client {
 	t.Helper()
-	ts := testserver.Start(t, testserver.Options{Prefix: prefix, Infra: infraConfig, Identify: id, Images: images, LogLevel: slog.LevelWarn})
+	return newTestServerFrom(t, testserver.Options{Prefix: prefix, Infra: infraConfig, Identify: id, Images: images, LogLevel: slog.LevelWarn})
+}
+
+// newTestServerFrom starts a test server with o.
+func newTestServerFrom(t testing.TB, o testserver.Options) *client {
+	t.Helper()
+	ts := testserver.Start(t, o)
 	return &client{t: t, url: ts.URL + prefix, srv: ts.Srv, edit: ts.Edit, store: ts.Store, http: ts.HTTP, logs: ts.Logs, ts: ts}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/jupyterhub/hubprofiles/model"
 	"github.com/jupyterhub/hubprofiles/profilelist"
 	"github.com/jupyterhub/hubprofiles/registry"
+	"github.com/jupyterhub/hubprofiles/usage"
 )
 
 // imageRow is an image with what the registry last said and where it is used.
@@ -45,6 +46,7 @@ type imagesData struct {
 	Query  string // the filter typed ("" for all)
 	Total  int    // images in the catalog
 	Newer  []repoHint
+	Usage  *usage.Report
 }
 
 func (h *Handler) imagesPage(c echo.Context) error {
@@ -53,8 +55,8 @@ func (h *Handler) imagesPage(c echo.Context) error {
 		return h.fail(c, err)
 	}
 	d := imagesData{Base: st.BaseID(), Query: strings.TrimSpace(c.QueryParam("q")), Total: len(st.Catalog.Images),
-		Unused: len(st.Catalog.UnusedImages()),
-		Newer:  h.newerHints(c.Request().Context(), st.Catalog)}
+		Unused: len(st.Catalog.UnusedImages()), Usage: h.edit.Usage(st.Catalog),
+		Newer: h.newerHints(c.Request().Context(), st.Catalog)}
 	for _, row := range h.imageRows(st.Catalog) {
 		if matches(d.Query, append([]string{row.Slug, row.DisplayName, row.Ref, row.Status}, row.UsedBy...)...) {
 			d.Rows = append(d.Rows, row)

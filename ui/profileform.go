@@ -15,6 +15,7 @@ import (
 	"github.com/jupyterhub/hubprofiles/ordered"
 	"github.com/jupyterhub/hubprofiles/profilelist"
 	"github.com/jupyterhub/hubprofiles/slug"
+	"github.com/jupyterhub/hubprofiles/usage"
 )
 
 // The profile editor is one form: the profile's fields, then each option
@@ -103,6 +104,9 @@ type profileForm struct {
 	// Quick setup: the images and node groups the profile offers.
 	OfferImages []string
 	OfferGroups []string
+	// Usage is who uses the profile and each choice (by the saved slug
+	// and keys).
+	Usage *usage.Report
 
 	Errors   map[string]string
 	Form     string

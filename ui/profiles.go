@@ -14,6 +14,7 @@ import (
 	"github.com/jupyterhub/hubprofiles/kubespawner"
 	"github.com/jupyterhub/hubprofiles/model"
 	"github.com/jupyterhub/hubprofiles/ordered"
+	"github.com/jupyterhub/hubprofiles/usage"
 )
 
 type profileRow struct {
@@ -28,6 +29,7 @@ type profilesData struct {
 	Base  int64
 	Query string // the filter typed ("" for all)
 	Total int    // profiles in the catalog
+	Usage *usage.Report
 }
 
 func (h *Handler) profilesPage(c echo.Context) error {
@@ -35,7 +37,7 @@ func (h *Handler) profilesPage(c echo.Context) error {
 	if err != nil {
 		return h.fail(c, err)
 	}
-	d := profilesData{Base: st.BaseID(), Query: strings.TrimSpace(c.QueryParam("q")), Total: len(st.Catalog.Profiles)}
+	d := profilesData{Base: st.BaseID(), Query: strings.TrimSpace(c.QueryParam("q")), Total: len(st.Catalog.Profiles), Usage: h.edit.Usage(st.Catalog)}
 	for i, p := range st.Catalog.Profiles {
 		row := profileRow{Profile: p, Options: len(p.Options), Position: i}
 		words := []string{p.Slug, p.DisplayName, p.Description, p.Image, p.NodeGroup, strings.Join(p.AllowedGroups, " ")}
@@ -93,6 +95,7 @@ func (h *Handler) editProfile(c echo.Context) error {
 func (h *Handler) formChoices(f *profileForm, c *model.Catalog) {
 	f.Images, f.NodeGroups = c.Images, c.NodeGroups
 	f.CopySources = lockedSources(c, h.edit.Config().Policy.EditorMay)
+	f.Usage = h.edit.Usage(c)
 	if f.SizeCount == "" {
 		f.SizeCount = "4"
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/jupyterhub/hubprofiles/registry"
 	"github.com/jupyterhub/hubprofiles/server"
 	"github.com/jupyterhub/hubprofiles/store"
+	hubusage "github.com/jupyterhub/hubprofiles/usage"
 )
 
 // hubEnv is what JupyterHub tells a service it runs, through the
@@ -206,6 +207,9 @@ func runServe(ctx context.Context, e env, args []string) error {
 	}
 	go srv.Watch(ctx, livePoll)
 	go srv.WatchImages(ctx, imagePoll)
+	if hub.apiURL != "" && hub.apiToken != "" && !db.dev {
+		go newUsageWatcher(hub, ed, log).Run(ctx)
+	}
 	if db.config != "" {
 		go watchConfig(ctx, db, ed, log)
 	}
@@ -236,6 +240,19 @@ func runServe(ctx context.Context, e env, args []string) error {
 		}
 	}
 	return serveErr
+}
+
+// newUsageWatcher reads who uses what from the hub with the service's own
+// token, in the background, at the infrastructure config's usage.interval
+// (re-read at every refresh), and gives it to the editor.
+func newUsageWatcher(hub hubEnv, ed *edit.Editor, log *slog.Logger) *hubusage.Watcher {
+	settings := func() hubusage.Settings {
+		u := ed.Config().Usage
+		return hubusage.Settings{Interval: u.Interval, PageSize: u.PageSize, MaxUsers: u.MaxUsers}
+	}
+	w := hubusage.NewWatcher(&hubusage.Hub{APIURL: hub.apiURL, Token: hub.apiToken, Client: &http.Client{Timeout: 30 * time.Second}}, settings, log)
+	ed.SetUsage(w)
+	return w
 }
 
 // defaultFeedListen is where the hub-side module in the same pod reads the

@@ -89,6 +89,14 @@ c.JupyterHub.load_roles = [
 // Start runs a hub that sends /services/{service}/ to serviceURL.
 func Start(t testing.TB, service, serviceURL string) *Hub {
 	t.Helper()
+	return StartWith(t, service, serviceURL, "")
+}
+
+// StartWith is Start with more Python appended to the hub's config (it may
+// replace the spawner or add roles); the hub's directory is the variable
+// here, and the file StateFile names is in it.
+func StartWith(t testing.TB, service, serviceURL, extraConfig string) *Hub {
+	t.Helper()
 	bin := "/usr/bin/jupyterhub"
 	if _, err := os.Stat(bin); err != nil {
 		t.Fatalf("JupyterHub is not installed (%v): apt-get install --no-install-recommends jupyterhub", err)
@@ -103,7 +111,7 @@ func Start(t testing.TB, service, serviceURL string) *Hub {
 		adminToken:   "test-admin-token-0123456789abcdef",
 		dir:          dir,
 	}
-	cfg := fmt.Sprintf(config, public, internal, proxyAPI, Password, service, serviceURL, h.ServiceToken, h.adminToken, service)
+	cfg := fmt.Sprintf(config, public, internal, proxyAPI, Password, service, serviceURL, h.ServiceToken, h.adminToken, service) + extraConfig
 	if err := os.WriteFile(filepath.Join(dir, "jupyterhub_config.py"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -148,6 +156,10 @@ func (h *Hub) Stop() {
 		fmt.Fprintf(os.Stderr, "testhub: %v\n", err)
 	}
 }
+
+// StateFile is the path of name in the hub's directory, for files a test
+// shares with the extra config of StartWith.
+func (h *Hub) StateFile(name string) string { return filepath.Join(h.dir, name) }
 
 // Log is what the hub printed (the end of it), for failure messages.
 func (h *Hub) Log() string { return h.proc.LogTail() }

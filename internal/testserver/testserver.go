@@ -17,6 +17,7 @@ import (
 	"github.com/jupyterhub/hubprofiles/registry"
 	"github.com/jupyterhub/hubprofiles/server"
 	"github.com/jupyterhub/hubprofiles/store"
+	"github.com/jupyterhub/hubprofiles/usage"
 )
 
 // Options configure a test server.
@@ -25,6 +26,7 @@ type Options struct {
 	Infra    string // the infrastructure config, YAML ("" is empty)
 	Identify auth.Identifier
 	Images   *registry.Checker // nil: no registry checks
+	Usage    *usage.Watcher    // nil: usage unknown
 	LogLevel slog.Level
 }
 
@@ -55,6 +57,9 @@ func Start(t testing.TB, o Options) *Server {
 		t.Fatalf("infra.Parse: %v", err)
 	}
 	ed := edit.New(st, ic, log)
+	if o.Usage != nil {
+		ed.SetUsage(o.Usage)
+	}
 	if _, err := ed.SetConfig(ctx, ic); err != nil {
 		t.Fatalf("SetConfig: %v", err)
 	}

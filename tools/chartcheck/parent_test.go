@@ -266,6 +266,14 @@ func TestParentValues(t *testing.T) {
 		t.Errorf("hub.loadRoles.user.scopes = %v, want self and access:services!service=%s", scopes, svcName)
 	}
 
+	// The service may read who uses what: every user's servers with their
+	// user_options (the scopes of usage.Scopes, checked on a real hub by
+	// the usage package's tests).
+	usageRole := h.LoadRoles["hubprofiles-usage"]
+	if fmt.Sprint(usageRole["scopes"]) != "[list:users read:servers]" || fmt.Sprint(usageRole["services"]) != "["+svcName+"]" {
+		t.Errorf("hub.loadRoles.hubprofiles-usage = %v, want scopes [list:users read:servers] for the service %s", usageRole, svcName)
+	}
+
 	// The proxy may send traffic to the sidecar's port.
 	var egressOK bool
 	for _, r := range pv.Proxy.Chp.NetworkPolicy.Egress {

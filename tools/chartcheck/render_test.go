@@ -392,6 +392,8 @@ func TestSchemaRefuses(t *testing.T) {
 		{[]string{"--set-json", `config={"access":{"editors":["x"]}}`}, "editors"},
 		{[]string{"--set-json", `config={"peers":[{"name":"staging","url":"https://s.example.org/"}]}`}, "tokenFile"},
 		{[]string{"--set-json", `config={"peers":[{"name":"staging","url":"staging.example.org","tokenFile":"/t"}]}`}, "url"},
+		{[]string{"--set-json", `config={"usage":{"interval":"often"}}`}, "interval"},
+		{[]string{"--set-json", `config={"usage":{"every":"1h"}}`}, "every"},
 		{[]string{"--set-json", `networkPolicy.extraFrom=[{"podSelecter":{}}]`}, "podSelecter"},
 	}
 	for _, c := range cases {
