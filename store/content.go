@@ -1,0 +1,289 @@
+package store
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/klauspost/compress/zstd"
+	"gorm.io/gorm"
+)
+
+// How a revision's content is stored (migration 3). The hashes never see
+// this: content_sha256 and the chain cover the logical catalog and profile
+// list, so compressing a row changes no hash and Verify proves what it
+// proved of uncompressed rows.
+//
+// Each revision's catalog and profile_list columns hold one zstd frame each
+// (content_encoding 'zstd'). A revision is either self-contained
+// (content_base_id NULL) or compressed against its base: zstd with the
+// base's logical content (catalog, a zero byte, profile list) as a raw
+// dictionary, so a one-tag change costs a few hundred bytes instead of a
+// copy. The base is always self-contained, so any revision is read with at
+// most two rows and two decompressions; what is read is checked against its
+// content hash before it is returned. A new revision is compressed against
+// the newest self-contained revision, unless that costs more than half of
+// what the base itself takes, in which case it is stored self-contained and
+// becomes the base of those after it.
+const (
+	encodingRaw  = "raw"  // as given: rows of schema 2, before migration 3 converted them
+	encodingZstd = "zstd" // zstd frames, on their own or against content_base_id
+)
+
+// maxContent bounds what one revision may hold, catalog and profile list
+// together, and so what a decompression may allocate: a damaged or forged
+// frame cannot make a read allocate more. It is far above the catalog limits
+// of the layers above (model.DefaultLimits).
+const maxContent = 256 << 20
+
+// zstdWindow is the encoder's window: a dictionary and a revision up to this
+// size, together, are compressed against each other whole (the largest real
+// hub's are 34 kB); larger content is still stored exactly, only less
+// compactly.
+const zstdWindow = 1 << 20
+
+// errDamaged marks stored content that does not decompress, or not to what
+// its content hash says.
+var errDamaged = errors.New("stored content is damaged")
+
+// base is a self-contained revision that others are compressed against.
+type base struct {
+	id     int64
+	dict   []byte // catalog, 0, profile list: the dictionary
+	stored int    // bytes its own row's catalog and profile_list take
+	dec    *zstd.Decoder
+}
+
+func newBase(id int64, catalog, profileList []byte, stored int) (*base, error) {
+	dict := make([]byte, 0, len(catalog)+1+len(profileList))
+	dict = append(append(append(dict, catalog...), 0), profileList...)
+	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
+		zstd.WithDecoderMaxMemory(maxContent), zstd.WithDecoderDictRaw(0, dict))
+	if err != nil {
+		return nil, fmt.Errorf("zstd decoder: %w", err)
+	}
+	return &base{id: id, dict: dict, stored: stored, dec: dec}, nil
+}
+
+// plainDecoder decompresses self-contained frames; it holds no dictionary,
+// so one serves every reader (DecodeAll is safe for concurrent use).
+var plainDecoder = sync.OnceValues(func() (*zstd.Decoder, error) {
+	return zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
+		zstd.WithDecoderMaxMemory(maxContent))
+})
+
+// encoded is a revision's content as stored.
+type encoded struct {
+	encoding    string
+	baseID      *int64
+	catalog     []byte
+	profileList []byte
+}
+
+func (e *encoded) size() int { return len(e.catalog) + len(e.profileList) }
+
+// compress encodes a revision's content against b (nil: none, or no base
+// yet). It returns what to store and, when that is self-contained, the new
+// base for the revisions after it; otherwise b stays the base. The
+// encoding is checked by decoding it back: what cannot be read back
+// exactly is never stored.
+func compress(id int64, b *base, catalog, profileList []byte) (*encoded, *base, error) {
+	if n := len(catalog) + len(profileList); n > maxContent {
+		return nil, nil, fmt.Errorf("catalog and profile list take %d bytes, more than the %d a revision may hold", n, maxContent)
+	}
+	var out *encoded
+	if b != nil {
+		c, p, err := zstdEncode(b.dict, catalog, profileList)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(c)+len(p) <= b.stored/2 {
+			baseID := b.id
+			out = &encoded{encoding: encodingZstd, baseID: &baseID, catalog: c, profileList: p}
+		}
+	}
+	next := b
+	if out == nil {
+		c, p, err := zstdEncode(nil, catalog, profileList)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = &encoded{encoding: encodingZstd, catalog: c, profileList: p}
+		if next, err = newBase(id, catalog, profileList, out.size()); err != nil {
+			return nil, nil, err
+		}
+	}
+	gotC, gotP, err := out.decode(next)
+	if err != nil || !bytes.Equal(gotC, catalog) || !bytes.Equal(gotP, profileList) {
+		return nil, nil, fmt.Errorf("compressed content does not read back (%v): nothing stored", err)
+	}
+	return out, next, nil
+}
+
+// zstdEncode compresses catalog and profileList, each into its own frame,
+// with dict as a raw dictionary when it is not nil. An encoder is made per
+// call and dropped: writes are rare, and a kept one would hold megabytes.
+func zstdEncode(dict, catalog, profileList []byte) (c, p []byte, err error) {
+	opts := []zstd.EOption{
+		zstd.WithEncoderConcurrency(1), zstd.WithLowerEncoderMem(true),
+		zstd.WithWindowSize(zstdWindow), zstd.WithEncoderCRC(false), // the content hash checks it
+	}
+	if dict != nil {
+		opts = append(opts, zstd.WithEncoderDictRaw(0, dict))
+	}
+	enc, err := zstd.NewWriter(nil, opts...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("zstd encoder: %w", err)
+	}
+	defer enc.Close()
+	return enc.EncodeAll(catalog, nil), enc.EncodeAll(profileList, nil), nil
+}
+
+// decode returns the logical content of e; b is its base when it has one.
+func (e *encoded) decode(b *base) (catalog, profileList []byte, err error) {
+	switch e.encoding {
+	case encodingRaw:
+		return e.catalog, e.profileList, nil
+	case encodingZstd:
+	default:
+		return nil, nil, fmt.Errorf("%w: unknown content encoding %q", errDamaged, e.encoding)
+	}
+	dec, err := plainDecoder()
+	if err != nil {
+		return nil, nil, err
+	}
+	if e.baseID != nil {
+		if b == nil || b.id != *e.baseID {
+			return nil, nil, fmt.Errorf("%w: its base, revision %d, is not at hand", errDamaged, *e.baseID)
+		}
+		dec = b.dec
+	}
+	if catalog, err = dec.DecodeAll(e.catalog, []byte{}); err != nil {
+		return nil, nil, fmt.Errorf("%w: catalog: %v", errDamaged, err)
+	}
+	if profileList, err = dec.DecodeAll(e.profileList, []byte{}); err != nil {
+		return nil, nil, fmt.Errorf("%w: profile list: %v", errDamaged, err)
+	}
+	return catalog, profileList, nil
+}
+
+func (row *revisionRow) encoded() *encoded {
+	return &encoded{encoding: row.ContentEncoding, baseID: row.ContentBaseID, catalog: row.Catalog, profileList: row.ProfileList}
+}
+
+// baseOf makes the base that a row stands for: it must be self-contained
+// and hold what its content hash says.
+func baseOf(row *revisionRow) (*base, error) {
+	if row.ContentBaseID != nil {
+		return nil, fmt.Errorf("%w: revision %d is the base of others but is itself stored against revision %d", errDamaged, row.ID, *row.ContentBaseID)
+	}
+	c, p, err := row.encoded().decode(nil)
+	if err != nil {
+		return nil, fmt.Errorf("revision %d: %w", row.ID, err)
+	}
+	if ContentHash(c, p) != row.ContentSHA256 {
+		return nil, fmt.Errorf("%w: revision %d, the base of others, does not match its content hash", errDamaged, row.ID)
+	}
+	return newBase(row.ID, c, p, row.encoded().size())
+}
+
+// baseCache keeps the base most reads and writes need: the newest one.
+type baseCache struct {
+	mu   sync.Mutex
+	last *base
+}
+
+// base returns the base revision id, from the cache or read with db.
+func (s *Store) base(db *gorm.DB, id int64) (*base, error) {
+	s.bases.mu.Lock()
+	b := s.bases.last
+	s.bases.mu.Unlock()
+	if b != nil && b.id == id {
+		return b, nil
+	}
+	var row revisionRow
+	if err := db.Where("id = ?", id).Take(&row).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, fmt.Errorf("%w: its base, revision %d, does not exist", errDamaged, id)
+		}
+		return nil, fmt.Errorf("read revision %d: %w", id, err)
+	}
+	b, err := baseOf(&row)
+	if err != nil {
+		return nil, err
+	}
+	s.remember(b)
+	return b, nil
+}
+
+// remember makes b the cached base if it is newer than the one cached.
+func (s *Store) remember(b *base) {
+	s.bases.mu.Lock()
+	defer s.bases.mu.Unlock()
+	if s.bases.last == nil || b.id >= s.bases.last.id {
+		s.bases.last = b
+	}
+}
+
+// content returns row's logical content, read through its base if it has
+// one, and checked against its content hash.
+func (s *Store) content(db *gorm.DB, row *revisionRow) (catalog, profileList []byte, err error) {
+	var b *base
+	if row.ContentBaseID != nil {
+		if b, err = s.base(db, *row.ContentBaseID); err != nil {
+			return nil, nil, err
+		}
+	}
+	if catalog, profileList, err = row.encoded().decode(b); err != nil {
+		return nil, nil, err
+	}
+	if ContentHash(catalog, profileList) != row.ContentSHA256 {
+		return nil, nil, fmt.Errorf("%w: it does not match its content hash", errDamaged)
+	}
+	return catalog, profileList, nil
+}
+
+// compressExisting is migration 3's conversion: it compresses every
+// revision stored raw, in id order, as Append would have stored it. A row
+// whose content does not match its hash (changed behind the store's back)
+// is compressed exactly as it is, so that Verify still finds it, but on its
+// own: it never becomes the base of others.
+func compressExisting(tx *gorm.DB) error {
+	var ids []int64
+	if err := tx.Model(&revisionRow{}).Order("id").Pluck("id", &ids).Error; err != nil {
+		return fmt.Errorf("read revision ids: %w", err)
+	}
+	var b *base
+	for _, id := range ids {
+		var row revisionRow
+		if err := tx.Where("id = ?", id).Take(&row).Error; err != nil {
+			return fmt.Errorf("read revision %d: %w", id, err)
+		}
+		if row.ContentEncoding != encodingRaw {
+			continue
+		}
+		intact := ContentHash(row.Catalog, row.ProfileList) == row.ContentSHA256
+		from := b
+		if !intact {
+			from = nil
+		}
+		enc, next, err := compress(id, from, row.Catalog, row.ProfileList)
+		if err != nil {
+			return fmt.Errorf("revision %d: %w", id, err)
+		}
+		if intact {
+			b = next
+		}
+		var baseID any
+		if enc.baseID != nil {
+			baseID = *enc.baseID
+		}
+		err = tx.Exec(`UPDATE revisions SET catalog = ?, profile_list = ?, content_encoding = ?, content_base_id = ? WHERE id = ?`,
+			enc.catalog, enc.profileList, enc.encoding, baseID, id).Error
+		if err != nil {
+			return fmt.Errorf("rewrite revision %d: %w", id, err)
+		}
+	}
+	return nil
+}
