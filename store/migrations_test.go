@@ -1,7 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -54,5 +59,184 @@ func legacyCopy(t testing.TB, src *Store, url string, version int) {
 				t.Fatalf("legacy chain link %d: %v", links[i].Seq, err)
 			}
 		}
+	}
+}
+
+// fixture is a copy of testdata/v2-awi-ciroh.db, a database written by the
+// last release of schema version 2 (testdata/README.md), and the chain head
+// that release reported for it.
+func fixture(t testing.TB) (path string, witness ChainHead) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "v2-awi-ciroh.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path = filepath.Join(t.TempDir(), "hubprofiles.db")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	head, err := os.ReadFile(filepath.Join("testdata", "v2-awi-ciroh.chain-head"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if witness, err = ParseChainHead(string(head)); err != nil {
+		t.Fatal(err)
+	}
+	return path, witness
+}
+
+// storedRow is how one revision is stored.
+type storedRow struct {
+	ID              int64
+	ContentEncoding string
+	ContentBaseID   *int64
+	Stored          int64
+}
+
+func storedRows(t testing.TB, s *Store) []storedRow {
+	t.Helper()
+	var rows []storedRow
+	err := s.db.Raw(`SELECT id, content_encoding, content_base_id, length(catalog) + length(profile_list) AS stored
+		FROM revisions ORDER BY id`).Scan(&rows).Error
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// TestMigrationCompressesTheFixture: a real database of the previous
+// release (four revisions of the largest real hub, each a 33.5 kB full
+// copy) opens, is converted, and still verifies against the chain head that
+// release logged; the file shrinks.
+func TestMigrationCompressesTheFixture(t *testing.T) {
+	path, witness := fixture(t)
+	before, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := openStore(t, path)
+	ctx := context.Background()
+	rep, err := s.Verify(ctx, witness)
+	if err != nil || !rep.OK() || rep.Revisions != 4 || rep.Head != witness {
+		t.Fatalf("Verify after migration 3 = %+v, %v; want OK at the witnessed head %s", rep, err, witness)
+	}
+	if err := s.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error; err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Size() >= before.Size()/2 {
+		t.Errorf("file %d bytes before migration 3, %d after: want it at least halved", before.Size(), after.Size())
+	}
+	t.Logf("fixture: %d bytes before, %d after; rows %+v", before.Size(), after.Size(), storedRows(t, s))
+}
+
+// TestMigrationCompressesExistingHistory: on both databases, a history
+// written by the previous release is converted by migration 3: every
+// revision reads back byte for byte as before, the chain and its witness
+// verify, one-tag changes are stored against the first revision in a few
+// hundred bytes, the table is append-only again, and writes go on.
+func TestMigrationCompressesExistingHistory(t *testing.T) {
+	path, witness := fixture(t)
+	src := openStore(t, path)
+	ctx := context.Background()
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			url := b.url(t)
+			legacyCopy(t, src, url, 2)
+			s := openStore(t, url)
+			rep, err := s.Verify(ctx, witness)
+			if err != nil || !rep.OK() || rep.Revisions != 4 {
+				t.Fatalf("Verify = %+v, %v", rep, err)
+			}
+			for id := int64(1); id <= 4; id++ {
+				want, err := src.Get(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := s.Get(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d := sameRevision(got, want, true); d != "" {
+					t.Errorf("revision %d %s", id, d)
+				}
+			}
+			rows := storedRows(t, s)
+			for _, r := range rows {
+				switch {
+				case r.ContentEncoding != encodingZstd:
+					t.Errorf("revision %d stored as %q, want zstd", r.ID, r.ContentEncoding)
+				case r.ID == 1 && (r.ContentBaseID != nil || r.Stored > 5000):
+					t.Errorf("revision 1: %+v, want it self-contained in under 5,000 bytes", r)
+				case r.ID > 1 && (r.ContentBaseID == nil || *r.ContentBaseID != 1 || r.Stored > 1000):
+					t.Errorf("revision %d: %+v, want it stored against revision 1 in under 1,000 bytes", r.ID, r)
+				}
+			}
+			err = s.db.Exec(`UPDATE revisions SET message = 'rewritten' WHERE id = 2`).Error
+			if err == nil || !strings.Contains(err.Error(), "append-only") {
+				t.Errorf("UPDATE after migration 3: %v, want the append-only trigger to refuse it", err)
+			}
+			head, err := s.Head(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			next, err := s.Append(ctx, NewRevision{Base: head.ID, Author: "alice", Message: "one more",
+				Catalog: bytes.Replace(head.Catalog, []byte(`:2026.12.3"`), []byte(`:2026.12.4"`), 1), ProfileList: head.ProfileList})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep, err := s.Verify(ctx, witness); err != nil || !rep.OK() || rep.Revisions != 5 {
+				t.Errorf("Verify after writing on = %+v, %v", rep, err)
+			}
+			if got, err := openStore(t, url).Get(ctx, next.ID); err != nil || sameRevision(got, next, true) != "" {
+				t.Errorf("revision %d read by another handle: %v", next.ID, err)
+			}
+		})
+	}
+}
+
+// TestVerifyCompressedTampered: compressed rows changed behind the store's
+// back are found by the same hashes, and a read never returns content that
+// does not match its hash, even through a damaged base.
+func TestVerifyCompressedTampered(t *testing.T) {
+	tests := []struct {
+		name     string
+		edit     string
+		firstBad int64
+		problem  string
+	}{
+		{"the base's bytes", `UPDATE revisions SET catalog = (SELECT catalog FROM revisions WHERE id = 2) WHERE id = 1`, 1, "revision 1: content changed"},
+		{"a delta moved to another base", `UPDATE revisions SET content_base_id = 2 WHERE id = 3`, 3, "revision 3: content changed: what is stored cannot be read back"},
+		{"a delta's bytes from another delta", `UPDATE revisions SET catalog = (SELECT catalog FROM revisions WHERE id = 2) WHERE id = 3`, 3, "revision 3: content changed: catalog and profile list hash to"},
+		{"an encoding", `UPDATE revisions SET content_encoding = 'raw' WHERE id = 4`, 4, "revision 4: content changed"},
+	}
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					url := b.url(t)
+					s := openStore(t, url)
+					for base := int64(0); base < 4; base++ {
+						appendContent(t, s, base)
+					}
+					rows := storedRows(t, s)
+					if rows[0].ContentBaseID != nil || rows[2].ContentBaseID == nil || *rows[2].ContentBaseID != 1 {
+						t.Fatalf("rows %+v: want revision 1 self-contained and 3 stored against it", rows)
+					}
+					tamper(t, s, tt.edit)
+					wantBad(t, s, tt.firstBad, 0, tt.problem)
+					// A fresh handle has no cached base: every read decodes
+					// what is stored now.
+					fresh := openStore(t, url)
+					_, err := fresh.Get(context.Background(), tt.firstBad)
+					if !errors.Is(err, errDamaged) {
+						t.Errorf("Get(%d) after the change: %v, want it refused as damaged", tt.firstBad, err)
+					}
+				})
+			}
+		})
 	}
 }
