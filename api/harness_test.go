@@ -36,6 +36,7 @@ const prefix = "/services/hubprofiles/"
 type testConfig struct {
 	identify auth.Identifier
 	infra    string // infrastructure config YAML
+	database string // an SQLite file to serve; "" for a fresh one
 }
 
 type option func(*testConfig)
@@ -45,6 +46,9 @@ func as(id auth.Identifier) option { return func(c *testConfig) { c.identify = i
 
 // withInfra sets the infrastructure config (YAML, as --config reads it).
 func withInfra(yaml string) option { return func(c *testConfig) { c.infra = yaml } }
+
+// withDatabase serves an existing SQLite file instead of a fresh one.
+func withDatabase(path string) option { return func(c *testConfig) { c.database = path } }
 
 // userIdentity logs everyone in as one given user (for viewers and
 // non-admin users, which package auth does not provide yet).
@@ -103,7 +107,7 @@ func newTestServer(t *testing.T, opts ...option) *client {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	ts := testserver.Start(t, testserver.Options{Prefix: prefix, Infra: cfg.infra, Identify: cfg.identify, LogLevel: slog.LevelDebug})
+	ts := testserver.Start(t, testserver.Options{Prefix: prefix, Infra: cfg.infra, Identify: cfg.identify, LogLevel: slog.LevelDebug, Database: cfg.database})
 	return &client{t: t, root: ts.URL, url: ts.URL + prefix, srv: ts.Srv, edit: ts.Edit, store: ts.Store, http: ts.HTTP, logs: ts.Logs, ts: ts}
 }
 
