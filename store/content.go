@@ -53,6 +53,9 @@ type base struct {
 	dict   []byte // catalog, 0, profile list: the dictionary
 	stored int    // bytes its own row's catalog and profile_list take
 	dec    *zstd.Decoder
+	// enc compresses against dict; kept only while migration 3 converts a
+	// whole history (an encoder holds megabytes: Append makes one per write).
+	enc *zstd.Encoder
 }
 
 func newBase(id int64, catalog, profileList []byte, stored int) (*base, error) {
@@ -87,17 +90,26 @@ func (e *encoded) size() int { return len(e.catalog) + len(e.profileList) }
 // yet). It returns what to store and, when that is self-contained, the new
 // base for the revisions after it; otherwise b stays the base. The
 // encoding is checked by decoding it back: what cannot be read back
-// exactly is never stored.
-func compress(id int64, b *base, catalog, profileList []byte) (*encoded, *base, error) {
+// exactly is never stored. keep keeps the encoder in b for the next call.
+func compress(id int64, b *base, catalog, profileList []byte, keep bool) (*encoded, *base, error) {
 	if n := len(catalog) + len(profileList); n > maxContent {
 		return nil, nil, fmt.Errorf("catalog and profile list take %d bytes, more than the %d a revision may hold", n, maxContent)
 	}
 	var out *encoded
 	if b != nil {
-		c, p, err := zstdEncode(b.dict, catalog, profileList)
-		if err != nil {
-			return nil, nil, err
+		enc := b.enc
+		if enc == nil {
+			var err error
+			if enc, err = newEncoder(b.dict); err != nil {
+				return nil, nil, err
+			}
+			if keep {
+				b.enc = enc
+			} else {
+				defer enc.Close()
+			}
 		}
+		c, p := enc.EncodeAll(catalog, nil), enc.EncodeAll(profileList, nil)
 		if len(c)+len(p) <= b.stored/2 {
 			baseID := b.id
 			out = &encoded{encoding: encodingZstd, baseID: &baseID, catalog: c, profileList: p}
@@ -105,11 +117,12 @@ func compress(id int64, b *base, catalog, profileList []byte) (*encoded, *base, 
 	}
 	next := b
 	if out == nil {
-		c, p, err := zstdEncode(nil, catalog, profileList)
+		enc, err := newEncoder(nil)
 		if err != nil {
 			return nil, nil, err
 		}
-		out = &encoded{encoding: encodingZstd, catalog: c, profileList: p}
+		out = &encoded{encoding: encodingZstd, catalog: enc.EncodeAll(catalog, nil), profileList: enc.EncodeAll(profileList, nil)}
+		enc.Close()
 		if next, err = newBase(id, catalog, profileList, out.size()); err != nil {
 			return nil, nil, err
 		}
@@ -121,10 +134,9 @@ func compress(id int64, b *base, catalog, profileList []byte) (*encoded, *base, 
 	return out, next, nil
 }
 
-// zstdEncode compresses catalog and profileList, each into its own frame,
-// with dict as a raw dictionary when it is not nil. An encoder is made per
-// call and dropped: writes are rare, and a kept one would hold megabytes.
-func zstdEncode(dict, catalog, profileList []byte) (c, p []byte, err error) {
+// newEncoder makes an encoder, with dict as a raw dictionary when it is not
+// nil. Each catalog and profile list is compressed into a frame of its own.
+func newEncoder(dict []byte) (*zstd.Encoder, error) {
 	opts := []zstd.EOption{
 		zstd.WithEncoderConcurrency(1), zstd.WithLowerEncoderMem(true),
 		zstd.WithWindowSize(zstdWindow), zstd.WithEncoderCRC(false), // the content hash checks it
@@ -134,10 +146,9 @@ func zstdEncode(dict, catalog, profileList []byte) (c, p []byte, err error) {
 	}
 	enc, err := zstd.NewWriter(nil, opts...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("zstd encoder: %w", err)
+		return nil, fmt.Errorf("zstd encoder: %w", err)
 	}
-	defer enc.Close()
-	return enc.EncodeAll(catalog, nil), enc.EncodeAll(profileList, nil), nil
+	return enc, nil
 }
 
 // decode returns the logical content of e; b is its base when it has one.
@@ -268,7 +279,7 @@ func compressExisting(tx *gorm.DB) error {
 		if !intact {
 			from = nil
 		}
-		enc, next, err := compress(id, from, row.Catalog, row.ProfileList)
+		enc, next, err := compress(id, from, row.Catalog, row.ProfileList, true)
 		if err != nil {
 			return fmt.Errorf("revision %d: %w", id, err)
 		}

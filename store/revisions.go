@@ -244,7 +244,7 @@ func (s *Store) Append(ctx context.Context, r NewRevision) (*Revision, error) {
 				return err
 			}
 		}
-		enc, next, err := compress(rev.ID, b, rev.Catalog, rev.ProfileList)
+		enc, next, err := compress(rev.ID, b, rev.Catalog, rev.ProfileList, false)
 		if err != nil {
 			return fmt.Errorf("revision %d: %w", rev.ID, err)
 		}
