@@ -47,6 +47,21 @@ const zstdWindow = 1 << 20
 // its content hash says.
 var errDamaged = errors.New("stored content is damaged")
 
+// DamagedError is a revision whose stored content does not read back to
+// what its content hash says: it, or the base it is stored against, was
+// changed behind the store's back (Verify names it too). Reads refuse it
+// rather than return content nobody wrote.
+type DamagedError struct {
+	Revision int64
+	Err      error
+}
+
+func (e *DamagedError) Error() string {
+	return fmt.Sprintf("store: revision %d: %v", e.Revision, e.Err)
+}
+
+func (e *DamagedError) Unwrap() error { return e.Err }
+
 // base is a self-contained revision that others are compressed against.
 type base struct {
 	id     int64

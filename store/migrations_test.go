@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"gorm.io/gorm"
 )
 
 // legacyCopy writes the history of src into a fresh database at url with
@@ -38,27 +41,34 @@ func legacyCopy(t testing.TB, src *Store, url string, version int) {
 	if err := src.db.Order("seq").Find(&links).Error; err != nil {
 		t.Fatal(err)
 	}
-	for id := int64(1); id <= n; id++ {
-		r, err := src.Get(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		row := rowOf(r, &encoded{catalog: r.Catalog, profileList: r.ProfileList})
-		if err := dst.db.Omit("content_encoding", "content_base_id").Create(row).Error; err != nil {
-			t.Fatalf("legacy revision %d: %v", id, err)
-		}
-	}
-	for i := range pubs {
-		if err := dst.db.Create(&pubs[i]).Error; err != nil {
-			t.Fatalf("legacy publication %d: %v", pubs[i].ID, err)
-		}
-	}
-	if version >= 2 {
-		for i := range links {
-			if err := dst.db.Create(&links[i]).Error; err != nil {
-				t.Fatalf("legacy chain link %d: %v", links[i].Seq, err)
+	err = dst.write(ctx, func(tx *gorm.DB) error {
+		for id := int64(1); id <= n; id++ {
+			r, err := src.Get(ctx, id)
+			if err != nil {
+				return err
+			}
+			row := rowOf(r, &encoded{catalog: r.Catalog, profileList: r.ProfileList})
+			if err := tx.Omit("content_encoding", "content_base_id").Create(row).Error; err != nil {
+				return fmt.Errorf("legacy revision %d: %w", id, err)
 			}
 		}
+		for i := range pubs {
+			if err := tx.Create(&pubs[i]).Error; err != nil {
+				return fmt.Errorf("legacy publication %d: %w", pubs[i].ID, err)
+			}
+		}
+		if version < 2 {
+			return nil
+		}
+		for i := range links {
+			if err := tx.Create(&links[i]).Error; err != nil {
+				return fmt.Errorf("legacy chain link %d: %w", links[i].Seq, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 

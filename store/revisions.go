@@ -346,6 +346,9 @@ func (s *Store) withContent(ctx context.Context, row *revisionRow) (*Revision, e
 	r := row.revision()
 	var err error
 	if r.Catalog, r.ProfileList, err = s.content(s.db.WithContext(ctx), row); err != nil {
+		if errors.Is(err, errDamaged) {
+			return nil, &DamagedError{Revision: row.ID, Err: err}
+		}
 		return nil, fmt.Errorf("store: revision %d: %w", row.ID, err)
 	}
 	return r, nil
