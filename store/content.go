@@ -2,8 +2,10 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/klauspost/compress/zstd"
@@ -270,46 +272,136 @@ func (s *Store) content(db *gorm.DB, row *revisionRow) (catalog, profileList []b
 	return catalog, profileList, nil
 }
 
-// compressExisting is migration 3's conversion: it compresses every
-// revision stored raw, in id order, as Append would have stored it. A row
-// whose content does not match its hash (changed behind the store's back)
-// is compressed exactly as it is, so that Verify still finds it, but on its
-// own: it never becomes the base of others.
-func compressExisting(tx *gorm.DB) error {
-	var ids []int64
-	if err := tx.Model(&revisionRow{}).Order("id").Pluck("id", &ids).Error; err != nil {
-		return fmt.Errorf("read revision ids: %w", err)
+// compactBatch is how many raw revisions one transaction of compactRaw
+// converts: few enough that a batch ends well within any caller's deadline
+// (the server gives its whole start 15 s), so that every try makes progress
+// and a start cut off, or a pod restarted, resumes where it stopped.
+var compactBatch = 100
+
+// compactRaw compresses, in id order and in batches of compactBatch, every
+// revision still stored raw (rows of schema 2), as Append would have stored
+// it; it is part of migration 3. Each batch is one transaction that drops
+// and remakes the update trigger around its updates, so the table is never
+// seen without it. A row whose content does not match its hash (changed
+// behind the store's back) is kept exactly as it is, so Verify still
+// finds it, but compressed on its own: it never becomes a base. On SQLite
+// the file is compacted once at the end.
+func (s *Store) compactRaw(ctx context.Context) error {
+	converted := 0
+	for {
+		n, err := s.compactBatch(ctx)
+		if err != nil {
+			return fmt.Errorf("store: compressing the history (migration 3) after %d revisions: %w", converted, err)
+		}
+		if n == 0 {
+			break
+		}
+		converted += n
 	}
-	var b *base
-	for _, id := range ids {
-		var row revisionRow
-		if err := tx.Where("id = ?", id).Take(&row).Error; err != nil {
-			return fmt.Errorf("read revision %d: %w", id, err)
-		}
-		if row.ContentEncoding != encodingRaw {
-			continue
-		}
-		intact := ContentHash(row.Catalog, row.ProfileList) == row.ContentSHA256
-		from := b
-		if !intact {
-			from = nil
-		}
-		enc, next, err := compress(id, from, row.Catalog, row.ProfileList, true)
-		if err != nil {
-			return fmt.Errorf("revision %d: %w", id, err)
-		}
-		if intact {
-			b = next
-		}
-		var baseID any
-		if enc.baseID != nil {
-			baseID = *enc.baseID
-		}
-		err = tx.Exec(`UPDATE revisions SET catalog = ?, profile_list = ?, content_encoding = ?, content_base_id = ? WHERE id = ?`,
-			enc.catalog, enc.profileList, enc.encoding, baseID, id).Error
-		if err != nil {
-			return fmt.Errorf("rewrite revision %d: %w", id, err)
+	if converted > 0 && s.dialect == DialectSQLite {
+		// Outside any transaction, as VACUUM must be. PostgreSQL's
+		// autovacuum hands the space to later writes on its own.
+		if err := s.db.WithContext(ctx).Exec("VACUUM").Error; err != nil {
+			return fmt.Errorf("store: compacting the file after compressing the history: %w", err)
 		}
 	}
 	return nil
+}
+
+// compactBatch converts the next batch of raw revisions and says how many.
+func (s *Store) compactBatch(ctx context.Context) (int, error) {
+	var ids []int64
+	err := s.write(ctx, func(tx *gorm.DB) error {
+		if err := s.lockChain(tx); err != nil {
+			return err
+		}
+		if err := tx.Model(&revisionRow{}).Where("content_encoding = ?", encodingRaw).
+			Order("id").Limit(compactBatch).Pluck("id", &ids).Error; err != nil {
+			return fmt.Errorf("read revision ids: %w", err)
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		b, err := s.baseBefore(tx, ids[0])
+		if err != nil {
+			return err
+		}
+		// A raw row that revisions written since the upgrade are stored
+		// against must stay a base: it is stored on its own.
+		var bases []int64
+		if err := tx.Model(&revisionRow{}).Distinct("content_base_id").
+			Where("content_base_id IN ?", ids).Pluck("content_base_id", &bases).Error; err != nil {
+			return fmt.Errorf("read bases: %w", err)
+		}
+		trigger := updateTrigger[s.dialect]
+		var enabled int64
+		if err := tx.Raw(trigger.enabled).Scan(&enabled).Error; err != nil {
+			return fmt.Errorf("read triggers: %w", err)
+		}
+		if enabled > 0 {
+			if err := tx.Exec(trigger.drop).Error; err != nil {
+				return err
+			}
+		}
+		for _, id := range ids {
+			var row revisionRow
+			if err := tx.Where("id = ?", id).Take(&row).Error; err != nil {
+				return fmt.Errorf("read revision %d: %w", id, err)
+			}
+			intact := ContentHash(row.Catalog, row.ProfileList) == row.ContentSHA256
+			from := b
+			if !intact || slices.Contains(bases, id) {
+				from = nil
+			}
+			enc, next, err := compress(id, from, row.Catalog, row.ProfileList, true)
+			if err != nil {
+				return fmt.Errorf("revision %d: %w", id, err)
+			}
+			if intact {
+				b = next
+			}
+			var baseID any
+			if enc.baseID != nil {
+				baseID = *enc.baseID
+			}
+			err = tx.Exec(`UPDATE revisions SET catalog = ?, profile_list = ?, content_encoding = ?, content_base_id = ? WHERE id = ?`,
+				enc.catalog, enc.profileList, enc.encoding, baseID, id).Error
+			if err != nil {
+				return fmt.Errorf("rewrite revision %d: %w", id, err)
+			}
+		}
+		if enabled == 0 {
+			return nil
+		}
+		return tx.Exec(trigger.create).Error
+	})
+	return len(ids), err
+}
+
+// baseBefore is the base a revision id written now would be compressed
+// against: that of revision id-1 (itself if it is stored on its own); nil
+// for the first revision or when that base is damaged. It is a copy, whose
+// encoder compactBatch may keep.
+func (s *Store) baseBefore(tx *gorm.DB, id int64) (*base, error) {
+	if id <= 1 {
+		return nil, nil
+	}
+	var prev revisionRow
+	if err := tx.Select("id, content_base_id").Where("id = ?", id-1).Take(&prev).Error; err != nil {
+		return nil, fmt.Errorf("read revision %d: %w", id-1, err)
+	}
+	baseID := prev.ID
+	if prev.ContentBaseID != nil {
+		baseID = *prev.ContentBaseID
+	}
+	b, err := s.base(tx, baseID)
+	if errors.Is(err, errDamaged) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	c := *b
+	c.enc = nil
+	return &c, nil
 }

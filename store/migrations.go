@@ -15,8 +15,6 @@ type migration struct {
 	version    int
 	name       string
 	statements []string
-	// after runs in the same transaction after migrationCode.
-	after []string
 }
 
 // migrationCode is Go that runs after a migration's statements, in the same
@@ -24,12 +22,7 @@ type migration struct {
 // as hashes.
 var migrationCode = map[int]func(tx *gorm.DB) error{
 	2: linkExisting,
-	3: compressExisting,
 }
-
-// vacuumAfter are the migrations after which SQLite's file is compacted:
-// rows they rewrote smaller leave free pages that only VACUUM returns.
-var vacuumAfter = map[int]bool{3: true}
 
 // The migrations of each dialect, in order. The list is append-only: a
 // migration that has shipped is NEVER edited, reordered or removed, because
@@ -81,7 +74,7 @@ var sqliteMigrations = []migration{
 		`CREATE TRIGGER publications_no_replace BEFORE INSERT ON publications
 		WHEN EXISTS (SELECT 1 FROM publications WHERE id = NEW.id)
 		BEGIN SELECT RAISE(ABORT, 'publications are append-only: publication id already exists'); END`,
-	}, nil},
+	}},
 	{2, "chain links over revisions and publications", []string{
 		// One link per write, in commit order; see chain.go. Existing rows
 		// get their links from linkExisting, in this same transaction.
@@ -99,20 +92,15 @@ var sqliteMigrations = []migration{
 		`CREATE TRIGGER chain_links_no_replace BEFORE INSERT ON chain_links
 		WHEN EXISTS (SELECT 1 FROM chain_links WHERE seq = NEW.seq)
 		BEGIN SELECT RAISE(ABORT, 'chain links are append-only: seq already exists'); END`,
-	}, nil},
-	{3, "compact history: revision content compressed", []string{
+	}},
+	{3, "compact history: how revision content is stored", []string{
 		// content.go says how content_encoding and content_base_id are read.
-		// 'raw' is what rows of schema 2 hold until compressExisting converts
-		// them, in this same transaction, with the update trigger dropped for
-		// the time of it.
+		// Rows of schema 2 stay 'raw' (readable as they are) until
+		// compactRaw converts them, in batches.
 		`ALTER TABLE revisions ADD COLUMN content_encoding TEXT NOT NULL DEFAULT 'raw'
 			CHECK (content_encoding IN ('raw', 'zstd'))`,
 		`ALTER TABLE revisions ADD COLUMN content_base_id INTEGER REFERENCES revisions (id)
 			CHECK (content_base_id < id)`,
-		`DROP TRIGGER revisions_no_update`,
-	}, []string{
-		`CREATE TRIGGER revisions_no_update BEFORE UPDATE ON revisions
-		BEGIN SELECT RAISE(ABORT, 'revisions are append-only'); END`,
 	}},
 }
 
@@ -152,7 +140,7 @@ var postgresMigrations = []migration{
 		FOR EACH ROW EXECUTE FUNCTION hubprofiles_refuse_change()`,
 		`CREATE TRIGGER publications_no_truncate BEFORE TRUNCATE ON publications
 		FOR EACH STATEMENT EXECUTE FUNCTION hubprofiles_refuse_change()`,
-	}, nil},
+	}},
 	{2, "chain links over revisions and publications", []string{
 		`CREATE TABLE chain_links (
 			seq            BIGINT PRIMARY KEY CHECK (seq >= 1),
@@ -165,18 +153,31 @@ var postgresMigrations = []migration{
 		FOR EACH ROW EXECUTE FUNCTION hubprofiles_refuse_change()`,
 		`CREATE TRIGGER chain_links_no_truncate BEFORE TRUNCATE ON chain_links
 		FOR EACH STATEMENT EXECUTE FUNCTION hubprofiles_refuse_change()`,
-	}, nil},
-	{3, "compact history: revision content compressed", []string{
+	}},
+	{3, "compact history: how revision content is stored", []string{
 		`ALTER TABLE revisions
 			ADD COLUMN content_encoding TEXT NOT NULL DEFAULT 'raw',
 			ADD COLUMN content_base_id BIGINT REFERENCES revisions (id),
 			ADD CONSTRAINT revisions_content_encoding CHECK (content_encoding IN ('raw', 'zstd')),
 			ADD CONSTRAINT revisions_content_base CHECK (content_base_id < id)`,
-		`DROP TRIGGER revisions_append_only ON revisions`,
-	}, []string{
-		`CREATE TRIGGER revisions_append_only BEFORE UPDATE OR DELETE ON revisions
-		FOR EACH ROW EXECUTE FUNCTION hubprofiles_refuse_change()`,
 	}},
+}
+
+// updateTrigger is each dialect's append-only trigger against UPDATE of
+// revisions, as migration 1 made it: compactRaw drops and remakes it inside
+// each of its transactions, so that no other transaction ever sees it
+// missing; when it is already missing or disabled (enabled counts 0), it is
+// left so, for Verify to report.
+var updateTrigger = map[string]struct{ enabled, drop, create string }{
+	DialectSQLite: {`SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'revisions_no_update'`,
+		`DROP TRIGGER revisions_no_update`,
+		`CREATE TRIGGER revisions_no_update BEFORE UPDATE ON revisions
+		BEGIN SELECT RAISE(ABORT, 'revisions are append-only'); END`},
+	DialectPostgres: {`SELECT count(*) FROM pg_trigger WHERE tgrelid = 'revisions'::regclass
+			AND tgname = 'revisions_append_only' AND tgenabled IN ('O', 'A')`,
+		`DROP TRIGGER revisions_append_only ON revisions`,
+		`CREATE TRIGGER revisions_append_only BEFORE UPDATE OR DELETE ON revisions
+		FOR EACH ROW EXECUTE FUNCTION hubprofiles_refuse_change()`},
 }
 
 // appendOnlyTriggers are the triggers that make each dialect's tables
@@ -216,9 +217,12 @@ type schemaMigration struct {
 func (schemaMigration) TableName() string { return "schema_migrations" }
 
 // migrate applies, each in its own transaction, the migrations the database
-// has not run yet.
+// has not run yet, then compresses the revisions still stored raw.
 func (s *Store) migrate(ctx context.Context) error {
-	return s.migrateTo(ctx, len(s.migrations()))
+	if err := s.migrateTo(ctx, len(s.migrations())); err != nil {
+		return err
+	}
+	return s.compactRaw(ctx)
 }
 
 // migrateTo applies the migrations up to version: tests use it to make a
@@ -255,7 +259,6 @@ func (s *Store) migrateTo(ctx context.Context, version int) error {
 		return fmt.Errorf("store: the database schema is at version %d, newer than this hubprofiles knows (%d): run a newer hubprofiles", applied, len(ms))
 	}
 	for _, m := range ms[applied:max(applied, version)] {
-		vacuum := false // set when this process applied it
 		err := s.write(ctx, func(tx *gorm.DB) error {
 			if err := s.lockMigrations(tx); err != nil {
 				return err
@@ -278,23 +281,10 @@ func (s *Store) migrateTo(ctx context.Context, version int) error {
 					return err
 				}
 			}
-			for _, stmt := range m.after {
-				if err := tx.Exec(stmt).Error; err != nil {
-					return err
-				}
-			}
-			vacuum = vacuumAfter[m.version]
 			return tx.Create(&schemaMigration{Version: m.version, Name: m.name, AppliedAt: now()}).Error
 		})
 		if err != nil {
 			return fmt.Errorf("store: migration %d (%s): %w", m.version, m.name, err)
-		}
-		if vacuum && s.dialect == DialectSQLite {
-			// Outside any transaction, as VACUUM must be. PostgreSQL's
-			// autovacuum makes the space reusable on its own.
-			if err := s.db.WithContext(ctx).Exec("VACUUM").Error; err != nil {
-				return fmt.Errorf("store: compacting the file after migration %d (%s): %w", m.version, m.name, err)
-			}
 		}
 	}
 	return nil

@@ -224,7 +224,7 @@ func (s *Store) Append(ctx context.Context, r NewRevision) (*Revision, error) {
 			return err
 		}
 		var head revisionRow
-		err := tx.Select("id, chain_sha256, content_base_id").Order("id DESC").Limit(1).Take(&head).Error
+		err := tx.Select("id, chain_sha256").Order("id DESC").Limit(1).Take(&head).Error
 		if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
 			return fmt.Errorf("read head: %w", err)
 		}
@@ -233,22 +233,16 @@ func (s *Store) Append(ctx context.Context, r NewRevision) (*Revision, error) {
 			return conflict
 		}
 		rev.ChainSHA256 = ChainHash(head.ChainSHA256, rev)
-		var b *base
-		if head.ID != 0 {
-			baseID := head.ID
-			if head.ContentBaseID != nil {
-				baseID = *head.ContentBaseID
-			}
-			// A damaged base only means this revision is stored on its own.
-			if b, err = s.base(tx, baseID); err != nil && !errors.Is(err, errDamaged) {
-				return err
-			}
+		// A damaged base only means this revision is stored on its own.
+		b, err := s.baseBefore(tx, rev.ID)
+		if err != nil {
+			return err
 		}
 		enc, next, err := compress(rev.ID, b, rev.Catalog, rev.ProfileList, false)
 		if err != nil {
 			return fmt.Errorf("revision %d: %w", rev.ID, err)
 		}
-		if next != b {
+		if b == nil || next.id != b.id {
 			newBase = next
 		}
 		if err := tx.Create(rowOf(rev, enc)).Error; err != nil {

@@ -131,7 +131,7 @@ func (s *Store) verifyRevisions(tx *gorm.DB, rep *VerifyReport) (map[int64]strin
 			continue
 		}
 		prevChain = row.ChainSHA256
-		if row.ContentEncoding == encodingZstd && row.ContentBaseID == nil {
+		if row.ContentBaseID == nil {
 			if b, err = newBase(row.ID, catalog, profileList, row.encoded().size()); err != nil {
 				return nil, nil, err
 			}
