@@ -110,8 +110,14 @@ func (s *Store) verifyRevisions(tx *gorm.DB, rep *VerifyReport) (map[int64]strin
 		prevChain string
 		chains    = map[int64]string{}
 		// b is the newest self-contained revision so far: the only one the
-		// store compresses later revisions against (content.go).
-		b *base
+		// store compresses later revisions against (content.go). It is made
+		// from last only when a revision needs it.
+		b    *base
+		last struct {
+			id                   int64
+			catalog, profileList []byte
+			stored               int
+		}
 	)
 	for rows.Next() {
 		var row revisionRow
@@ -123,6 +129,11 @@ func (s *Store) verifyRevisions(tx *gorm.DB, rep *VerifyReport) (map[int64]strin
 		if rep.FirstBad != 0 {
 			continue
 		}
+		if row.ContentBaseID != nil && *row.ContentBaseID == last.id && (b == nil || b.id != last.id) {
+			if b, err = newBase(last.id, last.catalog, last.profileList, last.stored); err != nil {
+				return nil, nil, err
+			}
+		}
 		catalog, profileList, err := row.encoded().decode(b)
 		if p := checkRevision(&row, catalog, profileList, err, rep.Revisions, prevChain); p != "" {
 			// A gap in the ids makes the missing revision the first bad one.
@@ -132,9 +143,7 @@ func (s *Store) verifyRevisions(tx *gorm.DB, rep *VerifyReport) (map[int64]strin
 		}
 		prevChain = row.ChainSHA256
 		if row.ContentBaseID == nil {
-			if b, err = newBase(row.ID, catalog, profileList, row.encoded().size()); err != nil {
-				return nil, nil, err
-			}
+			last.id, last.catalog, last.profileList, last.stored = row.ID, catalog, profileList, row.encoded().size()
 		}
 	}
 	if err := rows.Err(); err != nil {
