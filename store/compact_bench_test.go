@@ -111,23 +111,9 @@ func BenchmarkCompactHistory(b *testing.B) {
 
 			// The same history as the previous release stored it.
 			oldURL := be.url(b)
-			oldEmpty := func() int64 {
-				o, err := Connect(oldURL)
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer o.Close()
-				if err := o.migrateTo(ctx, 2); err != nil {
-					b.Fatal(err)
-				}
-				return databaseBytes(b, o, oldURL)
-			}()
+			old := storeAt(b, oldURL, 2)
+			oldEmpty := databaseBytes(b, old, oldURL)
 			legacyCopy(b, s, oldURL, 2)
-			old, err := Connect(oldURL)
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(func() { old.Close() })
 			full := databaseBytes(b, old, oldURL)
 
 			// That history converted by migration 3, on a second copy (the
@@ -136,14 +122,7 @@ func BenchmarkCompactHistory(b *testing.B) {
 			// reference for Verify of compressed ones.
 			convURL := be.url(b)
 			legacyCopy(b, s, convURL, 2)
-			conv, err := Connect(convURL)
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(func() { conv.Close() })
-			if err := conv.migrateTo(ctx, 3); err != nil {
-				b.Fatal(err)
-			}
+			conv := storeAt(b, convURL, 3)
 			start = time.Now()
 			if rep, err := conv.Verify(ctx); err != nil || !rep.OK() {
 				b.Fatalf("Verify = %+v, %v", rep, err)

@@ -21,14 +21,7 @@ import (
 func legacyCopy(t testing.TB, src *Store, url string, version int) {
 	t.Helper()
 	ctx := context.Background()
-	dst, err := Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dst.Close()
-	if err := dst.migrateTo(ctx, version); err != nil {
-		t.Fatal(err)
-	}
+	dst := storeAt(t, url, version)
 	n, err := src.Count(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -70,6 +63,22 @@ func legacyCopy(t testing.TB, src *Store, url string, version int) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// storeAt is a store on url with the schema brought to version only (an
+// earlier release's; 3 without converting raw rows), closed when the test
+// ends.
+func storeAt(t testing.TB, url string, version int) *Store {
+	t.Helper()
+	s, err := Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.migrateTo(context.Background(), version); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // fixture is a copy of testdata/v2-awi-ciroh.db, a database written by the
@@ -265,14 +274,7 @@ func TestCompactionResumes(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			url := b.url(t)
 			legacyCopy(t, src, url, 2)
-			s, err := Connect(url)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			if err := s.migrateTo(ctx, 3); err != nil { // the schema, no row converted yet
-				t.Fatal(err)
-			}
+			s := storeAt(t, url, 3) // the schema, no row converted yet
 			if rep, err := s.Verify(ctx, witness); err != nil || !rep.OK() {
 				t.Fatalf("Verify of raw rows = %+v, %v", rep, err)
 			}
