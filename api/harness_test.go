@@ -38,6 +38,7 @@ type testConfig struct {
 	identify auth.Identifier
 	infra    string // infrastructure config YAML
 	usage    *usage.Watcher
+	database string // an SQLite file to serve; "" for a fresh one
 }
 
 type option func(*testConfig)
@@ -50,6 +51,9 @@ func withInfra(yaml string) option { return func(c *testConfig) { c.infra = yaml
 
 // withUsage gives the server who uses what from w.
 func withUsage(w *usage.Watcher) option { return func(c *testConfig) { c.usage = w } }
+
+// withDatabase serves an existing SQLite file instead of a fresh one.
+func withDatabase(path string) option { return func(c *testConfig) { c.database = path } }
 
 // userIdentity logs everyone in as one given user (for viewers and
 // non-admin users, which package auth does not provide yet).
@@ -108,7 +112,7 @@ func newTestServer(t *testing.T, opts ...option) *client {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	ts := testserver.Start(t, testserver.Options{Prefix: prefix, Infra: cfg.infra, Identify: cfg.identify, Usage: cfg.usage, LogLevel: slog.LevelDebug})
+	ts := testserver.Start(t, testserver.Options{Prefix: prefix, Infra: cfg.infra, Identify: cfg.identify, Usage: cfg.usage, LogLevel: slog.LevelDebug, Database: cfg.database})
 	return &client{t: t, root: ts.URL, url: ts.URL + prefix, srv: ts.Srv, edit: ts.Edit, store: ts.Store, http: ts.HTTP, logs: ts.Logs, ts: ts}
 }
 

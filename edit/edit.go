@@ -154,6 +154,9 @@ func (e *Editor) readableBefore(ctx context.Context, id int64, bad *UnreadableEr
 		}
 		for _, m := range metas {
 			r, err := e.store.Get(ctx, m.ID)
+			if damaged(err) != nil {
+				continue
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -175,6 +178,9 @@ func (e *Editor) Head(ctx context.Context) (*State, error) {
 	if errors.Is(err, store.ErrNotFound) {
 		return &State{Catalog: &model.Catalog{NodeGroups: e.Config().NodeGroups}}, nil
 	}
+	if bad := damaged(err); bad != nil {
+		return e.readableBefore(ctx, bad.Revision, bad)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -186,11 +192,25 @@ func (e *Editor) Head(ctx context.Context) (*State, error) {
 	return st, err
 }
 
+// damaged is err as an UnreadableError when it says that a revision's
+// stored content is damaged (store.DamagedError), nil otherwise: to the
+// pages and the feed it is a revision this version cannot read.
+func damaged(err error) *UnreadableError {
+	var d *store.DamagedError
+	if errors.As(err, &d) {
+		return &UnreadableError{Revision: d.Revision, Err: err}
+	}
+	return nil
+}
+
 // At is revision id with its catalog.
 func (e *Editor) At(ctx context.Context, id int64) (*State, error) {
 	r, err := e.store.Get(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("revision %d: %w", id, model.ErrNotFound)
+	}
+	if bad := damaged(err); bad != nil {
+		return nil, bad
 	}
 	if err != nil {
 		return nil, err
@@ -207,10 +227,14 @@ func (e *Editor) Live(ctx context.Context) (*store.Publication, *State, error) {
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil, fmt.Errorf("nothing is published yet: %w", model.ErrNotFound)
 	}
-	if err != nil {
+	var s *State
+	if bad := damaged(err); bad != nil {
+		err = bad
+	} else if err != nil {
 		return nil, nil, err
+	} else {
+		s, err = e.decode(r)
 	}
-	s, err := e.decode(r)
 	var bad *UnreadableError
 	if !errors.As(err, &bad) {
 		return p, s, err
@@ -220,10 +244,13 @@ func (e *Editor) Live(ctx context.Context) (*store.Publication, *State, error) {
 		return nil, nil, errors.Join(err, lerr)
 	}
 	for i := range pubs {
-		if pubs[i].RevisionID == r.ID {
+		if pubs[i].RevisionID == bad.Revision {
 			continue
 		}
 		old, gerr := e.store.Get(ctx, pubs[i].RevisionID)
+		if damaged(gerr) != nil {
+			continue
+		}
 		if gerr != nil {
 			return nil, nil, gerr
 		}

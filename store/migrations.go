@@ -93,6 +93,15 @@ var sqliteMigrations = []migration{
 		WHEN EXISTS (SELECT 1 FROM chain_links WHERE seq = NEW.seq)
 		BEGIN SELECT RAISE(ABORT, 'chain links are append-only: seq already exists'); END`,
 	}},
+	{3, "compact history: how revision content is stored", []string{
+		// content.go says how content_encoding and content_base_id are read.
+		// Rows of schema 2 stay 'raw' (readable as they are) until
+		// compactRaw converts them, in batches.
+		`ALTER TABLE revisions ADD COLUMN content_encoding TEXT NOT NULL DEFAULT 'raw'
+			CHECK (content_encoding IN ('raw', 'zstd'))`,
+		`ALTER TABLE revisions ADD COLUMN content_base_id INTEGER REFERENCES revisions (id)
+			CHECK (content_base_id < id)`,
+	}},
 }
 
 var postgresMigrations = []migration{
@@ -145,6 +154,30 @@ var postgresMigrations = []migration{
 		`CREATE TRIGGER chain_links_no_truncate BEFORE TRUNCATE ON chain_links
 		FOR EACH STATEMENT EXECUTE FUNCTION hubprofiles_refuse_change()`,
 	}},
+	{3, "compact history: how revision content is stored", []string{
+		`ALTER TABLE revisions
+			ADD COLUMN content_encoding TEXT NOT NULL DEFAULT 'raw',
+			ADD COLUMN content_base_id BIGINT REFERENCES revisions (id),
+			ADD CONSTRAINT revisions_content_encoding CHECK (content_encoding IN ('raw', 'zstd')),
+			ADD CONSTRAINT revisions_content_base CHECK (content_base_id < id)`,
+	}},
+}
+
+// updateTrigger is each dialect's append-only trigger against UPDATE of
+// revisions, as migration 1 made it: compactRaw drops and remakes it inside
+// each of its transactions, so that no other transaction ever sees it
+// missing; when it is already missing or disabled (enabled counts 0), it is
+// left so, for Verify to report.
+var updateTrigger = map[string]struct{ enabled, drop, create string }{
+	DialectSQLite: {`SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'revisions_no_update'`,
+		`DROP TRIGGER revisions_no_update`,
+		`CREATE TRIGGER revisions_no_update BEFORE UPDATE ON revisions
+		BEGIN SELECT RAISE(ABORT, 'revisions are append-only'); END`},
+	DialectPostgres: {`SELECT count(*) FROM pg_trigger WHERE tgrelid = 'revisions'::regclass
+			AND tgname = 'revisions_append_only' AND tgenabled IN ('O', 'A')`,
+		`DROP TRIGGER revisions_append_only ON revisions`,
+		`CREATE TRIGGER revisions_append_only BEFORE UPDATE OR DELETE ON revisions
+		FOR EACH ROW EXECUTE FUNCTION hubprofiles_refuse_change()`},
 }
 
 // appendOnlyTriggers are the triggers that make each dialect's tables
@@ -184,8 +217,17 @@ type schemaMigration struct {
 func (schemaMigration) TableName() string { return "schema_migrations" }
 
 // migrate applies, each in its own transaction, the migrations the database
-// has not run yet.
+// has not run yet, then compresses the revisions still stored raw.
 func (s *Store) migrate(ctx context.Context) error {
+	if err := s.migrateTo(ctx, len(s.migrations())); err != nil {
+		return err
+	}
+	return s.compactRaw(ctx)
+}
+
+// migrateTo applies the migrations up to version: tests use it to make a
+// database of an earlier release.
+func (s *Store) migrateTo(ctx context.Context, version int) error {
 	create := `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
 		name       TEXT NOT NULL,
@@ -216,7 +258,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	if applied > len(ms) {
 		return fmt.Errorf("store: the database schema is at version %d, newer than this hubprofiles knows (%d): run a newer hubprofiles", applied, len(ms))
 	}
-	for _, m := range ms[applied:] {
+	for _, m := range ms[applied:max(applied, version)] {
 		err := s.write(ctx, func(tx *gorm.DB) error {
 			if err := s.lockMigrations(tx); err != nil {
 				return err

@@ -108,10 +108,14 @@ type revisionRow struct {
 	CreatedAt     time.Time
 	Author        string
 	Message       string
-	Catalog       []byte
+	Catalog       []byte // as stored: see content.go
 	ProfileList   []byte
 	ContentSHA256 string `gorm:"column:content_sha256"`
 	ChainSHA256   string `gorm:"column:chain_sha256"`
+	// ContentEncoding and ContentBaseID say how Catalog and ProfileList are
+	// stored (content.go).
+	ContentEncoding string `gorm:"column:content_encoding"`
+	ContentBaseID   *int64 `gorm:"column:content_base_id"`
 }
 
 func (revisionRow) TableName() string { return "revisions" }
@@ -119,14 +123,13 @@ func (revisionRow) TableName() string { return "revisions" }
 // metaColumns are the revisions columns without the content, for List.
 const metaColumns = "id, parent_id, created_at, author, message, content_sha256, chain_sha256"
 
+// revision is the row's metadata, without content (see Store.content).
 func (row *revisionRow) revision() *Revision {
 	r := &Revision{
 		ID:            row.ID,
 		CreatedAt:     row.CreatedAt.UTC(),
 		Author:        row.Author,
 		Message:       row.Message,
-		Catalog:       row.Catalog,
-		ProfileList:   row.ProfileList,
 		ContentSHA256: row.ContentSHA256,
 		ChainSHA256:   row.ChainSHA256,
 	}
@@ -136,16 +139,19 @@ func (row *revisionRow) revision() *Revision {
 	return r
 }
 
-func rowOf(r *Revision) *revisionRow {
+// rowOf is the row that stores r, its content stored as e.
+func rowOf(r *Revision, e *encoded) *revisionRow {
 	row := &revisionRow{
-		ID:            r.ID,
-		CreatedAt:     r.CreatedAt,
-		Author:        r.Author,
-		Message:       r.Message,
-		Catalog:       r.Catalog,
-		ProfileList:   r.ProfileList,
-		ContentSHA256: r.ContentSHA256,
-		ChainSHA256:   r.ChainSHA256,
+		ID:              r.ID,
+		CreatedAt:       r.CreatedAt,
+		Author:          r.Author,
+		Message:         r.Message,
+		Catalog:         e.catalog,
+		ProfileList:     e.profileList,
+		ContentSHA256:   r.ContentSHA256,
+		ChainSHA256:     r.ChainSHA256,
+		ContentEncoding: e.encoding,
+		ContentBaseID:   e.baseID,
 	}
 	if r.ParentID != 0 {
 		p := r.ParentID
@@ -211,6 +217,7 @@ func (s *Store) Append(ctx context.Context, r NewRevision) (*Revision, error) {
 		conflict *ConflictError
 		link     ChainHead
 		pubID    int64
+		newBase  *base // the base for the revisions after this one, once committed
 	)
 	err := s.write(ctx, func(tx *gorm.DB) error {
 		if err := s.lockChain(tx); err != nil {
@@ -226,7 +233,19 @@ func (s *Store) Append(ctx context.Context, r NewRevision) (*Revision, error) {
 			return conflict
 		}
 		rev.ChainSHA256 = ChainHash(head.ChainSHA256, rev)
-		if err := tx.Create(rowOf(rev)).Error; err != nil {
+		// A damaged base only means this revision is stored on its own.
+		b, err := s.baseBefore(tx, rev.ID)
+		if err != nil {
+			return err
+		}
+		enc, next, err := compress(rev.ID, b, rev.Catalog, rev.ProfileList, false)
+		if err != nil {
+			return fmt.Errorf("revision %d: %w", rev.ID, err)
+		}
+		if b == nil || next.id != b.id {
+			newBase = next
+		}
+		if err := tx.Create(rowOf(rev, enc)).Error; err != nil {
 			if isDuplicate(err) {
 				conflict = &ConflictError{Base: r.Base, Head: -1}
 				return conflict
@@ -259,6 +278,9 @@ func (s *Store) Append(ctx context.Context, r NewRevision) (*Revision, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: append on %d: %w", r.Base, err)
+	}
+	if newBase != nil {
+		s.remember(newBase)
 	}
 	s.logHead(ctx, link, rev.ID, pubID)
 	return rev, nil
@@ -310,7 +332,20 @@ func (s *Store) Head(ctx context.Context) (*Revision, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: head: %w", err)
 	}
-	return row.revision(), nil
+	return s.withContent(ctx, &row)
+}
+
+// withContent is the revision row stands for, with its logical content.
+func (s *Store) withContent(ctx context.Context, row *revisionRow) (*Revision, error) {
+	r := row.revision()
+	var err error
+	if r.Catalog, r.ProfileList, err = s.content(s.db.WithContext(ctx), row); err != nil {
+		if errors.Is(err, errDamaged) {
+			return nil, &DamagedError{Revision: row.ID, Err: err}
+		}
+		return nil, fmt.Errorf("store: revision %d: %w", row.ID, err)
+	}
+	return r, nil
 }
 
 // Get is revision id, with its content. ErrNotFound when there is none.
@@ -323,7 +358,7 @@ func (s *Store) Get(ctx context.Context, id int64) (*Revision, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: revision %d: %w", id, err)
 	}
-	return row.revision(), nil
+	return s.withContent(ctx, &row)
 }
 
 // List is up to limit revisions with ids below before, newest first; from

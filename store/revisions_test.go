@@ -252,7 +252,7 @@ func TestDuplicateIDIsConflict(t *testing.T) {
 		revs := appendN(t, s, 2)
 		dup := *revs[1]
 		dup.Message = "the other writer"
-		err := s.db.Create(rowOf(&dup)).Error
+		err := s.db.Create(rowOf(&dup, &encoded{encoding: encodingRaw, catalog: dup.Catalog, profileList: dup.ProfileList})).Error
 		if err == nil {
 			t.Fatal("inserting a second revision 2 succeeded")
 		}

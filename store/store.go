@@ -75,6 +75,9 @@ type Store struct {
 	// short and fair. Other processes are still serialised by BEGIN IMMEDIATE
 	// and busy_timeout. Nil for PostgreSQL.
 	writeSlot chan struct{}
+	// bases caches the newest base revision that others are compressed
+	// against (content.go).
+	bases baseCache
 	// log receives the chain head after every write (WithLogger); nil
 	// logs nothing.
 	log *slog.Logger

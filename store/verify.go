@@ -109,6 +109,15 @@ func (s *Store) verifyRevisions(tx *gorm.DB, rep *VerifyReport) (map[int64]strin
 		problem   string
 		prevChain string
 		chains    = map[int64]string{}
+		// b is the newest self-contained revision so far: the only one the
+		// store compresses later revisions against (content.go). It is made
+		// from last only when a revision needs it.
+		b    *base
+		last struct {
+			id                   int64
+			catalog, profileList []byte
+			stored               int
+		}
 	)
 	for rows.Next() {
 		var row revisionRow
@@ -120,13 +129,22 @@ func (s *Store) verifyRevisions(tx *gorm.DB, rep *VerifyReport) (map[int64]strin
 		if rep.FirstBad != 0 {
 			continue
 		}
-		if p := checkRevision(&row, rep.Revisions, prevChain); p != "" {
+		if row.ContentBaseID != nil && *row.ContentBaseID == last.id && (b == nil || b.id != last.id) {
+			if b, err = newBase(last.id, last.catalog, last.profileList, last.stored); err != nil {
+				return nil, nil, err
+			}
+		}
+		catalog, profileList, err := row.encoded().decode(b)
+		if p := checkRevision(&row, catalog, profileList, err, rep.Revisions, prevChain); p != "" {
 			// A gap in the ids makes the missing revision the first bad one.
 			rep.FirstBad = min(row.ID, rep.Revisions)
 			problem = fmt.Sprintf("revision %d: %s", row.ID, p)
 			continue
 		}
 		prevChain = row.ChainSHA256
+		if row.ContentBaseID == nil {
+			last.id, last.catalog, last.profileList, last.stored = row.ID, catalog, profileList, row.encoded().size()
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, nil, fmt.Errorf("read revisions: %w", err)
@@ -138,8 +156,9 @@ func (s *Store) verifyRevisions(tx *gorm.DB, rep *VerifyReport) (map[int64]strin
 }
 
 // checkRevision says what is wrong with row, the want-th revision, whose
-// parent's chain hash is prevChain; "" if nothing.
-func checkRevision(row *revisionRow, want int64, prevChain string) string {
+// parent's chain hash is prevChain and whose content decoded to catalog and
+// profileList, or failed to with decodeErr; "" if nothing.
+func checkRevision(row *revisionRow, catalog, profileList []byte, decodeErr error, want int64, prevChain string) string {
 	rev := row.revision()
 	switch {
 	case rev.ID != want && want == 1:
@@ -151,7 +170,10 @@ func checkRevision(row *revisionRow, want int64, prevChain string) string {
 	case rev.ID > 1 && rev.ParentID != rev.ID-1:
 		return fmt.Sprintf("parent is %d, not %d", rev.ParentID, rev.ID-1)
 	}
-	if got := ContentHash(rev.Catalog, rev.ProfileList); got != rev.ContentSHA256 {
+	if decodeErr != nil {
+		return fmt.Sprintf("content changed: what is stored cannot be read back (%v)", decodeErr)
+	}
+	if got := ContentHash(catalog, profileList); got != rev.ContentSHA256 {
 		return fmt.Sprintf("content changed: catalog and profile list hash to %s, the stored content_sha256 is %s", got, rev.ContentSHA256)
 	}
 	if got := ChainHash(prevChain, rev); got != rev.ChainSHA256 {

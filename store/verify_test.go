@@ -37,7 +37,7 @@ func TestImmutable(t *testing.T) {
 		} else {
 			statements = append(statements,
 				// REPLACE deletes the old row without firing DELETE triggers.
-				`INSERT OR REPLACE INTO revisions SELECT id, parent_id, created_at, author, 'replaced', content_sha256, chain_sha256, catalog, profile_list FROM revisions WHERE id = 1`,
+				`INSERT OR REPLACE INTO revisions SELECT id, parent_id, created_at, author, 'replaced', content_sha256, chain_sha256, catalog, profile_list, content_encoding, content_base_id FROM revisions WHERE id = 1`,
 				`REPLACE INTO publications SELECT id, 2, created_at, author, message FROM publications WHERE id = 1`,
 				`INSERT INTO revisions SELECT * FROM revisions WHERE id = 2 ON CONFLICT (id) DO UPDATE SET message = 'upserted'`,
 			)

@@ -28,6 +28,10 @@ type Options struct {
 	Images   *registry.Checker // nil: no registry checks
 	Usage    *usage.Watcher    // nil: usage unknown
 	LogLevel slog.Level
+	// Database is the SQLite file to serve ("" for a fresh one in
+	// t.TempDir()): a copy of a database fixture, for tests of what an
+	// existing database reads back as.
+	Database string
 }
 
 // Server is a running test server and what it runs on.
@@ -47,7 +51,11 @@ func Start(t testing.TB, o Options) *Server {
 	ctx := context.Background()
 	logs := &Log{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: o.LogLevel}))
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "hubprofiles.db"))
+	dbPath := o.Database
+	if dbPath == "" {
+		dbPath = filepath.Join(t.TempDir(), "hubprofiles.db")
+	}
+	st, err := store.Open(ctx, dbPath)
 	if err != nil {
 		t.Fatalf("store.Open: %v", err)
 	}
