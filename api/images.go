@@ -20,7 +20,10 @@ type imageJSON struct {
 }
 
 func imageView(c *model.Catalog, im model.Image) imageJSON {
-	users := c.ImageUsers(im.Slug)
+	return imageWithUsers(im, c.ImageUsers(im.Slug))
+}
+
+func imageWithUsers(im model.Image, users []string) imageJSON {
 	if users == nil {
 		users = []string{}
 	}
@@ -33,8 +36,9 @@ func (h *Handler) listImages(c echo.Context) error {
 		return err
 	}
 	out := make([]imageJSON, 0, len(st.Catalog.Images))
+	users := st.Catalog.AllImageUsers()
 	for _, im := range st.Catalog.Images {
-		out = append(out, imageView(st.Catalog, im))
+		out = append(out, imageWithUsers(im, users[im.Slug]))
 	}
 	setETag(c, st.BaseID())
 	return c.JSON(http.StatusOK, map[string]any{"images": out})
