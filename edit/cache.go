@@ -20,9 +20,13 @@ import (
 // request still names the same content and chain hash, so a database
 // replaced under a running server (a restored backup) is read again.
 
-// maxCachedRevisions bounds the revision cache: the head, the live
-// revision and a page of recent revisions with their parents.
-const maxCachedRevisions = 16
+// maxCachedRevisions and maxCachedRevisionBytes bound the revision cache:
+// the head, the live revision and the recent ones with their parents, but
+// never more than a few megabytes (a 500-profile revision is about 2 MB).
+const (
+	maxCachedRevisions     = 16
+	maxCachedRevisionBytes = 8 << 20
+)
 
 // revision is the revision meta describes (read by List or Publications,
 // without content), with its content: from the cache when the cache holds
@@ -38,12 +42,15 @@ func (e *Editor) revision(ctx context.Context, meta store.Revision) (*store.Revi
 	if err != nil {
 		return nil, err
 	}
+	size := len(r.Catalog) + len(r.ProfileList)
 	e.cacheMu.Lock()
 	defer e.cacheMu.Unlock()
-	if len(e.revisions) >= maxCachedRevisions {
+	if len(e.revisions) >= maxCachedRevisions || e.revisionBytes+size > maxCachedRevisionBytes {
 		clear(e.revisions)
+		e.revisionBytes = 0
 	}
 	e.revisions[r.ID] = r
+	e.revisionBytes += size
 	return r, nil
 }
 

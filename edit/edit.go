@@ -63,11 +63,13 @@ type Editor struct {
 	cfg    *infra.Config
 	images ImageChecker
 
-	cacheMu     sync.Mutex
-	catalogs    map[string]*model.Catalog // by content hash
-	unreadable  map[string]error          // by content hash: why it cannot be read
-	revisions   map[int64]*store.Revision // by id (cache.go)
-	validations map[string]*validation    // by content hash (cache.go)
+	cacheMu    sync.Mutex
+	catalogs   map[string]*model.Catalog // by content hash
+	unreadable map[string]error          // by content hash: why it cannot be read
+	revisions  map[int64]*store.Revision // by id (cache.go)
+	// revisionBytes is the content held in revisions.
+	revisionBytes int
+	validations   map[string]*validation // by content hash (cache.go)
 
 	// write serialises this process's commits: a change without a base is
 	// then never refused because of another writer in the same server.

@@ -59,13 +59,17 @@ type previewData struct {
 // previews keeps the rendered preview body of the last few revisions and
 // groups shown. Revisions never change, and a big list's preview is
 // megabytes of HTML that takes a hundred milliseconds to render; the
-// bound keeps what it holds to a few of those.
+// bounds keep what it holds to a few of those.
 type previews struct {
 	mu     sync.Mutex
 	bodies map[string][]byte
+	size   int // bytes held
 }
 
-const maxCachedPreviews = 4
+const (
+	maxCachedPreviews     = 4
+	maxCachedPreviewBytes = 16 << 20
+)
 
 func (p *previews) get(key string) ([]byte, bool) {
 	p.mu.Lock()
@@ -77,10 +81,11 @@ func (p *previews) get(key string) ([]byte, bool) {
 func (p *previews) put(key string, body []byte) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.bodies == nil || len(p.bodies) >= maxCachedPreviews {
-		p.bodies = map[string][]byte{}
+	if p.bodies == nil || len(p.bodies) >= maxCachedPreviews || p.size+len(body) > maxCachedPreviewBytes {
+		p.bodies, p.size = map[string][]byte{}, 0
 	}
 	p.bodies[key] = body
+	p.size += len(body)
 }
 
 func (h *Handler) previewPage(c echo.Context) error {
