@@ -20,7 +20,10 @@ type imageJSON struct {
 }
 
 func imageView(c *model.Catalog, im model.Image) imageJSON {
-	users := c.ImageUsers(im.Slug)
+	return imageWithUsers(im, c.ImageUsers(im.Slug))
+}
+
+func imageWithUsers(im model.Image, users []string) imageJSON {
 	if users == nil {
 		users = []string{}
 	}
@@ -37,8 +40,9 @@ func (h *Handler) listImages(c echo.Context) error {
 		return err
 	}
 	out := make([]imageJSON, 0, len(st.Catalog.Images))
+	users := st.Catalog.AllImageUsers()
 	for _, im := range st.Catalog.Images {
-		if v := imageView(st.Catalog, im); !unused || len(v.UsedBy) == 0 {
+		if v := imageWithUsers(im, users[im.Slug]); !unused || len(v.UsedBy) == 0 {
 			out = append(out, v)
 		}
 	}

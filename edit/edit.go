@@ -68,6 +68,10 @@ type Editor struct {
 	cacheMu    sync.Mutex
 	catalogs   map[string]*model.Catalog // by content hash
 	unreadable map[string]error          // by content hash: why it cannot be read
+	revisions  map[int64]*store.Revision // by id (cache.go)
+	// revisionBytes is the content held in revisions.
+	revisionBytes int
+	validations   map[string]*validation // by content hash (cache.go)
 
 	// write serialises this process's commits: a change without a base is
 	// then never refused because of another writer in the same server.
@@ -94,7 +98,8 @@ func New(s *store.Store, cfg *infra.Config, log *slog.Logger) *Editor {
 	if cfg == nil {
 		cfg = &infra.Config{}
 	}
-	return &Editor{store: s, cfg: cfg, log: log, catalogs: map[string]*model.Catalog{}, unreadable: map[string]error{}}
+	return &Editor{store: s, cfg: cfg, log: log, catalogs: map[string]*model.Catalog{}, unreadable: map[string]error{},
+		revisions: map[int64]*store.Revision{}, validations: map[string]*validation{}}
 }
 
 // Config is the infrastructure config in force.
@@ -153,7 +158,7 @@ func (e *Editor) readableBefore(ctx context.Context, id int64, bad *UnreadableEr
 			return nil, errors.Join(bad, err)
 		}
 		for _, m := range metas {
-			r, err := e.store.Get(ctx, m.ID)
+			r, err := e.revision(ctx, m)
 			if damaged(err) != nil {
 				continue
 			}
@@ -174,10 +179,14 @@ func (e *Editor) readableBefore(ctx context.Context, id int64, bad *UnreadableEr
 // Head is the newest revision (the draft head), or an empty catalog with the
 // configured node groups when nothing was written yet.
 func (e *Editor) Head(ctx context.Context) (*State, error) {
-	r, err := e.store.Head(ctx)
-	if errors.Is(err, store.ErrNotFound) {
+	metas, err := e.store.List(ctx, 0, 1)
+	if err != nil {
+		return nil, err
+	}
+	if len(metas) == 0 {
 		return &State{Catalog: &model.Catalog{NodeGroups: e.Config().NodeGroups}}, nil
 	}
+	r, err := e.revision(ctx, metas[0])
 	if bad := damaged(err); bad != nil {
 		return e.readableBefore(ctx, bad.Revision, bad)
 	}
@@ -205,7 +214,11 @@ func damaged(err error) *UnreadableError {
 
 // At is revision id with its catalog.
 func (e *Editor) At(ctx context.Context, id int64) (*State, error) {
-	r, err := e.store.Get(ctx, id)
+	meta, err := e.meta(ctx, id)
+	var r *store.Revision
+	if err == nil {
+		r, err = e.revision(ctx, meta)
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("revision %d: %w", id, model.ErrNotFound)
 	}
@@ -223,15 +236,24 @@ func (e *Editor) At(ctx context.Context, id int64) (*State, error) {
 // publication that can, with State.Skipped saying why (so the feed keeps
 // serving a list and the pages can say what is wrong).
 func (e *Editor) Live(ctx context.Context) (*store.Publication, *State, error) {
-	p, r, err := e.store.Live(ctx)
-	if errors.Is(err, store.ErrNotFound) {
+	last, err := e.store.Publications(ctx, 1)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(last) == 0 {
 		return nil, nil, fmt.Errorf("nothing is published yet: %w", model.ErrNotFound)
+	}
+	p := &last[0]
+	meta, err := e.meta(ctx, p.RevisionID)
+	var r *store.Revision
+	if err == nil {
+		r, err = e.revision(ctx, meta)
 	}
 	var s *State
 	if bad := damaged(err); bad != nil {
 		err = bad
 	} else if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("live: publication %d: %w", p.ID, err)
 	} else {
 		s, err = e.decode(r)
 	}
@@ -247,17 +269,15 @@ func (e *Editor) Live(ctx context.Context) (*store.Publication, *State, error) {
 		if pubs[i].RevisionID == bad.Revision {
 			continue
 		}
-		old, gerr := e.store.Get(ctx, pubs[i].RevisionID)
-		if damaged(gerr) != nil {
+		old, gerr := e.At(ctx, pubs[i].RevisionID)
+		if errors.As(gerr, new(*UnreadableError)) {
 			continue
 		}
 		if gerr != nil {
 			return nil, nil, gerr
 		}
-		if st, derr := e.decode(old); derr == nil {
-			st.Skipped = bad
-			return &pubs[i], st, nil
-		}
+		old.Skipped = bad
+		return &pubs[i], old, nil
 	}
 	return nil, nil, err
 }
@@ -435,7 +455,18 @@ func (e *Editor) commitOnce(ctx context.Context, ch Change) (*Result, error) {
 
 // check validates a catalog and renders it. Findings come back with
 // catalog paths; any error refuses the change.
+// What the change takes away that users run or used (usage.go) is
+// warned about too.
 func (e *Editor) check(ctx context.Context, c *model.Catalog, publishing bool) ([]any, []model.Finding, error) {
+	opts, liveCatalog := e.liveOptions(ctx)
+	list, fs, err := e.checkWith(c, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	return list, append(fs, e.usageRemoved(liveCatalog, c)...), nil
+}
+
+func (e *Editor) checkWith(c *model.Catalog, opts profilelist.Options) ([]any, []model.Finding, error) {
 	if fs := c.Check(); model.HasErrors(fs) {
 		return nil, nil, &ValidationError{Findings: fs}
 	}
@@ -443,7 +474,6 @@ func (e *Editor) check(ctx context.Context, c *model.Catalog, publishing bool) (
 	if err != nil {
 		return nil, nil, &ValidationError{Findings: []model.Finding{{Severity: model.Error, Path: "/profiles", Message: err.Error()}}}
 	}
-	opts, liveCatalog := e.liveOptions(ctx)
 	var fs []model.Finding
 	for _, f := range profilelist.Validate(list, opts) {
 		f.Path = profilelist.CatalogPath(c, f.Path)
@@ -452,7 +482,7 @@ func (e *Editor) check(ctx context.Context, c *model.Catalog, publishing bool) (
 	if model.HasErrors(fs) {
 		return nil, nil, &ValidationError{Findings: fs}
 	}
-	return list, append(fs, e.usageRemoved(liveCatalog, c)...), nil
+	return list, fs, nil
 }
 
 // validateOptions are the checks the infrastructure config asks for, and
@@ -495,7 +525,11 @@ func (e *Editor) liveOptions(ctx context.Context) (profilelist.Options, *model.C
 
 // Validate checks a catalog without writing it; paths are catalog paths.
 func (e *Editor) Validate(ctx context.Context, c *model.Catalog) []model.Finding {
-	_, fs, err := e.check(ctx, c, false)
+	return findings(e.check(ctx, c, false))
+}
+
+// findings are check's findings, errors included.
+func findings(_ []any, fs []model.Finding, err error) []model.Finding {
 	var ve *ValidationError
 	if errors.As(err, &ve) {
 		return ve.Findings

@@ -72,18 +72,25 @@ func (c *Catalog) RemoveUnusedImages() []string {
 
 // ImageUsers says, in words, where an image is used.
 func (c *Catalog) ImageUsers(slug string) []string {
-	var out []string
-	if c.Defaults.Image == slug {
-		out = append(out, "the hub default")
+	return c.AllImageUsers()[slug]
+}
+
+// AllImageUsers is ImageUsers for every image at once, by slug, in one pass
+// over the profiles (a page listing every image of a big hub would
+// otherwise walk every choice once per image).
+func (c *Catalog) AllImageUsers() map[string][]string {
+	out := map[string][]string{}
+	if c.Defaults.Image != "" {
+		out[c.Defaults.Image] = append(out[c.Defaults.Image], "the hub default")
 	}
 	for _, p := range c.Profiles {
-		if p.Image == slug {
-			out = append(out, fmt.Sprintf("profile %q", p.Slug))
+		if p.Image != "" {
+			out[p.Image] = append(out[p.Image], fmt.Sprintf("profile %q", p.Slug))
 		}
 		for _, o := range p.Options {
 			for _, ch := range o.Choices {
-				if ch.Image == slug {
-					out = append(out, fmt.Sprintf("profile %q, option %q, choice %q", p.Slug, o.Key, ch.Key))
+				if ch.Image != "" {
+					out[ch.Image] = append(out[ch.Image], fmt.Sprintf("profile %q, option %q, choice %q", p.Slug, o.Key, ch.Key))
 				}
 			}
 		}

@@ -73,7 +73,7 @@ func (h *Handler) dashboard(c echo.Context) error {
 	default:
 		return h.fail(c, err)
 	}
-	for _, f := range h.edit.Validate(ctx, head.Catalog) {
+	for _, f := range h.edit.ValidateRevision(ctx, head) {
 		if f.Severity == model.Error {
 			d.Errors = append(d.Errors, f)
 		} else {

@@ -32,13 +32,8 @@ func (h *Handler) history(c echo.Context, before int64, limit int) ([]historyRow
 	if err != nil {
 		return nil, err
 	}
-	var liveID, headID int64
-	if p, _, err := h.edit.Store().Live(ctx); err == nil {
-		liveID = p.RevisionID
-	}
-	if hd, err := h.edit.Store().Head(ctx); err == nil {
-		headID = hd.ID
-	}
+	liveID, _ := h.edit.LiveID(ctx)
+	headID, _ := h.edit.HeadID(ctx)
 	published := map[int64]bool{}
 	if ps, err := h.edit.Store().Publications(ctx, 1000); err == nil {
 		for _, p := range ps {
@@ -99,12 +94,8 @@ func (h *Handler) historyPage(c echo.Context) error {
 	if len(rows) == historyPage && rows[len(rows)-1].ID > 1 {
 		d.NextBefore = rows[len(rows)-1].ID
 	}
-	if hd, err := h.edit.Store().Head(c.Request().Context()); err == nil {
-		d.Base = hd.ID
-	}
-	if p, _, err := h.edit.Store().Live(c.Request().Context()); err == nil {
-		d.LiveID = p.RevisionID
-	}
+	d.Base, _ = h.edit.HeadID(c.Request().Context())
+	d.LiveID, _ = h.edit.LiveID(c.Request().Context())
 	return h.render(c, http.StatusOK, "history", "history-list", h.page(c, "History", "history", d))
 }
 
@@ -150,9 +141,7 @@ func (h *Handler) revisionPage(c echo.Context) error {
 		return h.fail(c, err)
 	}
 	d.ListDiff = ordered.Diff(fromList, toList)
-	if hd, err := h.edit.Store().Head(ctx); err == nil {
-		d.Base = hd.ID
-	}
+	d.Base, _ = h.edit.HeadID(ctx)
 	d.Revisions, _ = h.edit.Store().List(ctx, 0, 100)
 	return h.render(c, http.StatusOK, "revision", "", h.page(c, fmt.Sprintf("Revision %d", id), "history", d))
 }

@@ -27,8 +27,9 @@ type imageRow struct {
 
 func (h *Handler) imageRows(c *model.Catalog) []imageRow {
 	rows := make([]imageRow, 0, len(c.Images))
+	users := c.AllImageUsers()
 	for _, im := range c.Images {
-		row := imageRow{Image: im, UsedBy: c.ImageUsers(im.Slug)}
+		row := imageRow{Image: im, UsedBy: users[im.Slug]}
 		if h.images != nil {
 			if r, ok := h.images.Cached(im.Ref); ok {
 				row.Status, row.Message = string(r.Status), r.Message

@@ -1,10 +1,14 @@
 package ui
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
+	"html/template"
 	"net/http"
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 
@@ -47,6 +51,41 @@ type previewData struct {
 	JSON      string
 	Empty     string
 	Effective []profilelist.Effective
+	// Body is where preview-body puts the rendered preview
+	// ("preview-render", kept in previews): the slot.
+	Body template.HTML
+}
+
+// previews keeps the rendered preview body of the last few revisions and
+// groups shown. Revisions never change, and a big list's preview is
+// megabytes of HTML that takes a hundred milliseconds to render; the
+// bounds keep what it holds to a few of those.
+type previews struct {
+	mu     sync.Mutex
+	bodies map[string][]byte
+	size   int // bytes held
+}
+
+const (
+	maxCachedPreviews     = 4
+	maxCachedPreviewBytes = 16 << 20
+)
+
+func (p *previews) get(key string) ([]byte, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	b, ok := p.bodies[key]
+	return b, ok
+}
+
+func (p *previews) put(key string, body []byte) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bodies == nil || len(p.bodies) >= maxCachedPreviews || p.size+len(body) > maxCachedPreviewBytes {
+		p.bodies, p.size = map[string][]byte{}, 0
+	}
+	p.bodies[key] = body
+	p.size += len(body)
 }
 
 func (h *Handler) previewPage(c echo.Context) error {
@@ -63,7 +102,7 @@ func (h *Handler) previewPage(c echo.Context) error {
 		_, st, err = h.edit.Live(ctx)
 		if errors.Is(err, model.ErrNotFound) {
 			d.Empty = "Nothing is published yet."
-			return h.render(c, http.StatusOK, "preview", "preview-body", h.page(c, "Preview", "preview", d))
+			return h.renderPreview(c, d, "")
 		}
 	} else {
 		st, err = h.edit.Head(ctx)
@@ -72,11 +111,21 @@ func (h *Handler) previewPage(c echo.Context) error {
 		return h.fail(c, err)
 	}
 	d.Revision = st.BaseID()
+	d.Groups = mentionedGroups(st.Catalog)
+	// What preview-render shows depends only on the revision's content, the
+	// revision number it names and the group.
+	key := ""
+	if st.Revision != nil {
+		key = fmt.Sprintf("%s %d %q", st.Revision.ContentSHA256, d.Revision, d.Group)
+		if body, ok := h.previews.get(key); ok {
+			d.Body = slot
+			return h.renderAround(c, http.StatusOK, "preview", "preview-body", h.page(c, "Preview", "preview", d), body)
+		}
+	}
 	list, err := profilelist.Render(st.Catalog)
 	if err != nil {
 		return h.fail(c, err)
 	}
-	d.Groups = mentionedGroups(st.Catalog)
 	if d.Group != "" {
 		list = filterGroups(list, d.Group)
 	}
@@ -87,7 +136,21 @@ func (h *Handler) previewPage(c echo.Context) error {
 	if len(d.Profiles) == 0 {
 		d.Empty = "No profile is offered: KubeSpawner shows no form and starts servers with the hub's base settings."
 	}
-	return h.render(c, http.StatusOK, "preview", "preview-body", h.page(c, "Preview", "preview", d))
+	return h.renderPreview(c, d, key)
+}
+
+// renderPreview renders the preview body, keeps it under key (unless key is
+// empty) and sends the page or, to htmx, the body.
+func (h *Handler) renderPreview(c echo.Context, d previewData, key string) error {
+	var b bytes.Buffer
+	if err := h.pages["preview"].ExecuteTemplate(&b, "preview-render", d); err != nil {
+		return fmt.Errorf("ui: rendering preview: %w", err)
+	}
+	if key != "" {
+		h.previews.put(key, b.Bytes())
+	}
+	d.Body = slot
+	return h.renderAround(c, http.StatusOK, "preview", "preview-body", h.page(c, "Preview", "preview", d), b.Bytes())
 }
 
 func mentionedGroups(c *model.Catalog) []string {

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -47,6 +48,7 @@ type Handler struct {
 	published func()
 	pages     map[string]*template.Template
 	tags      *tagCache // the newer-tag hints' tag lists (newer.go)
+	previews  previews
 }
 
 // New parses every template (a broken one fails the start, not a request).
@@ -165,6 +167,18 @@ func (h *Handler) page(c echo.Context, title, nav string, data any) page {
 // render writes a page, or for an htmx request that names a fragment, only
 // that fragment. Responses vary on HX-Request either way.
 func (h *Handler) render(c echo.Context, status int, name, fragment string, p page) error {
+	return h.renderAround(c, status, name, fragment, p, nil)
+}
+
+// slot is what a template prints where renderAround puts a part rendered
+// earlier (user text is escaped, so nothing else prints a comment).
+const slot template.HTML = "<!--slot-->"
+
+// renderAround is render for a page whose template prints slot where body
+// goes: a part rendered before and kept (the preview of a big list is
+// megabytes), written out as it is rather than copied through the template.
+// A nil body is plain render.
+func (h *Handler) renderAround(c echo.Context, status int, name, fragment string, p page, body []byte) error {
 	t, ok := h.pages[name]
 	if !ok {
 		return fmt.Errorf("ui: no page %q", name)
@@ -178,7 +192,23 @@ func (h *Handler) render(c echo.Context, status int, name, fragment string, p pa
 	if err := t.ExecuteTemplate(&b, tmpl, p); err != nil {
 		return fmt.Errorf("ui: rendering %s/%s: %w", name, tmpl, err)
 	}
-	return c.HTMLBlob(status, b.Bytes())
+	if body == nil {
+		return c.HTMLBlob(status, b.Bytes())
+	}
+	before, after, found := bytes.Cut(b.Bytes(), []byte(slot))
+	if !found {
+		return fmt.Errorf("ui: rendering %s/%s: the template has no slot", name, tmpl)
+	}
+	w := c.Response()
+	w.Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	w.Header().Set(echo.HeaderContentLength, strconv.Itoa(len(before)+len(body)+len(after)))
+	w.WriteHeader(status)
+	for _, part := range [][]byte{before, body, after} {
+		if _, err := w.Write(part); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // done ends a successful POST: 303 to where the result is shown; an htmx

@@ -225,6 +225,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 		attrs = append(attrs, "degraded", true)
 	}
 	log.Info("hubprofiles is ready", attrs...)
+	releaseStartupPages(log)
 
 	var serveErr error
 	select {
