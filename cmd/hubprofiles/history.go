@@ -103,33 +103,9 @@ func runExport(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer s.Close()
-	var st *edit.State
-	switch *revision {
-	case "head":
-		st, err = ed.Head(ctx)
-	case "live":
-		_, st, err = ed.Live(ctx)
-	default:
-		id, perr := strconv.ParseInt(*revision, 10, 64)
-		if perr != nil || id <= 0 {
-			return &exitError{code: 2, msg: fmt.Sprintf("--revision must be a number, head or live, not %q", *revision)}
-		}
-		st, err = ed.At(ctx, id)
-	}
-	var bad *edit.UnreadableError
-	if errors.Is(err, model.ErrNotFound) || errors.As(err, &bad) {
-		return &exitError{code: 1, msg: err.Error()}
-	}
+	st, err := stateAt(ctx, ed, *revision, "export")
 	if err != nil {
 		return err
-	}
-	if st.Skipped != nil && st.Revision == nil {
-		return &exitError{code: 1, msg: fmt.Sprintf("%v; no earlier revision is readable either", st.Skipped)}
-	}
-	if st.Skipped != nil {
-		// Never print an older revision in place of the one asked for.
-		return &exitError{code: 1, msg: fmt.Sprintf("%v; the newest readable one is revision %d: export it with --revision %d",
-			st.Skipped, st.Revision.ID, st.Revision.ID)}
 	}
 	out, err := profilelist.Exporters[format.value].Write(st.Catalog)
 	if err != nil {
@@ -137,6 +113,41 @@ func runExport(ctx context.Context, e env, args []string) error {
 	}
 	_, err = e.stdout.Write(out)
 	return err
+}
+
+// stateAt reads the revision a command names with --revision: N, head or
+// live. What cannot be read exits 1; an older revision is never shown in
+// place of the one asked for.
+func stateAt(ctx context.Context, ed *edit.Editor, revision, command string) (*edit.State, error) {
+	var st *edit.State
+	var err error
+	switch revision {
+	case "head":
+		st, err = ed.Head(ctx)
+	case "live":
+		_, st, err = ed.Live(ctx)
+	default:
+		id, perr := strconv.ParseInt(revision, 10, 64)
+		if perr != nil || id <= 0 {
+			return nil, &exitError{code: 2, msg: fmt.Sprintf("--revision must be a number, head or live, not %q", revision)}
+		}
+		st, err = ed.At(ctx, id)
+	}
+	var bad *edit.UnreadableError
+	if errors.Is(err, model.ErrNotFound) || errors.As(err, &bad) {
+		return nil, &exitError{code: 1, msg: err.Error()}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if st.Skipped != nil && st.Revision == nil {
+		return nil, &exitError{code: 1, msg: fmt.Sprintf("%v; no earlier revision is readable either", st.Skipped)}
+	}
+	if st.Skipped != nil {
+		return nil, &exitError{code: 1, msg: fmt.Sprintf("%v; the newest readable one is revision %d: use --revision %d with %s",
+			st.Skipped, st.Revision.ID, st.Revision.ID, command)}
+	}
+	return st, nil
 }
 
 // runVerify checks the hash chain and the database.

@@ -112,6 +112,7 @@ func commands() []command {
 		{"import", "write a profile list, values file or document into the database as a revision", runImport},
 		{"export", "print a revision as a profile list, values fragment or document", runExport},
 		{"promote", "compare with a peer hub (staging) and take images, profiles or defaults as a draft", runPromote},
+		{"usage", "read the hub's servers once and print who uses which profile, choice and image", runUsage},
 		{"verify", "check the revision hash chain and the database", runVerify},
 		{"nodegroups", "draft: print node groups for the infrastructure config from the node selectors lists use", runNodeGroups},
 	}

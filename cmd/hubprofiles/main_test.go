@@ -160,7 +160,7 @@ func TestUnknownCommand(t *testing.T) {
 
 // TestHelpExitsZero: asking a command for its flags is not an error.
 func TestHelpExitsZero(t *testing.T) {
-	for _, cmd := range []string{"serve", "validate", "normalize", "import", "export", "promote", "verify"} {
+	for _, cmd := range []string{"serve", "validate", "normalize", "import", "export", "promote", "usage", "verify"} {
 		code, stdout, stderr := runCmd(t, nil, cmd, "-h")
 		if code != 0 {
 			t.Errorf("%s -h: exit %d, want 0; %s", cmd, code, stderr)
