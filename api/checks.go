@@ -30,9 +30,9 @@ func (h *Handler) checkRef(c echo.Context, ref string) (*registry.Result, error)
 		if res.Status == registry.NotAllowed {
 			hint = ""
 		}
-		return nil, &Error{Status: http.StatusUnprocessableEntity, Code: "invalid",
-			Message: fmt.Sprintf("image %s: %s; nothing was saved.%s", ref, res.Message, hint),
-			Fields:  []Field{{Path: "/ref", Message: res.Message, Severity: "error"}}}
+		p := model.Errorf(model.CodeInvalid, "image %s: %s; nothing was saved.%s", ref, res.Message, hint)
+		p.Findings = []model.Finding{{Path: "/ref", Message: res.Message, Severity: model.Error}}
+		return nil, p
 	}
 	return &res, nil
 }
@@ -139,16 +139,7 @@ func (h *Handler) bumpImage(c echo.Context) error {
 func registryError(err error) error {
 	var re *registry.Error
 	if errors.As(err, &re) {
-		status := http.StatusBadGateway
-		switch re.Status {
-		case registry.NotFound:
-			status = http.StatusNotFound
-		case registry.Invalid, registry.NotAllowed:
-			status = http.StatusUnprocessableEntity
-		case registry.Timeout:
-			status = http.StatusGatewayTimeout
-		}
-		return apiError(status, "registry_"+string(re.Status), "%s", re.Message)
+		return model.Errorf(registryCode(re.Status), "%s", re.Message)
 	}
 	return err
 }

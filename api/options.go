@@ -350,8 +350,7 @@ func position(c echo.Context) (int, error) {
 }
 
 func missing(path, msg string) error {
-	return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid", Message: msg + "; nothing was saved",
-		Fields: []Field{{Path: path, Message: msg, Severity: "error"}}}
+	return &model.Problem{Code: model.CodeInvalid, Message: msg, Findings: []model.Finding{{Path: path, Message: msg, Severity: model.Error}}}
 }
 
 // decodePatch reads a JSON merge patch (RFC 7396): an object whose keys
@@ -398,7 +397,7 @@ func applyPatch(cur any, patch *ordered.Map, next any) error {
 		if errors.As(err, &typeErr) {
 			typeErr.Field = strings.ReplaceAll(typeErr.Field, "Settings.", "") // an embedded struct, not a JSON level
 			e.Message = fmt.Sprintf("%s must be %s, not %s", jsonField(typeErr.Field), typeName(typeErr.Type), typeErr.Value)
-			e.Fields = []Field{{Path: "/" + strings.ReplaceAll(typeErr.Field, ".", "/"), Message: e.Message}}
+			e.Findings = []model.Finding{{Path: "/" + strings.ReplaceAll(typeErr.Field, ".", "/"), Message: e.Message}}
 		}
 		return e
 	}

@@ -52,8 +52,7 @@ func (h *Handler) createProfile(c echo.Context) error {
 		return err
 	}
 	if p.Slug == "" {
-		return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid", Message: "a profile needs a slug; nothing was saved",
-			Fields: []Field{{Path: "/slug", Message: "a profile needs a slug", Severity: "error"}}}
+		return missing("/slug", "a profile needs a slug")
 	}
 	view := profileView(p.Slug)
 	return h.write(c, http.StatusCreated, "add profile "+p.Slug, false,

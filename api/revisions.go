@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -110,6 +111,9 @@ func (h *Handler) getRevision(c echo.Context) error {
 		return err
 	}
 	r, err := h.edit.Store().Get(c.Request().Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("revision %d: %w", id, model.ErrNotFound)
+	}
 	if err != nil {
 		return err
 	}

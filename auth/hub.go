@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"errors"
-	"html"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -13,6 +12,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/jupyterhub/hubprofiles/model"
 )
 
 // Hub identifies users through JupyterHub: a browser by the session cookie
@@ -211,8 +212,7 @@ func (h *Hub) callback(c echo.Context) error {
 	var st oauthState
 	if err != nil || h.signer.open(ck.Value, &st) != nil || time.Now().Unix() > st.Expires ||
 		st.State == "" || c.QueryParam("state") != st.State {
-		return errorPage(c, http.StatusBadRequest, "Login failed",
-			"This login link is not the one this browser started, or it expired. <a href=\""+h.prefix+"login\">Log in again</a>.")
+		return model.Errorf(model.CodeBadRequest, "This login link is not the one this browser started, or it expired. Log in again.")
 	}
 	c.SetCookie(cookie(stateCookie, "", h.prefix, secure(c), -1))
 	if e := c.QueryParam("error"); e != "" {
@@ -220,8 +220,7 @@ func (h *Hub) callback(c echo.Context) error {
 		if len(e) > 200 {
 			e = e[:200] + "…"
 		}
-		return errorPage(c, http.StatusForbidden, "Login refused",
-			"The hub did not let you in ("+html.EscapeString(strings.ToValidUTF8(e, "?"))+"). <a href=\""+h.prefix+"login\">Log in again</a>.")
+		return model.Errorf(model.CodeForbidden, "The hub did not let you in (%s). Log in again.", strings.ToValidUTF8(e, "?"))
 	}
 	sess, _ := h.provider.BeginAuth(st.State)
 	if _, err := sess.Authorize(h.provider, c.QueryParams()); err != nil {
@@ -236,7 +235,7 @@ func (h *Hub) callback(c echo.Context) error {
 		return h.hubError(c, errors.New("the hub's answer names no user"))
 	}
 	if !hasServiceAccess(scopesOf(gu.RawData), h.service) {
-		return errorPage(c, http.StatusForbidden, "Login refused", html.EscapeString((&ScopeError{User: u.Name, Service: h.service}).Error()))
+		return model.Errorf(model.CodeInsufficientScope, "%s", (&ScopeError{User: u.Name, Service: h.service}).Error())
 	}
 	if old, ok := h.sessionID(c); ok {
 		h.sessions.end(old) // a new login never continues an old session
@@ -256,11 +255,10 @@ func (h *Hub) callback(c echo.Context) error {
 func (h *Hub) hubError(c echo.Context, err error) error {
 	if errors.Is(err, ErrHubUnavailable) || err == nil {
 		h.log.Error("login: the hub did not answer", "err", err)
-		return errorPage(c, http.StatusServiceUnavailable, "JupyterHub is unreachable",
-			"hubprofiles could not reach the hub to log you in. Try again in a minute; the hub's admins can check its logs.")
+		return model.Errorf(model.CodeHubUnavailable, "hubprofiles could not reach the hub to log you in. Try again in a minute; the hub's admins can check its logs.")
 	}
 	h.log.Warn("login failed", "err", err)
-	return errorPage(c, http.StatusForbidden, "Login failed", html.EscapeString(err.Error())+" <a href=\""+h.prefix+"login\">Log in again</a>.")
+	return model.Errorf(model.CodeForbidden, "Login failed: %v. Log in again.", err)
 }
 
 // logout ends the session on the server, so the cookie and its CSRF token
@@ -270,7 +268,7 @@ func (h *Hub) logout(c echo.Context) error {
 		h.sessions.end(id)
 	}
 	c.SetCookie(cookie(sessionCookie, "", h.prefix, secure(c), -1))
-	return errorPage(c, http.StatusOK, "Logged out", "You are logged out of hubprofiles. <a href=\""+h.prefix+"\">Log in again</a>.")
+	return loggedOut(c, h.prefix)
 }
 
 // LoginURL is where a page sends an anonymous browser.

@@ -29,22 +29,14 @@ import (
 // another writer did is lost), retried a few times if the head moves.
 const NoBase int64 = -1
 
-// ValidationError is a change that would break KubeSpawner or the catalog.
-// Its findings (errors and warnings) have paths into the catalog.
-type ValidationError struct{ Findings []model.Finding }
+// Every error the editor returns is a *model.Problem with a code (or wraps
+// one): a change that would break KubeSpawner or the catalog is
+// model.CodeInvalid with its findings (errors and warnings, paths into the
+// catalog); the types below are the causes the surfaces may show more of.
 
-func (e *ValidationError) Error() string {
-	n := 0
-	for _, f := range e.Findings {
-		if f.Severity == model.Error {
-			n++
-		}
-	}
-	return fmt.Sprintf("the change has %d error(s)", n)
-}
-
-// StaleError is a change based on a revision that is no longer the head.
-// Changes says what happened to the catalog since Base.
+// StaleError, the cause of a model.CodeStale problem, is a change based on a
+// revision that is no longer the head. Changes says what happened to the
+// catalog since Base.
 type StaleError struct {
 	Base, Head int64
 	Changes    []ordered.Change
@@ -128,7 +120,7 @@ func (s *State) BaseID() int64 {
 	return s.Revision.ID
 }
 
-// UnreadableError is a stored revision whose catalog this version cannot
+// UnreadableError, the cause of a model.CodeUnreadable problem, is a stored revision whose catalog this version cannot
 // read: written by an older version, or over the limits, or changed behind
 // the store's back. The writer never stores one (profilelist.CheckStored).
 type UnreadableError struct {
@@ -142,13 +134,21 @@ func (e *UnreadableError) Error() string {
 
 func (e *UnreadableError) Unwrap() error { return e.Err }
 
+func unreadable(id int64, err error) error {
+	u := &UnreadableError{Revision: id, Err: err}
+	return &model.Problem{Code: model.CodeUnreadable, Message: u.Error(), Err: u}
+}
+
 // readableBefore is the newest readable revision below id, for a State
 // whose own revision is unreadable.
 func (e *Editor) readableBefore(ctx context.Context, id int64, bad *UnreadableError) (*State, error) {
 	for before := id; before > 1; {
 		metas, err := e.store.List(ctx, before, 0)
-		if err != nil || len(metas) == 0 {
-			return nil, errors.Join(bad, err)
+		if err != nil {
+			return nil, err
+		}
+		if len(metas) == 0 {
+			return nil, &model.Problem{Code: model.CodeUnreadable, Message: bad.Error(), Err: bad}
 		}
 		for _, m := range metas {
 			r, err := e.store.Get(ctx, m.ID)
@@ -245,7 +245,7 @@ func (e *Editor) decode(r *store.Revision) (*State, error) {
 		return &State{Revision: r, Catalog: c}, nil
 	}
 	if bad != nil {
-		return nil, &UnreadableError{Revision: r.ID, Err: bad}
+		return nil, unreadable(r.ID, bad)
 	}
 	src, err := profilelist.Parse(r.Catalog, profilelist.DefaultLimits)
 	if err == nil && src.Document == nil {
@@ -260,7 +260,7 @@ func (e *Editor) decode(r *store.Revision) (*State, error) {
 		}
 		e.unreadable[r.ContentSHA256] = err
 		e.log.Error("a stored revision cannot be read; the pages and the feed use the newest readable one instead", "revision", r.ID, "err", err)
-		return nil, &UnreadableError{Revision: r.ID, Err: err}
+		return nil, unreadable(r.ID, err)
 	}
 	if len(e.catalogs) >= maxCachedCatalogs {
 		clear(e.catalogs)
@@ -315,7 +315,7 @@ const retries = 5
 // Commit applies ch to the head and appends the result as one revision.
 func (e *Editor) Commit(ctx context.Context, ch Change) (*Result, error) {
 	if fs := model.TooLong("/message", "the revision message", ch.Message, model.DefaultLimits.Message); fs != nil {
-		return nil, &ValidationError{Findings: fs}
+		return nil, model.Invalid(fs)
 	}
 	e.write.Lock()
 	defer e.write.Unlock()
@@ -326,6 +326,9 @@ func (e *Editor) Commit(ctx context.Context, ch Change) (*Result, error) {
 			// Another process wrote: wait a little, with jitter, and re-apply.
 			time.Sleep(time.Duration(1+rand.IntN(10*(attempt+1))) * time.Millisecond)
 			continue
+		}
+		if errors.As(err, &conflict) {
+			return nil, model.Errorf(model.CodeConflict, "other writers kept changing the catalog (head is now revision %d); nothing was saved, try again", conflict.Head)
 		}
 		return res, err
 	}
@@ -361,11 +364,10 @@ func (e *Editor) commitOnce(ctx context.Context, ch Change) (*Result, error) {
 	if len(refused) > 0 {
 		// An editor's forbidden setting is refused outright: never kept,
 		// not even in a draft.
-		var ve *ValidationError
-		if errors.As(err, &ve) {
-			return nil, &ValidationError{Findings: append(refused, ve.Findings...)}
+		if fs, ok := model.FindingsOf(err); ok {
+			return nil, model.Invalid(append(refused, fs...))
 		}
-		return nil, &ValidationError{Findings: append(refused, warnings...)}
+		return nil, model.Invalid(append(refused, warnings...))
 	}
 	if err != nil {
 		if list, warnings, err = e.tolerate(ctx, c, head, ch, err); err != nil {
@@ -386,7 +388,7 @@ func (e *Editor) commitOnce(ctx context.Context, ch Change) (*Result, error) {
 		return nil, err
 	}
 	if fs := profilelist.CheckStored(doc, rendered, model.DefaultLimits); len(fs) > 0 {
-		return nil, &ValidationError{Findings: fs} // never store what cannot be read back
+		return nil, model.Invalid(fs) // never store what cannot be read back
 	}
 	r, err := e.store.Append(ctx, store.NewRevision{
 		Base: base, Catalog: doc, ProfileList: rendered,
@@ -406,11 +408,11 @@ func (e *Editor) commitOnce(ctx context.Context, ch Change) (*Result, error) {
 // catalog paths; any error refuses the change.
 func (e *Editor) check(ctx context.Context, c *model.Catalog, publishing bool) ([]any, []model.Finding, error) {
 	if fs := c.Check(); model.HasErrors(fs) {
-		return nil, nil, &ValidationError{Findings: fs}
+		return nil, nil, model.Invalid(fs)
 	}
 	list, err := profilelist.Render(c)
 	if err != nil {
-		return nil, nil, &ValidationError{Findings: []model.Finding{{Severity: model.Error, Path: "/profiles", Message: err.Error()}}}
+		return nil, nil, model.Invalid([]model.Finding{{Severity: model.Error, Path: "/profiles", Message: err.Error()}})
 	}
 	opts := e.validateOptions()
 	if _, live, err := e.Live(ctx); err == nil {
@@ -424,7 +426,7 @@ func (e *Editor) check(ctx context.Context, c *model.Catalog, publishing bool) (
 		fs = append(fs, f)
 	}
 	if model.HasErrors(fs) {
-		return nil, nil, &ValidationError{Findings: fs}
+		return nil, nil, model.Invalid(fs)
 	}
 	return list, fs, nil
 }
@@ -456,9 +458,8 @@ func (e *Editor) validateOptions() profilelist.Options {
 // Validate checks a catalog without writing it; paths are catalog paths.
 func (e *Editor) Validate(ctx context.Context, c *model.Catalog) []model.Finding {
 	_, fs, err := e.check(ctx, c, false)
-	var ve *ValidationError
-	if errors.As(err, &ve) {
-		return ve.Findings
+	if refused, ok := model.FindingsOf(err); ok {
+		return refused
 	}
 	return fs
 }
@@ -489,7 +490,7 @@ func (e *Editor) stale(ctx context.Context, base int64, head *State) error {
 		}
 	}
 	se.Changes = ordered.Diff(before, CatalogValue(head.Catalog))
-	return se
+	return &model.Problem{Code: model.CodeStale, Message: se.Error(), Err: se}
 }
 
 // Publish makes revision id live, refusing one whose list has errors. Only
@@ -507,7 +508,7 @@ func (e *Editor) Publish(ctx context.Context, id int64, author, message string) 
 	}
 	if head.BaseID() != id {
 		if fs := overBoundary(e.Config().Policy, head.Catalog, st.Catalog, false, ""); model.HasErrors(fs) {
-			return nil, nil, &ValidationError{Findings: fs}
+			return nil, nil, model.Invalid(fs)
 		}
 	}
 	_, fs, err := e.check(ctx, st.Catalog, true)

@@ -9,7 +9,6 @@ package server
 
 import (
 	"context"
-	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/jupyterhub/hubprofiles/auth"
+	"github.com/jupyterhub/hubprofiles/model"
 )
 
 // outage is the database being unreachable since a time.
@@ -217,43 +217,21 @@ func (s *Server) unavailable(c echo.Context, o *outage, write bool) error {
 		served = "The hub keeps getting revision " + strconv.FormatInt(f.revision, 10) + " of the profile list."
 	}
 	since := o.since.Format("2006-01-02 15:04:05 UTC")
-	if strings.HasPrefix(c.Path(), s.opts.Prefix+"api/") {
-		msg := "the database is unavailable (since " + since + "); this cannot be read until it is back. " + served
-		if write {
-			msg = "the database is unavailable (since " + since + "); nothing was saved. " + served
-		}
-		return c.JSON(http.StatusServiceUnavailable, map[string]any{"error": map[string]string{"code": "database_unavailable", "message": msg}})
+	msg := "the database is unavailable (since " + since + "); this cannot be read until it is back. " + served + " Spawns are not affected."
+	if write {
+		msg = "the database is unavailable (since " + since + "); nothing was saved. " + served + " Spawns are not affected."
 	}
-	var detail string
+	if !s.wantsPage(c) {
+		return model.Errorf(model.CodeDatabaseUnavailable, "%s", msg)
+	}
+	// A page says more: that it keeps trying, and to who may read
+	// hubprofiles, what the database said.
+	msg = "T" + msg[1:] + " hubprofiles keeps trying by itself; this page works again once the database is back."
 	if u, err := s.opts.Identify.Identify(c); err == nil && auth.RoleOf(u, s.opts.Editor.Config().Access) >= auth.Viewer {
-		detail = o.err.Error()
+		msg += " The database said: " + o.err.Error()
 	}
-	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
-	c.Response().WriteHeader(http.StatusServiceUnavailable)
-	return unavailablePage.Execute(c.Response(), struct {
-		Prefix, Since, Served, Detail string
-		Write                         bool
-	}{s.opts.Prefix, since, served, detail, write})
+	return model.Errorf(model.CodeDatabaseUnavailable, "%s", msg)
 }
-
-var unavailablePage = template.Must(template.New("unavailable").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Database unavailable · hubprofiles</title>
-<link rel="stylesheet" href="{{.Prefix}}static/style.css">
-</head>
-<body>
-<header><nav aria-label="Main"><a class="brand" href="{{.Prefix}}">hubprofiles</a></nav></header>
-<main id="main">
-<div class="notice error" role="alert" id="database-unavailable">
-<h1>The database is unavailable</h1>
-{{if .Write}}<p><strong>The database is unavailable; nothing was saved.</strong></p>{{end}}
-<p>hubprofiles cannot reach its database since {{.Since}}. It keeps trying by itself; this page works again once the database is back.</p>
-<p>{{.Served}} Spawns are not affected.</p>
-{{with .Detail}}<p>The database said: <code>{{.}}</code></p>{{end}}
-</div>
-</main>
-</body></html>
-`))
 
 // healthz answers 200 while the process runs: it is the container's
 // liveness probe, and a sidecar restarted for a database outage would only

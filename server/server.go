@@ -37,6 +37,7 @@ import (
 	"github.com/jupyterhub/hubprofiles/api"
 	"github.com/jupyterhub/hubprofiles/auth"
 	"github.com/jupyterhub/hubprofiles/edit"
+	"github.com/jupyterhub/hubprofiles/model"
 	"github.com/jupyterhub/hubprofiles/profilelist"
 	"github.com/jupyterhub/hubprofiles/registry"
 	"github.com/jupyterhub/hubprofiles/store"
@@ -81,6 +82,7 @@ type Server struct {
 	live    atomic.Pointer[feed]
 	refresh sync.Mutex // one Refresh at a time, so an older list never replaces a newer one
 	metrics *metrics
+	pages   *ui.Handler // answers errors to browsers with a page
 
 	db   atomic.Pointer[outage] // nil while the database answers
 	kick chan struct{}          // asks Watch to check the database now
@@ -164,6 +166,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 	pages.Register(g)
+	s.pages = pages
 
 	s.start(ctx)
 	return s, nil
@@ -190,19 +193,12 @@ func (s *Server) feedRoutes(g *echo.Group, guard ...echo.MiddlewareFunc) {
 // editor or hub admin; the public listener's feeds and metrics use it.
 func (s *Server) requireViewer(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		u, err := s.opts.Identify.Identify(c)
-		if errors.Is(err, auth.ErrHubUnavailable) {
-			return echo.NewHTTPError(http.StatusServiceUnavailable, "JupyterHub cannot be reached to check who you are")
+		_, err := auth.Authorize(c, s.opts.Identify, s.opts.Editor.Config().Access, auth.Viewer)
+		if model.CodeOf(err) == model.CodeUnauthorized {
+			return model.Errorf(model.CodeUnauthorized, "%v; the hub's own module reads this on the feed listener (--feed-listen), which needs none", err)
 		}
 		if err != nil {
 			return err
-		}
-		if u == nil {
-			return echo.NewHTTPError(http.StatusUnauthorized, "log in, or send a JupyterHub API token (Authorization: token ...) of a hub admin or a member of a viewer or editor group; "+
-				"the hub's own module reads this on the feed listener (--feed-listen), which needs none")
-		}
-		if auth.RoleOf(u, s.opts.Editor.Config().Access) < auth.Viewer {
-			return echo.NewHTTPError(http.StatusForbidden, fmt.Sprintf("%s may not read hubprofiles: hub admins and the members of its viewer and editor groups may", u.Name))
 		}
 		return next(c)
 	}
@@ -303,8 +299,7 @@ func (s *Server) serveFeed(c echo.Context, f *feed, body []byte, etag, name stri
 	h := c.Response().Header()
 	if body == nil || f == nil {
 		s.metrics.feedCode(name, "503").Inc()
-		return c.JSON(http.StatusServiceUnavailable, map[string]any{"error": map[string]string{
-			"code": "nothing_published", "message": "no revision is published yet; publish one, and until then the hub keeps its fallback"}})
+		return api.WriteError(c, s.opts.Log, model.Errorf(model.CodeNothingPublished, "no revision is published yet; publish one, and until then the hub keeps its fallback"))
 	}
 	h.Set("ETag", etag)
 	h.Set("X-Hubprofiles-Revision", strconv.FormatInt(f.revision, 10))
@@ -327,29 +322,25 @@ func etagMatches(header, etag string) bool {
 }
 
 func (s *Server) profileListAt(c echo.Context, rev string) error {
-	u, err := s.opts.Identify.Identify(c)
-	if errors.Is(err, auth.ErrHubUnavailable) {
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "JupyterHub cannot be reached to check who you are")
-	}
-	if err != nil {
+	if _, err := auth.Authorize(c, s.opts.Identify, s.opts.Editor.Config().Access, auth.Viewer); err != nil {
 		return err
 	}
-	if auth.RoleOf(u, s.opts.Editor.Config().Access) < auth.Viewer {
-		return echo.NewHTTPError(http.StatusUnauthorized, "?revision= needs a logged-in hub admin or viewer")
-	}
 	ctx := c.Request().Context()
-	var r *store.Revision
+	var (
+		r   *store.Revision
+		err error
+	)
 	if rev == "head" {
 		r, err = s.opts.Editor.Store().Head(ctx)
 	} else {
 		id, perr := strconv.ParseInt(rev, 10, 64)
 		if perr != nil || id <= 0 {
-			return echo.NewHTTPError(http.StatusBadRequest, "revision must be a number or head")
+			return model.Errorf(model.CodeBadRequest, "revision must be a number or head")
 		}
 		r, err = s.opts.Editor.Store().Get(ctx, id)
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		return echo.NewHTTPError(http.StatusNotFound, "no such revision")
+		return model.Errorf(model.CodeNotFound, "no such revision")
 	}
 	if err != nil {
 		return err
@@ -373,21 +364,29 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// errorHandler answers errors outside the API (which has its own) as JSON
-// without internal details.
+// errorHandler answers the errors the API and the pages did not answer
+// themselves (a URL no route has, the feeds' guard, an outage): a page in
+// the layout for a browser, the API's JSON error for everyone else.
 func (s *Server) errorHandler(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	code, msg := http.StatusInternalServerError, "internal error; the server log has the details"
-	var he *echo.HTTPError
-	if errors.As(err, &he) {
-		code, msg = he.Code, fmt.Sprint(he.Message)
-	} else {
-		s.opts.Log.Error("request failed", "path", c.Request().URL.Path, "err", err)
+	if s.wantsPage(c) {
+		_ = s.pages.Error(c, err)
+		return
 	}
-	_ = c.JSON(code, map[string]any{"error": map[string]string{
-		"code": strings.ToLower(strings.ReplaceAll(http.StatusText(code), " ", "_")), "message": msg}})
+	_ = api.WriteError(c, s.opts.Log, err)
+}
+
+// wantsPage tells a browser asking for a page from a script: the API's
+// paths always get JSON; the pages' routes always get a page (as their own
+// errors do); elsewhere (a URL no route has, the feeds, the login) a request
+// whose Accept names HTML, as a browser's navigation does, gets a page.
+func (s *Server) wantsPage(c echo.Context) bool {
+	if s.pages == nil || strings.HasPrefix(c.Request().URL.Path, s.opts.Prefix+"api/") {
+		return false
+	}
+	return strings.Contains(c.Request().Header.Get(echo.HeaderAccept), echo.MIMETextHTML) || s.needsDatabase(c.Path())
 }
 
 type metrics struct {

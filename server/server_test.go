@@ -406,3 +406,24 @@ func TestFeedListenerFastPathSendsWhatEchoSends(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorsNegotiated: a browser that opens a wrong URL gets a page in the
+// layout, a script gets the API's JSON error, and the API's paths answer
+// JSON to everyone.
+func TestErrorsNegotiated(t *testing.T) {
+	s := newServer(t, auth.Dev{}, prefix)
+	const browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+	res, body := s.get(prefix+"no-such-page", "Accept", browser)
+	if res.StatusCode != http.StatusNotFound || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("a browser at a wrong URL: %d %s, want a 404 page", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	for _, want := range []string{`<nav aria-label="Main">`, "<h1>Not Found</h1>", "There is no page at " + prefix + "no-such-page."} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("the 404 page does not have %q:\n%s", want, body)
+		}
+	}
+	res, body = s.get(prefix + "no-such-page")
+	wantError(t, res, body, http.StatusNotFound, "not_found")
+	res, body = s.get(prefix+"api/v1/no-such-thing", "Accept", browser)
+	wantError(t, res, body, http.StatusNotFound, "not_found")
+}

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -111,9 +110,8 @@ func (h *Handler) importPost(c echo.Context) error {
 		msg = "import " + d.Format
 	}
 	res, err := h.edit.Import(ctx, src, edit.Change{Base: d.Base, Author: author(c), Message: msg, Publish: d.Publish})
-	var ve *edit.ValidationError
-	if errors.As(err, &ve) {
-		d.Findings, d.Checked = ve.Findings, true
+	if findings, ok := model.FindingsOf(err); ok {
+		d.Findings, d.Checked = findings, true
 		return show(http.StatusUnprocessableEntity)
 	}
 	if se := staleOf(err); se != nil {
