@@ -196,15 +196,7 @@ func (h *Hub) login(c echo.Context) error {
 		return err
 	}
 	c.SetCookie(cookie(stateCookie, v, h.prefix, secure(c), 600))
-	sess, err := h.provider.BeginAuth(st.State)
-	if err != nil {
-		return err
-	}
-	u, err := sess.GetAuthURL()
-	if err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusFound, u)
+	return c.Redirect(http.StatusFound, h.provider.AuthURL(st.State))
 }
 
 func (h *Hub) callback(c echo.Context) error {
@@ -222,26 +214,23 @@ func (h *Hub) callback(c echo.Context) error {
 		}
 		return model.Errorf(model.CodeForbidden, "The hub did not let you in (%s). Log in again.", strings.ToValidUTF8(e, "?"))
 	}
-	sess, _ := h.provider.BeginAuth(st.State)
-	if _, err := sess.Authorize(h.provider, c.QueryParams()); err != nil {
-		return h.hubError(c, err)
-	}
-	gu, err := h.provider.FetchUser(sess)
+	ctx := c.Request().Context()
+	token, err := h.provider.Exchange(ctx, c.QueryParam("code"))
 	if err != nil {
 		return h.hubError(c, err)
 	}
-	u := userFromHub(gu.RawData)
-	if u == nil {
-		return h.hubError(c, errors.New("the hub's answer names no user"))
+	u, raw, err := h.provider.FetchUser(ctx, token)
+	if err != nil {
+		return h.hubError(c, err)
 	}
-	if !hasServiceAccess(scopesOf(gu.RawData), h.service) {
+	if !hasServiceAccess(scopesOf(raw), h.service) {
 		return model.Errorf(model.CodeInsufficientScope, "%s", (&ScopeError{User: u.Name, Service: h.service}).Error())
 	}
 	if old, ok := h.sessionID(c); ok {
 		h.sessions.end(old) // a new login never continues an old session
 	}
 	now := h.now()
-	id := h.sessions.add(session{user: *u, csrf: randomToken(), token: gu.AccessToken,
+	id := h.sessions.add(session{user: *u, csrf: randomToken(), token: token,
 		expires: now.Add(h.lifetime), checked: now}, now)
 	v, err := h.signer.sign(sessionRef{ID: id})
 	if err != nil {
