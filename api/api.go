@@ -26,17 +26,12 @@ type Handler struct {
 	identify auth.Identifier
 	images   *registry.Checker // nil: no registry checks
 	log      *slog.Logger
-	// published is called after a publication, so the profile_list feed
-	// can serve it at once.
-	published func()
 }
 
 // New returns the API handler. images may be nil (no registry checks).
-func New(e *edit.Editor, id auth.Identifier, images *registry.Checker, log *slog.Logger, published func()) *Handler {
-	if published == nil {
-		published = func() {}
-	}
-	return &Handler{edit: e, identify: id, images: images, log: log, published: published}
+// Publications reach the feed through the editor (edit.Editor.OnPublish).
+func New(e *edit.Editor, id auth.Identifier, images *registry.Checker, log *slog.Logger) *Handler {
+	return &Handler{edit: e, identify: id, images: images, log: log}
 }
 
 // Limits on request bodies, the same as the pages' (model.DefaultLimits).

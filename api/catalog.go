@@ -103,9 +103,6 @@ func (h *Handler) importList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if publish {
-		h.published()
-	}
 	setETag(c, res.Revision.ID)
 	rev, err := h.resultRevision(c, res, publish)
 	if err != nil {

@@ -149,9 +149,6 @@ func (h *Handler) write(c echo.Context, status int, defMessage string, requireBa
 	if err != nil {
 		return err
 	}
-	if publish {
-		h.published()
-	}
 	setETag(c, res.Revision.ID)
 	rev, err := h.resultRevision(c, res, publish)
 	if err != nil {

@@ -47,6 +47,7 @@ func TestImageChecksAgainstARealRegistry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ed.SetImageChecker(checker)
 	srv, err := server.New(ctx, server.Options{Prefix: "/", Editor: ed, Identify: auth.Dev{}, Images: checker, Log: log})
 	if err != nil {
 		t.Fatal(err)

@@ -2,8 +2,6 @@ package api
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -51,14 +49,7 @@ func (h *Handler) resultRevision(c echo.Context, res *edit.Result, published boo
 
 // liveID is the published revision's id, 0 when nothing is published.
 func (h *Handler) liveID(c echo.Context) (int64, error) {
-	p, _, err := h.edit.Store().Live(c.Request().Context())
-	if errors.Is(err, store.ErrNotFound) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	return p.RevisionID, nil
+	return h.edit.LiveID(c.Request().Context())
 }
 
 func (h *Handler) listRevisions(c echo.Context) error {
@@ -74,7 +65,7 @@ func (h *Handler) listRevisions(c echo.Context) error {
 		return apiError(http.StatusBadRequest, "bad_request", "limit must be between 1 and 500")
 	}
 	ctx := c.Request().Context()
-	revs, err := h.edit.Store().List(ctx, before, int(limit))
+	revs, err := h.edit.Revisions(ctx, before, int(limit))
 	if err != nil {
 		return err
 	}
@@ -110,10 +101,7 @@ func (h *Handler) getRevision(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := h.edit.Store().Get(c.Request().Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("revision %d: %w", id, model.ErrNotFound)
-	}
+	r, err := h.edit.Revision(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
@@ -188,7 +176,6 @@ func (h *Handler) publishRevision(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h.published()
 	return c.JSON(http.StatusOK, map[string]any{"publication": publicationView(p), "warnings": fields(warnings)})
 }
 
@@ -241,7 +228,7 @@ func (h *Handler) listPublications(c echo.Context) error {
 	if limit < 1 || limit > 500 {
 		return apiError(http.StatusBadRequest, "bad_request", "limit must be between 1 and 500")
 	}
-	ps, err := h.edit.Store().Publications(c.Request().Context(), int(limit))
+	ps, err := h.edit.Publications(c.Request().Context(), int(limit))
 	if err != nil {
 		return err
 	}

@@ -59,6 +59,9 @@ type Editor struct {
 	catalogs   map[string]*model.Catalog // by content hash
 	unreadable map[string]error          // by content hash: why it cannot be read
 
+	hooksMu   sync.Mutex
+	onPublish []func() // OnPublish's subscribers
+
 	// write serialises this process's commits: a change without a base is
 	// then never refused because of another writer in the same server.
 	// Other processes (a CLI import) still meet the store's conflict check.
@@ -312,8 +315,17 @@ type Result struct {
 // retries bounds how often a NoBase change is re-applied to a moved head.
 const retries = 5
 
-// Commit applies ch to the head and appends the result as one revision.
+// Commit applies ch to the head and appends the result as one revision;
+// one that publishes tells OnPublish's subscribers.
 func (e *Editor) Commit(ctx context.Context, ch Change) (*Result, error) {
+	res, err := e.commit(ctx, ch)
+	if err == nil && ch.Publish && !res.Unchanged {
+		e.published()
+	}
+	return res, err
+}
+
+func (e *Editor) commit(ctx context.Context, ch Change) (*Result, error) {
 	if fs := model.TooLong("/message", "the revision message", ch.Message, model.DefaultLimits.Message); fs != nil {
 		return nil, model.Invalid(fs)
 	}
@@ -519,6 +531,7 @@ func (e *Editor) Publish(ctx context.Context, id int64, author, message string) 
 	if err != nil {
 		return nil, nil, err
 	}
+	e.published()
 	return p, fs, nil
 }
 

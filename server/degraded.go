@@ -51,7 +51,7 @@ func (s *Server) connect(ctx context.Context) error {
 	// A short first question: a database host that drops packets must not
 	// hold up the start (the listeners open after New) for long.
 	pctx, pcancel := context.WithTimeout(ctx, pingTimeout)
-	err := s.opts.Editor.Store().Ping(pctx)
+	err := s.opts.Editor.Ping(pctx)
 	pcancel()
 	if err != nil {
 		return err
@@ -64,7 +64,7 @@ func (s *Server) connect(ctx context.Context) error {
 		}
 	}
 	if err := s.Refresh(ctx); err != nil {
-		if perr := s.opts.Editor.Store().Ping(ctx); perr != nil {
+		if perr := s.opts.Editor.Ping(ctx); perr != nil {
 			return perr
 		}
 		s.opts.Log.Error("the database answers but the live list cannot be loaded; serving the previous one", "err", err)
@@ -137,7 +137,7 @@ func (s *Server) Watch(ctx context.Context, every time.Duration) {
 			}
 		} else if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
 			pctx, cancel := context.WithTimeout(ctx, pingTimeout)
-			perr := s.opts.Editor.Store().Ping(pctx)
+			perr := s.opts.Editor.Ping(pctx)
 			cancel()
 			if perr != nil && ctx.Err() == nil {
 				s.setDown(perr)
@@ -171,7 +171,7 @@ func (s *Server) guardDatabase(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if write {
 			ctx, cancel := context.WithTimeout(c.Request().Context(), pingTimeout)
-			err := s.opts.Editor.Store().Ping(ctx)
+			err := s.opts.Editor.Ping(ctx)
 			cancel()
 			if err != nil && c.Request().Context().Err() == nil {
 				s.setDown(err)

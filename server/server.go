@@ -51,8 +51,9 @@ type Options struct {
 	Prefix   string
 	Editor   *edit.Editor
 	Identify auth.Identifier
-	// Images checks image references against their registries; nil turns
-	// registry checks off.
+	// Images checks image references against their registries for the
+	// API and the pages; nil turns registry checks off. (The editor's own
+	// checker is its owner's to set: edit.Editor.SetImageChecker.)
 	Images *registry.Checker
 	Log    *slog.Logger
 
@@ -152,16 +153,15 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if base != "" {
 		s.echo.GET(base, func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, opts.Prefix) })
 	}
-	if opts.Images != nil {
-		opts.Editor.SetImageChecker(opts.Images)
-	}
-	published := func() {
+	// The feed serves a publication at once, whoever made it through the
+	// editor (the API, the pages).
+	opts.Editor.OnPublish(func() {
 		if err := s.Refresh(context.Background()); err != nil {
 			opts.Log.Error("reloading the live list after a publication", "err", err)
 		}
-	}
-	api.New(opts.Editor, opts.Identify, opts.Images, opts.Log, published).Register(g.Group("/api/v1"))
-	pages, err := ui.New(opts.Editor, opts.Identify, opts.Images, opts.Log, opts.Prefix, published)
+	})
+	api.New(opts.Editor, opts.Identify, opts.Images, opts.Log).Register(g.Group("/api/v1"))
+	pages, err := ui.New(opts.Editor, opts.Identify, opts.Images, opts.Log, opts.Prefix)
 	if err != nil {
 		return nil, err
 	}
@@ -222,15 +222,15 @@ func (s *Server) FeedRoutes() []*echo.Route { return s.feeds.Routes() }
 func (s *Server) Refresh(ctx context.Context) error {
 	s.refresh.Lock()
 	defer s.refresh.Unlock()
-	p, _, err := s.opts.Editor.Store().Live(ctx)
-	if errors.Is(err, store.ErrNotFound) {
-		s.live.Store(nil)
-		return nil
-	}
+	liveID, err := s.opts.Editor.LiveID(ctx)
 	if err != nil {
 		return fmt.Errorf("loading the live revision: %w", err)
 	}
-	if cur := s.live.Load(); cur != nil && cur.published == p.RevisionID && cur.fromCopy.IsZero() {
+	if liveID == 0 {
+		s.live.Store(nil)
+		return nil
+	}
+	if cur := s.live.Load(); cur != nil && cur.published == liveID && cur.fromCopy.IsZero() {
 		return nil
 	}
 	_, st, err := s.opts.Editor.Live(ctx)
@@ -255,7 +255,7 @@ func (s *Server) Refresh(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("rendering the defaults of revision %d: %w", r.ID, err)
 	}
-	f := newFeed(r.ID, p.RevisionID, r.ProfileList, defaults)
+	f := newFeed(r.ID, liveID, r.ProfileList, defaults)
 	s.live.Store(f)
 	s.metrics.liveRevision.Set(float64(r.ID))
 	s.opts.Log.Info("serving live revision", "revision", r.ID)
@@ -331,16 +331,13 @@ func (s *Server) profileListAt(c echo.Context, rev string) error {
 		err error
 	)
 	if rev == "head" {
-		r, err = s.opts.Editor.Store().Head(ctx)
+		r, err = s.opts.Editor.HeadRevision(ctx)
 	} else {
 		id, perr := strconv.ParseInt(rev, 10, 64)
 		if perr != nil || id <= 0 {
 			return model.Errorf(model.CodeBadRequest, "revision must be a number or head")
 		}
-		r, err = s.opts.Editor.Store().Get(ctx, id)
-	}
-	if errors.Is(err, store.ErrNotFound) {
-		return model.Errorf(model.CodeNotFound, "no such revision")
+		r, err = s.opts.Editor.Revision(ctx, id)
 	}
 	if err != nil {
 		return err

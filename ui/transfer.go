@@ -131,7 +131,6 @@ func (h *Handler) importPost(c echo.Context) error {
 	}
 	if d.Publish {
 		state = "and published"
-		h.published()
 	}
 	return h.done(c, "history", fmt.Sprintf("Imported %d profile(s) as revision %d, %s.", len(res.Catalog.Profiles), res.Revision.ID, state))
 }
@@ -148,8 +147,8 @@ func (h *Handler) exportPage(c echo.Context) error {
 		return h.fail(c, err)
 	}
 	d := exportData{Head: st.BaseID()}
-	if p, _, err := h.edit.Store().Live(c.Request().Context()); err == nil {
-		d.HasLive, d.Live = true, p.RevisionID
+	if live, err := h.edit.LiveID(c.Request().Context()); err == nil && live > 0 {
+		d.HasLive, d.Live = true, live
 	}
 	return h.render(c, http.StatusOK, "export", "", h.page(c, "Export", "export", d))
 }

@@ -35,21 +35,18 @@ const HTMX = "htmx-2.0.11.min.js"
 
 // Handler serves the pages.
 type Handler struct {
-	edit      *edit.Editor
-	identify  auth.Identifier
-	images    *registry.Checker // nil: no registry checks
-	log       *slog.Logger
-	prefix    string
-	published func()
-	pages     map[string]*template.Template
+	edit     *edit.Editor
+	identify auth.Identifier
+	images   *registry.Checker // nil: no registry checks
+	log      *slog.Logger
+	prefix   string
+	pages    map[string]*template.Template
 }
 
 // New parses every template (a broken one fails the start, not a request).
-func New(e *edit.Editor, id auth.Identifier, images *registry.Checker, log *slog.Logger, prefix string, published func()) (*Handler, error) {
-	if published == nil {
-		published = func() {}
-	}
-	h := &Handler{edit: e, identify: id, images: images, log: log, prefix: prefix, published: published, pages: map[string]*template.Template{}}
+// Publications reach the feed through the editor (edit.Editor.OnPublish).
+func New(e *edit.Editor, id auth.Identifier, images *registry.Checker, log *slog.Logger, prefix string) (*Handler, error) {
+	h := &Handler{edit: e, identify: id, images: images, log: log, prefix: prefix, pages: map[string]*template.Template{}}
 	base, err := template.New("layout").Funcs(funcs(prefix)).ParseFS(files, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("ui templates: %w", err)

@@ -181,6 +181,9 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if images != nil {
+		ed.SetImageChecker(images) // validation warns about images the registry says are missing
+	}
 	srv, err := server.New(ctx, server.Options{Prefix: p, Editor: ed, Identify: ident, Images: images, Log: log,
 		Prepare: prepare, FeedCopy: filepath.Join(db.dir(), feedCopyFile), Version: version})
 	if err != nil {
