@@ -172,24 +172,6 @@ func (h *Handler) validate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	var fs []model.Finding
-	if src.Format == profilelist.FormatDocument {
-		// As import will: the node groups are the infrastructure config's.
-		doc := *src.Document
-		doc.NodeGroups = h.edit.Config().NodeGroups
-		fs = h.edit.Validate(ctx, &doc)
-	} else {
-		for _, f := range h.edit.ValidateList(ctx, src.List) {
-			f.Path = src.ListPath + f.Path
-			fs = append(fs, f)
-		}
-	}
-	errs := 0
-	for _, f := range fs {
-		if f.Severity == model.Error {
-			errs++
-		}
-	}
-	return c.JSON(http.StatusOK, map[string]any{"format": src.Format, "findings": fields(fs), "errors": errs, "warnings": len(fs) - errs})
+	check := h.edit.CheckImport(c.Request().Context(), src)
+	return c.JSON(http.StatusOK, map[string]any{"format": src.Format, "findings": fields(check.Findings), "errors": check.Errors, "warnings": len(check.Findings) - check.Errors})
 }

@@ -68,10 +68,12 @@ type Editor struct {
 	write sync.Mutex
 }
 
-// ImageChecker is what the editor asks about images: what the registry last
-// said of a reference, without asking it again (package registry).
+// ImageChecker is what the editor asks about images (package registry):
+// what the registry last said of a reference, without asking it again, and,
+// to check a source before an import, to ask about references now.
 type ImageChecker interface {
 	Cached(ref string) (registry.Result, bool)
+	CheckAll(ctx context.Context, refs []string) map[string]registry.Result
 }
 
 // SetImageChecker lets validation report images the registry says are

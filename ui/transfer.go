@@ -66,32 +66,8 @@ func (h *Handler) importPost(c echo.Context) error {
 	}
 	d.Format = string(src.Format)
 	ctx := c.Request().Context()
-	if h.images != nil { // ask the registries first, so missing images show up now
-		list := src.List
-		if src.Document != nil {
-			list, _ = profilelist.Render(src.Document)
-		}
-		if l, ok := list.([]any); ok {
-			h.images.CheckAll(ctx, profilelist.ImageRefs(l))
-		}
-	}
-	if src.Format == profilelist.FormatDocument {
-		doc := *src.Document
-		doc.NodeGroups = h.edit.Config().NodeGroups
-		d.Findings = h.edit.Validate(ctx, &doc)
-	} else {
-		for _, f := range h.edit.ValidateList(ctx, src.List) {
-			f.Path = src.ListPath + f.Path
-			d.Findings = append(d.Findings, f)
-		}
-	}
-	// What the pages may not import (policy.editorOverrides), shown at Check.
-	d.Findings = append(d.Findings, h.edit.ImportRefusals(ctx, src)...)
-	for _, f := range d.Findings {
-		if f.Severity == model.Error {
-			d.Errors++
-		}
-	}
+	check := h.edit.CheckImport(ctx, src)
+	d.Findings, d.Errors = check.Findings, check.Errors
 	if c.FormValue("action") == "import" && auth.RoleOf(auth.UserOf(c), h.edit.Config().Access) < auth.Editor {
 		return h.message(c, http.StatusForbidden, "Not allowed", fmt.Sprintf("You are logged in as %s. Importing changes the catalog, which only hub admins and editors may do; you can still check a list. Ask a hub admin to add you to an editor group.", author(c)))
 	}
