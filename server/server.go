@@ -206,11 +206,11 @@ func (s *Server) requireViewer(next echo.HandlerFunc) echo.HandlerFunc {
 
 // Handler is the public listener's handler (the one the hub's proxy routes
 // to), for http.Server.
-func (s *Server) Handler() http.Handler { return s.echo }
+func (s *Server) Handler() http.Handler { return headAsGet(s.echo) }
 
 // FeedHandler serves profile_list, defaults, healthz and metrics with no
 // login, for a listener only the hub reaches (loopback in the hub pod).
-func (s *Server) FeedHandler() http.Handler { return s.fast }
+func (s *Server) FeedHandler() http.Handler { return headAsGet(s.fast) }
 
 // Routes lists every route of the public handler, for tests that walk them.
 func (s *Server) Routes() []*echo.Route { return s.echo.Routes() }
