@@ -7,11 +7,15 @@ import (
 	"github.com/jupyterhub/hubprofiles/profilelist"
 )
 
-// ImportCheck is what CheckImport found in a source: findings with paths
-// into it (errors and warnings), and how many are errors.
+// ImportCheck is what CheckImport found in a source, with paths into it:
+// Findings say whether KubeSpawner can read it (errors and warnings;
+// Errors counts the errors), Refused what an import from the pages or the
+// API would refuse although KubeSpawner could (settings outside
+// policy.editorOverrides: the command line may import them).
 type ImportCheck struct {
 	Findings []model.Finding
 	Errors   int
+	Refused  []model.Finding
 }
 
 // CheckImport checks a parsed source the way Import will, without writing
@@ -20,8 +24,8 @@ type ImportCheck struct {
 // the editor has a checker), so that missing images are reported now; it
 // checks a hubprofiles document with the infrastructure config's node
 // groups, as Import keeps them, and a profile list or values file as
-// written; and it adds what an import from the pages or the API would
-// refuse (settings outside policy.editorOverrides).
+// written; and it says apart what an import from the pages or the API
+// would refuse.
 func (e *Editor) CheckImport(ctx context.Context, src *profilelist.Source) ImportCheck {
 	e.mu.RLock()
 	images := e.images
@@ -46,11 +50,11 @@ func (e *Editor) CheckImport(ctx context.Context, src *profilelist.Source) Impor
 			ic.Findings = append(ic.Findings, f)
 		}
 	}
-	ic.Findings = append(ic.Findings, e.ImportRefusals(ctx, src)...)
 	for _, f := range ic.Findings {
 		if f.Severity == model.Error {
 			ic.Errors++
 		}
 	}
+	ic.Refused = e.ImportRefusals(ctx, src)
 	return ic
 }

@@ -66,8 +66,10 @@ func (h *Handler) importPost(c echo.Context) error {
 	}
 	d.Format = string(src.Format)
 	ctx := c.Request().Context()
+	// The page shows what it may not import (policy.editorOverrides) with
+	// the rest, at Check.
 	check := h.edit.CheckImport(ctx, src)
-	d.Findings, d.Errors = check.Findings, check.Errors
+	d.Findings, d.Errors = append(check.Findings, check.Refused...), check.Errors+len(check.Refused)
 	if c.FormValue("action") == "import" && auth.RoleOf(auth.UserOf(c), h.edit.Config().Access) < auth.Editor {
 		return h.message(c, http.StatusForbidden, "Not allowed", fmt.Sprintf("You are logged in as %s. Importing changes the catalog, which only hub admins and editors may do; you can still check a list. Ask a hub admin to add you to an editor group.", author(c)))
 	}
