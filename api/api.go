@@ -111,9 +111,5 @@ func (h *Handler) openAPI(c echo.Context) error {
 
 func (h *Handler) me(c echo.Context) error {
 	u := user(c)
-	body := map[string]any{"user": u, "role": auth.RoleOf(u, h.edit.Config().Access).String()}
-	if tok := auth.CSRFToken(c); tok != "" {
-		body["csrf_token"] = tok // for scripts that use the browser session
-	}
-	return c.JSON(http.StatusOK, body)
+	return c.JSON(http.StatusOK, meReply{User: u, Role: auth.RoleOf(u, h.edit.Config().Access).String(), CSRFToken: auth.CSRFToken(c)})
 }

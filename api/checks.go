@@ -86,7 +86,7 @@ func (h *Handler) imageTags(c echo.Context) error {
 	if newer == nil {
 		newer = []string{}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"ref": ref, "current": current, "tags": tags, "newer": newer})
+	return c.JSON(http.StatusOK, tagsReply{Ref: ref, Current: current, Tags: tags, Newer: newer})
 }
 
 // bumpImage moves an image to another tag (by default the newest newer
@@ -126,14 +126,20 @@ func (h *Handler) bumpImage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.write(c, http.StatusOK, fmt.Sprintf("image %s: tag %s → %s", slug, current, body.Tag), false, func(cat *model.Catalog) error {
-		im, ok := cat.Image(slug)
-		if !ok {
-			return fmt.Errorf("image %q: %w", slug, model.ErrNotFound)
-		}
-		im.Ref = newRef
-		return nil
-	}, func(res *edit.Result) any { got, _ := res.Catalog.Image(slug); return imageView(res.Catalog, *got) }, check)
+	return h.write(c, writeOp{
+		Status:  http.StatusOK,
+		Message: fmt.Sprintf("image %s: tag %s → %s", slug, current, body.Tag),
+		Apply: func(cat *model.Catalog) error {
+			im, ok := cat.Image(slug)
+			if !ok {
+				return fmt.Errorf("image %q: %w", slug, model.ErrNotFound)
+			}
+			im.Ref = newRef
+			return nil
+		},
+		View:  func(res *edit.Result) any { got, _ := res.Catalog.Image(slug); return imageView(res.Catalog, *got) },
+		Check: check,
+	})
 }
 
 func registryError(err error) error {

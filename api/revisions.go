@@ -77,9 +77,9 @@ func (h *Handler) listRevisions(c echo.Context) error {
 	for i := range revs {
 		out = append(out, revisionView(&revs[i], revs[i].ID == live))
 	}
-	body := map[string]any{"revisions": out, "live": live}
+	body := revisionsReply{Revisions: out, Live: live}
 	if len(revs) == int(limit) && revs[len(revs)-1].ID > 1 {
-		body["next_before"] = revs[len(revs)-1].ID
+		body.NextBefore = revs[len(revs)-1].ID
 	}
 	return c.JSON(http.StatusOK, body)
 }
@@ -144,10 +144,10 @@ func (h *Handler) diffRevision(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{
-		"from": against, "to": id,
-		"catalog":      changes(ordered.Diff(edit.CatalogValue(from.Catalog), edit.CatalogValue(to.Catalog))),
-		"profile_list": changes(ordered.Diff(fromList, toList)),
+	return c.JSON(http.StatusOK, diffReply{
+		From: against, To: id,
+		Catalog:     changes(ordered.Diff(edit.CatalogValue(from.Catalog), edit.CatalogValue(to.Catalog))),
+		ProfileList: changes(ordered.Diff(fromList, toList)),
 	})
 }
 
@@ -176,7 +176,7 @@ func (h *Handler) publishRevision(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"publication": publicationView(p), "warnings": fields(warnings)})
+	return c.JSON(http.StatusOK, publishReply{Publication: publicationView(p), Warnings: fields(warnings)})
 }
 
 func (h *Handler) restoreRevision(c echo.Context) error {
@@ -197,12 +197,8 @@ func (h *Handler) restoreRevision(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body := map[string]any{"revision": rev, "warnings": fields(res.Warnings)}
-	if len(res.Errors) > 0 {
-		body["errors"] = fields(res.Errors)
-	}
+	body := writeReply{Revision: rev, Warnings: fields(res.Warnings), Errors: fields(res.Errors), Unchanged: res.Unchanged}
 	if res.Unchanged {
-		body["unchanged"] = true
 		return c.JSON(http.StatusOK, body)
 	}
 	return c.JSON(http.StatusCreated, body)
@@ -236,5 +232,5 @@ func (h *Handler) listPublications(c echo.Context) error {
 	for i := range ps {
 		out = append(out, publicationView(&ps[i]))
 	}
-	return c.JSON(http.StatusOK, map[string]any{"publications": out})
+	return c.JSON(http.StatusOK, publicationsReply{Publications: out})
 }

@@ -240,21 +240,30 @@ func (s *Server) unavailable(c echo.Context, o *outage, write bool) error {
 // database does; the database's error itself goes to the log, not to this
 // open endpoint.
 func (s *Server) healthz(c echo.Context) error {
-	body := map[string]any{"status": "ok"}
+	body := health{Status: "ok"}
 	f := s.live.Load()
 	if f != nil {
-		body["live_revision"] = f.revision
+		body.LiveRevision = f.revision
 	}
 	if o := s.db.Load(); o != nil {
-		body["status"] = "degraded"
-		body["database"] = "unavailable since " + o.since.Format(time.RFC3339) + " (the server log has the error)"
+		body.Status = "degraded"
+		body.Database = "unavailable since " + o.since.Format(time.RFC3339) + " (the server log has the error)"
 		if f != nil && !f.fromCopy.IsZero() {
-			body["feed"] = "from the disk copy written " + f.fromCopy.UTC().Format(time.RFC3339)
+			body.Feed = "from the disk copy written " + f.fromCopy.UTC().Format(time.RFC3339)
 		} else if f != nil {
-			body["feed"] = "from memory"
+			body.Feed = "from memory"
 		} else {
-			body["feed"] = "nothing to serve (503)"
+			body.Feed = "nothing to serve (503)"
 		}
 	}
 	return c.JSON(http.StatusOK, body)
+}
+
+// health is healthz's body; the fields but status are there only when
+// they say something (in the order of their names, as the map it replaced).
+type health struct {
+	Database     string `json:"database,omitempty"`
+	Feed         string `json:"feed,omitempty"`
+	LiveRevision int64  `json:"live_revision,omitempty"`
+	Status       string `json:"status"`
 }
