@@ -26,7 +26,8 @@ import (
 )
 
 // hubEnv is what JupyterHub tells a service it runs, through the
-// environment. The login (a later step) uses the API and OAuth settings.
+// environment: the prefix to serve under, and the API and OAuth settings
+// of the login (auth.Hub).
 type hubEnv struct {
 	prefix, apiURL, apiToken, clientID, callbackURL, baseURL, serviceURL, serviceName string
 }
