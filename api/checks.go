@@ -129,16 +129,9 @@ func (h *Handler) bumpImage(c echo.Context) error {
 	return h.write(c, writeOp{
 		Status:  http.StatusOK,
 		Message: fmt.Sprintf("image %s: tag %s → %s", slug, current, body.Tag),
-		Apply: func(cat *model.Catalog) error {
-			im, ok := cat.Image(slug)
-			if !ok {
-				return fmt.Errorf("image %q: %w", slug, model.ErrNotFound)
-			}
-			im.Ref = newRef
-			return nil
-		},
-		View:  func(res *edit.Result) any { got, _ := res.Catalog.Image(slug); return imageView(res.Catalog, *got) },
-		Check: check,
+		Apply:   func(cat *model.Catalog) error { return cat.SetImageRef(slug, newRef) },
+		View:    func(res *edit.Result) any { got, _ := res.Catalog.Image(slug); return imageView(res.Catalog, *got) },
+		Check:   check,
 	})
 }
 

@@ -144,3 +144,13 @@ func (p *Profile) Offers() (images, nodeGroups []string) {
 	}
 	return images, nodeGroups
 }
+
+// SetImageRef points an image at another reference (a bump to another tag).
+func (c *Catalog) SetImageRef(slug, ref string) error {
+	im, ok := c.Image(slug)
+	if !ok {
+		return fmt.Errorf("image %q: %w", slug, ErrNotFound)
+	}
+	im.Ref = ref
+	return nil
+}
