@@ -17,8 +17,16 @@ build:
 deps:
 	./scripts/install-deps
 
+# The packages with concurrency (the live feed and its refresh, the store's
+# writers, the editor's caches and hooks, the login sessions, the registry
+# checker's cache) run under the race detector; the rest without it.
+RACE := auth edit registry server store
+empty :=
+space := $(empty) $(empty)
+
 test: deps lint
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 $$($(GO) list ./... | grep -vE '/hubprofiles/($(subst $(space),|,$(RACE)))$$')
+	$(GO) test -race -count=1 $(addprefix ./,$(RACE))
 	$(MAKE) chart-test
 
 # gofmt, go vet, go.mod tidy, staticcheck (built from its module, cached

@@ -28,17 +28,12 @@ type Handler struct {
 	images   *registry.Checker // nil: no registry checks
 	peers    *peer.Client
 	log      *slog.Logger
-	// published is called after a publication, so the profile_list feed
-	// can serve it at once.
-	published func()
 }
 
 // New returns the API handler. images may be nil (no registry checks).
-func New(e *edit.Editor, id auth.Identifier, images *registry.Checker, log *slog.Logger, published func()) *Handler {
-	if published == nil {
-		published = func() {}
-	}
-	return &Handler{edit: e, identify: id, images: images, peers: peer.New(), log: log, published: published}
+// Publications reach the feed through the editor (edit.Editor.OnPublish).
+func New(e *edit.Editor, id auth.Identifier, images *registry.Checker, log *slog.Logger) *Handler {
+	return &Handler{edit: e, identify: id, images: images, peers: peer.New(), log: log}
 }
 
 // Limits on request bodies, the same as the pages' (model.DefaultLimits).
@@ -131,9 +126,5 @@ func (h *Handler) openAPI(c echo.Context) error {
 
 func (h *Handler) me(c echo.Context) error {
 	u := user(c)
-	body := map[string]any{"user": u, "role": auth.RoleOf(u, h.edit.Config().Access).String()}
-	if tok := auth.CSRFToken(c); tok != "" {
-		body["csrf_token"] = tok // for scripts that use the browser session
-	}
-	return c.JSON(http.StatusOK, body)
+	return c.JSON(http.StatusOK, meReply{User: u, Role: auth.RoleOf(u, h.edit.Config().Access).String(), CSRFToken: auth.CSRFToken(c)})
 }

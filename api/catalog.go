@@ -38,13 +38,18 @@ func (h *Handler) putCatalog(c echo.Context) error {
 	if src.Format != profilelist.FormatDocument {
 		return apiError(http.StatusBadRequest, "bad_request", "PUT catalog takes a hubprofiles document (with schema_version); use POST import for a profile list or values file")
 	}
-	return h.write(c, http.StatusOK, "replace the catalog", true, func(cat *model.Catalog) error {
-		cat.Images, cat.Profiles = src.Document.Images, src.Document.Profiles
-		if src.Document.Defaults != (model.Defaults{}) { // a document without defaults keeps the hub's
-			cat.Defaults = src.Document.Defaults
-		}
-		return nil
-	}, nil, nil)
+	return h.write(c, writeOp{
+		Status:      http.StatusOK,
+		Message:     "replace the catalog",
+		RequireBase: true,
+		Apply: func(cat *model.Catalog) error {
+			cat.Images, cat.Profiles = src.Document.Images, src.Document.Profiles
+			if src.Document.Defaults != (model.Defaults{}) { // a document without defaults keeps the hub's
+				cat.Defaults = src.Document.Defaults
+			}
+			return nil
+		},
+	})
 }
 
 func (h *Handler) listNodeGroups(c echo.Context) error {
@@ -56,7 +61,7 @@ func (h *Handler) listNodeGroups(c echo.Context) error {
 	if groups == nil {
 		groups = []model.NodeGroup{}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"node_groups": groups})
+	return c.JSON(http.StatusOK, nodeGroupsReply{NodeGroups: groups})
 }
 
 func (h *Handler) getNodeGroup(c echo.Context) error {
@@ -103,23 +108,20 @@ func (h *Handler) importList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if publish {
-		h.published()
-	}
 	setETag(c, res.Revision.ID)
 	rev, err := h.resultRevision(c, res, publish)
 	if err != nil {
 		return err
 	}
-	body := map[string]any{
-		"revision": rev, "format": src.Format,
-		"profiles": len(res.Catalog.Profiles), "images": len(res.Catalog.Images),
-		"warnings": fields(res.Warnings), "errors": fields(res.Errors), "publishable": len(res.Errors) == 0,
+	body := importReply{
+		Revision: rev, Format: src.Format,
+		Profiles: len(res.Catalog.Profiles), Images: len(res.Catalog.Images),
+		Warnings: fields(res.Warnings), Errors: fields(res.Errors), Publishable: len(res.Errors) == 0,
+		Unchanged: res.Unchanged,
 	}
 	status := http.StatusCreated
 	if res.Unchanged {
 		status = http.StatusOK
-		body["unchanged"] = true
 	}
 	return c.JSON(status, body)
 }
@@ -175,24 +177,6 @@ func (h *Handler) validate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	var fs []model.Finding
-	if src.Format == profilelist.FormatDocument {
-		// As import will: the node groups are the infrastructure config's.
-		doc := *src.Document
-		doc.NodeGroups = h.edit.Config().NodeGroups
-		fs = h.edit.Validate(ctx, &doc)
-	} else {
-		for _, f := range h.edit.ValidateList(ctx, src.List) {
-			f.Path = src.ListPath + f.Path
-			fs = append(fs, f)
-		}
-	}
-	errs := 0
-	for _, f := range fs {
-		if f.Severity == model.Error {
-			errs++
-		}
-	}
-	return c.JSON(http.StatusOK, map[string]any{"format": src.Format, "findings": fields(fs), "errors": errs, "warnings": len(fs) - errs})
+	check := h.edit.CheckImport(c.Request().Context(), src)
+	return c.JSON(http.StatusOK, validateReply{Format: src.Format, Findings: fields(check.Findings), Errors: check.Errors, Warnings: len(check.Findings) - check.Errors})
 }

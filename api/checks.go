@@ -30,9 +30,9 @@ func (h *Handler) checkRef(c echo.Context, ref string) (*registry.Result, error)
 		if res.Status == registry.NotAllowed {
 			hint = ""
 		}
-		return nil, &Error{Status: http.StatusUnprocessableEntity, Code: "invalid",
-			Message: fmt.Sprintf("image %s: %s; nothing was saved.%s", ref, res.Message, hint),
-			Fields:  []Field{{Path: "/ref", Message: res.Message, Severity: "error"}}}
+		p := model.Errorf(model.CodeInvalid, "image %s: %s; nothing was saved.%s", ref, res.Message, hint)
+		p.Findings = []model.Finding{{Path: "/ref", Message: res.Message, Severity: model.Error}}
+		return nil, p
 	}
 	return &res, nil
 }
@@ -86,7 +86,7 @@ func (h *Handler) imageTags(c echo.Context) error {
 	if newer == nil {
 		newer = []string{}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"ref": ref, "current": current, "tags": tags, "newer": newer})
+	return c.JSON(http.StatusOK, tagsReply{Ref: ref, Current: current, Tags: tags, Newer: newer})
 }
 
 // bumpImage moves an image to another tag (by default the newest newer
@@ -126,29 +126,19 @@ func (h *Handler) bumpImage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.write(c, http.StatusOK, fmt.Sprintf("image %s: tag %s → %s", slug, current, body.Tag), false, func(cat *model.Catalog) error {
-		im, ok := cat.Image(slug)
-		if !ok {
-			return fmt.Errorf("image %q: %w", slug, model.ErrNotFound)
-		}
-		im.Ref = newRef
-		return nil
-	}, func(res *edit.Result) any { got, _ := res.Catalog.Image(slug); return imageView(res.Catalog, *got) }, check)
+	return h.write(c, writeOp{
+		Status:  http.StatusOK,
+		Message: fmt.Sprintf("image %s: tag %s → %s", slug, current, body.Tag),
+		Apply:   func(cat *model.Catalog) error { return cat.SetImageRef(slug, newRef) },
+		View:    func(res *edit.Result) any { got, _ := res.Catalog.Image(slug); return imageView(res.Catalog, *got) },
+		Check:   check,
+	})
 }
 
 func registryError(err error) error {
 	var re *registry.Error
 	if errors.As(err, &re) {
-		status := http.StatusBadGateway
-		switch re.Status {
-		case registry.NotFound:
-			status = http.StatusNotFound
-		case registry.Invalid, registry.NotAllowed:
-			status = http.StatusUnprocessableEntity
-		case registry.Timeout:
-			status = http.StatusGatewayTimeout
-		}
-		return apiError(status, "registry_"+string(re.Status), "%s", re.Message)
+		return model.Errorf(registryCode(re.Status), "%s", re.Message)
 	}
 	return err
 }

@@ -26,11 +26,15 @@ func (h *Handler) putDefaults(c echo.Context) error {
 	if err := decode(c, &d); err != nil {
 		return err
 	}
-	return h.write(c, http.StatusOK, "hub defaults: image "+orNone(d.Image)+", interface "+orNone(d.DefaultURL), false,
-		func(cat *model.Catalog) error {
+	return h.write(c, writeOp{
+		Status:  http.StatusOK,
+		Message: "hub defaults: image " + orNone(d.Image) + ", interface " + orNone(d.DefaultURL),
+		Apply: func(cat *model.Catalog) error {
 			cat.Defaults = d
 			return nil
-		}, func(res *edit.Result) any { return res.Catalog.Defaults }, nil)
+		},
+		View: func(res *edit.Result) any { return res.Catalog.Defaults },
+	})
 }
 
 func orNone(s string) string {
@@ -59,5 +63,5 @@ func (h *Handler) effective(c echo.Context) error {
 	if rows == nil {
 		rows = []profilelist.Effective{}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"revision": st.BaseID(), "defaults": st.Catalog.Defaults, "settings": rows})
+	return c.JSON(http.StatusOK, defaultsReply{Revision: st.BaseID(), Defaults: st.Catalog.Defaults, Settings: rows})
 }

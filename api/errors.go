@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -18,7 +19,7 @@ import (
 	"github.com/jupyterhub/hubprofiles/edit"
 	"github.com/jupyterhub/hubprofiles/model"
 	"github.com/jupyterhub/hubprofiles/ordered"
-	"github.com/jupyterhub/hubprofiles/store"
+	"github.com/jupyterhub/hubprofiles/registry"
 )
 
 // Error is the body of every error response:
@@ -41,8 +42,12 @@ type Field struct {
 
 func (e *Error) Error() string { return e.Message }
 
-func apiError(status int, code, format string, args ...any) *Error {
-	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+// apiError is a problem this surface finds in a request (a bad body, a
+// missing If-Match). Its status is the one statuses gives code (the
+// argument says it where the error is made, for the reader).
+func apiError(status int, code, format string, args ...any) *model.Problem {
+	_ = status
+	return model.Errorf(model.Code(code), format, args...)
 }
 
 func fields(fs []model.Finding) []Field {
@@ -53,89 +58,128 @@ func fields(fs []model.Finding) []Field {
 	return out
 }
 
-// errors is the one place where errors become statuses and bodies. Details
+// statuses is the one place where the API turns error codes into HTTP
+// statuses. A code not listed is a 500.
+var statuses = map[model.Code]int{
+	model.CodeInvalid:              http.StatusUnprocessableEntity,
+	model.CodeBadRequest:           http.StatusBadRequest,
+	model.CodeNotFound:             http.StatusNotFound,
+	model.CodeExists:               http.StatusConflict,
+	model.CodeInUse:                http.StatusConflict,
+	model.CodeStale:                http.StatusPreconditionFailed,
+	model.CodeConflict:             http.StatusConflict,
+	model.CodeUnreadable:           http.StatusConflict,
+	model.CodeTooLarge:             http.StatusRequestEntityTooLarge,
+	model.CodePreconditionRequired: http.StatusPreconditionRequired,
+	model.CodeUnauthorized:         http.StatusUnauthorized,
+	model.CodeForbidden:            http.StatusForbidden,
+	model.CodeInsufficientScope:    http.StatusForbidden,
+	model.CodeCSRF:                 http.StatusForbidden,
+	model.CodeHubUnavailable:       http.StatusServiceUnavailable,
+	model.CodeDatabaseUnavailable:  http.StatusServiceUnavailable,
+	model.CodeNothingPublished:     http.StatusServiceUnavailable,
+	model.CodePeerUnavailable:      http.StatusBadGateway,
+	codeUpToDate:                   http.StatusConflict,
+	codeRegistryChecksOff:          http.StatusServiceUnavailable,
+	// What a registry answered about an image the request named.
+	registryCode(registry.NotFound):     http.StatusNotFound,
+	registryCode(registry.Invalid):      http.StatusUnprocessableEntity,
+	registryCode(registry.NotAllowed):   http.StatusUnprocessableEntity,
+	registryCode(registry.Timeout):      http.StatusGatewayTimeout,
+	registryCode(registry.Unauthorized): http.StatusBadGateway,
+	registryCode(registry.Unreachable):  http.StatusBadGateway,
+}
+
+// registryCode is the code of a registry's answer: registry_not_found...
+func registryCode(s registry.Status) model.Code { return model.Code("registry_" + string(s)) }
+
+// The API's own codes, beside the domain's.
+const (
+	codeUpToDate          model.Code = "up_to_date"          // a bump with no newer tag
+	codeRegistryChecksOff model.Code = "registry_checks_off" // a registry question on a server without checks
+)
+
+// advice is what the API adds to a domain message for a script's author.
+var advice = map[model.Code]string{
+	model.CodeInvalid:    "; nothing was saved",
+	model.CodeUnreadable: "; nothing was changed",
+	model.CodeInUse:      "; remove those uses first",
+}
+
+// errors is the one place where the API's errors become responses. Details
 // of unexpected errors go to the log, never to the client.
 func (h *Handler) errors(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		err := next(c)
-		if err == nil {
-			return nil
+		if err := next(c); err != nil {
+			return WriteError(c, h.log, err)
 		}
-		e := h.toAPIError(c, err)
-		if c.Response().Committed {
-			return nil
-		}
-		return c.JSON(e.Status, map[string]*Error{"error": e})
+		return nil
 	}
 }
 
-func (h *Handler) toAPIError(c echo.Context, err error) *Error {
+// WriteError answers err as the API's JSON error,
+// {"error": {"code", "message", "fields": [{"path", "message", "severity"}]}},
+// with the status of its code. The server answers its own routes' errors
+// with it too for scripts (everything but a browser asking for a page).
+func WriteError(c echo.Context, log *slog.Logger, err error) error {
+	e := toAPIError(c, log, err)
+	if c.Response().Committed {
+		return nil
+	}
+	return c.JSON(e.Status, map[string]*Error{"error": e})
+}
+
+func toAPIError(c echo.Context, log *slog.Logger, err error) *Error {
 	var (
 		ae     *Error
-		ve     *edit.ValidationError
-		se     *edit.StaleError
-		ce     *store.ConflictError
-		iu     *model.InUseError
 		he     *echo.HTTPError
 		maxErr *http.MaxBytesError
-		bad    *edit.UnreadableError
+		se     *edit.StaleError
 	)
 	switch {
-	case errors.As(err, &ae):
+	case errors.As(err, &ae): // a body made by hand
+		if s, ok := statuses[model.Code(ae.Code)]; ok {
+			ae.Status = s
+		}
 		return ae
-	case errors.As(err, &bad):
-		return apiError(http.StatusConflict, "unreadable", "%s; nothing was changed", bad.Error())
-	case errors.As(err, &ve):
-		e := apiError(http.StatusUnprocessableEntity, "invalid", "%s; nothing was saved", ve.Error())
-		e.Fields = fields(ve.Findings)
-		return e
-	case errors.As(err, &se):
-		e := apiError(http.StatusPreconditionFailed, "stale", "%s; nothing was saved. Fetch the head, apply your change again and send If-Match: \"%d\"", se.Error(), se.Head)
-		e.Head, e.Changes = se.Head, se.Changes
-		return e
-	case errors.As(err, &ce):
-		return apiError(http.StatusConflict, "conflict", "other writers kept changing the catalog (head is now revision %d); nothing was saved, try again", ce.Head)
-	case errors.As(err, &iu):
-		return apiError(http.StatusConflict, "in_use", "%s; remove those uses first", iu.Error())
-	case errors.Is(err, model.ErrExists):
-		return apiError(http.StatusConflict, "exists", "%s", err.Error())
-	case errors.Is(err, model.ErrNotFound), errors.Is(err, store.ErrNotFound):
-		return apiError(http.StatusNotFound, "not_found", "%s", err.Error())
 	case errors.As(err, &maxErr):
-		return apiError(http.StatusRequestEntityTooLarge, "too_large", "the request body is larger than %d bytes", maxErr.Limit)
-	case errors.As(err, &he):
+		err = model.Errorf(model.CodeTooLarge, "the request body is larger than %d bytes", maxErr.Limit)
+	case errors.As(err, &he) && model.CodeOf(err) == model.CodeInternal:
+		// Echo's own: no route (404), a method the route lacks (405).
 		code := strings.ToLower(strings.ReplaceAll(http.StatusText(he.Code), " ", "_"))
-		return apiError(he.Code, code, "%v", he.Message)
+		return &Error{Status: he.Code, Code: code, Message: fmt.Sprint(he.Message)}
 	}
-	h.log.Error("api request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
-	return apiError(http.StatusInternalServerError, "internal", "internal error; the server log has the details")
+	p := model.ProblemOf(err)
+	status, ok := statuses[p.Code]
+	if !ok {
+		log.Error("api request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+		return &Error{Status: http.StatusInternalServerError, Code: string(model.CodeInternal), Message: "internal error; the server log has the details"}
+	}
+	e := &Error{Status: status, Code: string(p.Code), Message: model.MessageOf(err), Fields: nil}
+	if len(p.Findings) > 0 {
+		e.Fields = fields(p.Findings)
+	}
+	if hint := advice[p.Code]; hint != "" && !strings.Contains(e.Message, "nothing was") {
+		e.Message += hint
+	}
+	if errors.As(err, &se) {
+		e.Message += fmt.Sprintf("; nothing was saved. Fetch the head, apply your change again and send If-Match: \"%d\"", se.Head)
+		e.Head, e.Changes = se.Head, se.Changes
+	}
+	return e
 }
 
-// need refuses a request from a user below the role: 401 for anonymous, 403
-// for a known user.
+// need refuses a request from a user below the role (auth.Authorize: 401
+// for anonymous, 403 for a known user).
 func (h *Handler) need(role auth.Role) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			u, err := h.identify.Identify(c)
-			if errors.Is(err, auth.ErrHubUnavailable) {
+			u, err := auth.Authorize(c, h.identify, h.edit.Config().Access, role)
+			if model.CodeOf(err) == model.CodeHubUnavailable {
 				h.log.Error("identifying a request", "err", err)
-				return apiError(http.StatusServiceUnavailable, "hub_unavailable", "JupyterHub cannot be reached to check who you are; try again shortly")
-			}
-			var se *auth.ScopeError
-			if errors.As(err, &se) {
-				return apiError(http.StatusForbidden, "insufficient_scope", "%s", se.Error())
 			}
 			if err != nil {
 				return err
-			}
-			if u == nil {
-				return apiError(http.StatusUnauthorized, "unauthorized", "log in, or send Authorization: token <JupyterHub API token>")
-			}
-			if got := auth.RoleOf(u, h.edit.Config().Access); got < role {
-				return apiError(http.StatusForbidden, "forbidden", "%s is a %s here and needs to be a %s; ask a hub admin", u.Name, got, role)
-			}
-			if err := auth.CheckCSRF(c); err != nil {
-				return apiError(http.StatusForbidden, "csrf", "%v", err)
 			}
 			auth.SetUser(c, u)
 			return next(c)
@@ -200,7 +244,7 @@ func decode(c echo.Context, v any) error {
 		case errors.As(err, &typeErr):
 			typeErr.Field = strings.ReplaceAll(typeErr.Field, "Settings.", "") // an embedded struct, not a JSON level
 			e := apiError(http.StatusBadRequest, "bad_request", "%s must be %s, not %s", jsonField(typeErr.Field), typeName(typeErr.Type), typeErr.Value)
-			e.Fields = []Field{{Path: "/" + strings.ReplaceAll(typeErr.Field, ".", "/"), Message: e.Message}}
+			e.Findings = []model.Finding{{Path: "/" + strings.ReplaceAll(typeErr.Field, ".", "/"), Message: e.Message}}
 			return e
 		case errors.As(err, &synErr):
 			return apiError(http.StatusBadRequest, "bad_request", "malformed JSON at byte %d: %v", synErr.Offset, err)

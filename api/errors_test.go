@@ -305,7 +305,7 @@ func TestHubUnavailable(t *testing.T) {
 	}
 	// On the public listener the feed needs to know who asks; the hub's
 	// own listener does not.
-	errorOf(t, c.do(http.MethodGet, "profile_list", nil), http.StatusServiceUnavailable, "service_unavailable")
+	errorOf(t, c.do(http.MethodGet, "profile_list", nil), http.StatusServiceUnavailable, "hub_unavailable")
 	rec := httptest.NewRecorder()
 	c.srv.FeedHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, prefix+"profile_list", nil))
 	if rec.Code != http.StatusOK {

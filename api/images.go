@@ -47,7 +47,7 @@ func (h *Handler) listImages(c echo.Context) error {
 		}
 	}
 	setETag(c, st.BaseID())
-	return c.JSON(http.StatusOK, map[string]any{"images": out})
+	return c.JSON(http.StatusOK, imagesReply{Images: out})
 }
 
 func (h *Handler) getImage(c echo.Context) error {
@@ -72,13 +72,19 @@ func (h *Handler) createImage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.write(c, http.StatusCreated, fmt.Sprintf("add image %s", im.Slug), false, func(cat *model.Catalog) error {
-		return cat.AddImage(im)
-	}, func(res *edit.Result) any {
-		got, _ := res.Catalog.Image(im.Slug)
-		c.Response().Header().Set("Location", c.Request().URL.Path+"/"+url.PathEscape(im.Slug))
-		return imageView(res.Catalog, *got)
-	}, check)
+	return h.write(c, writeOp{
+		Status:  http.StatusCreated,
+		Message: fmt.Sprintf("add image %s", im.Slug),
+		Apply: func(cat *model.Catalog) error {
+			return cat.AddImage(im)
+		},
+		View: func(res *edit.Result) any {
+			got, _ := res.Catalog.Image(im.Slug)
+			c.Response().Header().Set("Location", c.Request().URL.Path+"/"+url.PathEscape(im.Slug))
+			return imageView(res.Catalog, *got)
+		},
+		Check: check,
+	})
 }
 
 // imagePatch is a JSON merge patch of an image. A new slug renames it, and
@@ -113,35 +119,61 @@ func (h *Handler) patchImage(c echo.Context) error {
 			msg += ": " + *p.Ref
 		}
 	}
-	return h.write(c, http.StatusOK, msg, false, func(cat *model.Catalog) error {
-		if err := cat.RenameImage(slug, now); err != nil {
-			return err
-		}
-		im, _ := cat.Image(now)
-		if p.DisplayName != nil {
-			im.DisplayName = *p.DisplayName
-		}
-		if p.Description != nil {
-			im.Description = *p.Description
-		}
-		if p.Ref != nil {
-			im.Ref = *p.Ref
-		}
-		return nil
-	}, func(res *edit.Result) any {
-		got, _ := res.Catalog.Image(now)
-		if now != slug {
-			c.Response().Header().Set("Location", strings.TrimSuffix(c.Request().URL.Path, url.PathEscape(slug))+url.PathEscape(now))
-		}
-		return imageView(res.Catalog, *got)
-	}, check)
+	return h.write(c, writeOp{
+		Status:  http.StatusOK,
+		Message: msg,
+		Apply: func(cat *model.Catalog) error {
+			if err := cat.RenameImage(slug, now); err != nil {
+				return err
+			}
+			im, _ := cat.Image(now)
+			if p.DisplayName != nil {
+				im.DisplayName = *p.DisplayName
+			}
+			if p.Description != nil {
+				im.Description = *p.Description
+			}
+			if p.Ref != nil {
+				im.Ref = *p.Ref
+			}
+			return nil
+		},
+		View: func(res *edit.Result) any {
+			got, _ := res.Catalog.Image(now)
+			if now != slug {
+				c.Response().Header().Set("Location", strings.TrimSuffix(c.Request().URL.Path, url.PathEscape(slug))+url.PathEscape(now))
+			}
+			return imageView(res.Catalog, *got)
+		},
+		Check: check,
+	})
 }
 
 func (h *Handler) deleteImage(c echo.Context) error {
 	slug := param(c, "slug")
-	return h.write(c, http.StatusOK, "remove image "+slug, false, func(cat *model.Catalog) error {
-		return cat.RemoveImage(slug)
-	}, nil, nil)
+	return h.write(c, writeOp{
+		Status:  http.StatusOK,
+		Message: "remove image " + slug,
+		Apply: func(cat *model.Catalog) error {
+			return cat.RemoveImage(slug)
+		},
+	})
+}
+
+// writeOp is one write through the API: the change, and what the reply
+// holds besides the new revision.
+// removedImages is DELETE images?unused=true's result.
+type removedImages struct {
+	Removed []string `json:"removed"`
+}
+
+type writeOp struct {
+	Status      int    // on success: 201 for a creation, else 200 (always 200 when nothing changed)
+	Message     string // the revision message when the request names none
+	RequireBase bool   // the write replaces a whole document: If-Match is required
+	Apply       func(*model.Catalog) error
+	View        func(*edit.Result) any // the changed resource, as "result"; nil for none
+	Check       *registry.Result       // the registry's answer about a new image reference, as "check"
 }
 
 // unusedParam reads ?unused=true, which narrows a listing (and a removal)
@@ -168,50 +200,44 @@ func (h *Handler) deleteUnusedImages(c echo.Context) error {
 		return err
 	}
 	var removed []string
-	return h.write(c, http.StatusOK, "remove unused images", false, func(cat *model.Catalog) error {
-		removed = cat.RemoveUnusedImages()
-		return nil
-	}, func(*edit.Result) any {
-		return map[string]any{"removed": append([]string{}, removed...)}
-	}, nil)
+	return h.write(c, writeOp{
+		Status:  http.StatusOK,
+		Message: "remove unused images",
+		Apply: func(cat *model.Catalog) error {
+			removed = cat.RemoveUnusedImages()
+			return nil
+		},
+		View: func(*edit.Result) any { return removedImages{Removed: append([]string{}, removed...)} },
+	})
 }
 
 // write runs one catalog change as one revision and answers with the new
-// revision, its warnings, the changed resource if view is given, and the
+// revision, its warnings, the changed resource if op has a view, and the
 // registry check of a new image reference if there was one.
-func (h *Handler) write(c echo.Context, status int, defMessage string, requireBase bool, apply func(*model.Catalog) error, view func(*edit.Result) any, check *registry.Result) error {
-	b, err := base(c, requireBase)
+func (h *Handler) write(c echo.Context, op writeOp) error {
+	b, err := base(c, op.RequireBase)
 	if err != nil {
 		return err
 	}
 	publish := c.QueryParam("publish") == "true"
 	res, err := h.edit.Commit(c.Request().Context(), edit.Change{
-		Base: b, Author: author(c), Message: message(c, defMessage), Publish: publish, Apply: apply,
+		Base: b, Author: author(c), Message: message(c, op.Message), Publish: publish, Apply: op.Apply,
 	})
 	if err != nil {
 		return err
-	}
-	if publish {
-		h.published()
 	}
 	setETag(c, res.Revision.ID)
 	rev, err := h.resultRevision(c, res, publish)
 	if err != nil {
 		return err
 	}
-	body := map[string]any{"revision": rev, "warnings": fields(res.Warnings)}
+	body := writeReply{Revision: rev, Warnings: fields(res.Warnings), Errors: fields(res.Errors), Unchanged: res.Unchanged, Check: op.Check}
+	if op.View != nil {
+		body.Result = op.View(res)
+	}
+	status := op.Status
 	if res.Unchanged {
 		status = http.StatusOK // nothing was created
-		body["unchanged"] = true
-	}
-	if len(res.Errors) > 0 {
-		body["errors"] = fields(res.Errors)
-	}
-	if view != nil {
-		body["result"] = view(res)
-	}
-	if check != nil {
-		body["check"] = check
 	}
 	return c.JSON(status, body)
 }

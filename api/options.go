@@ -89,17 +89,21 @@ func (h *Handler) createOption(c echo.Context) error {
 	if o.Key == "" {
 		return missing("/key", "an option needs a key")
 	}
-	return h.write(c, http.StatusCreated, fmt.Sprintf("profile %s: add option %s", slug, o.Key), false,
-		func(cat *model.Catalog) error {
+	return h.write(c, writeOp{
+		Status:  http.StatusCreated,
+		Message: fmt.Sprintf("profile %s: add option %s", slug, o.Key),
+		Apply: func(cat *model.Catalog) error {
 			p, err := cat.Profile(slug)
 			if err != nil {
 				return err
 			}
 			return p.AddOption(o)
-		}, func(res *edit.Result) any {
+		},
+		View: func(res *edit.Result) any {
 			c.Response().Header().Set("Location", c.Request().URL.Path+"/"+url.PathEscape(o.Key))
 			return optionView(slug, o.Key)(res)
-		}, nil)
+		},
+	})
 }
 
 func (h *Handler) patchOption(c echo.Context) error {
@@ -109,8 +113,10 @@ func (h *Handler) patchOption(c echo.Context) error {
 		return err
 	}
 	newKey := key
-	return h.write(c, http.StatusOK, fmt.Sprintf("profile %s: edit option %s", slug, key), false,
-		func(cat *model.Catalog) error {
+	return h.write(c, writeOp{
+		Status:  http.StatusOK,
+		Message: fmt.Sprintf("profile %s: edit option %s", slug, key),
+		Apply: func(cat *model.Catalog) error {
 			p, err := cat.Profile(slug)
 			if err != nil {
 				return err
@@ -125,19 +131,24 @@ func (h *Handler) patchOption(c echo.Context) error {
 			}
 			newKey = next.Key
 			return p.ReplaceOption(key, next)
-		}, func(res *edit.Result) any { return optionView(slug, newKey)(res) }, nil)
+		},
+		View: func(res *edit.Result) any { return optionView(slug, newKey)(res) },
+	})
 }
 
 func (h *Handler) deleteOption(c echo.Context) error {
 	slug, key := param(c, "slug"), param(c, "key")
-	return h.write(c, http.StatusOK, fmt.Sprintf("profile %s: remove option %s", slug, key), false,
-		func(cat *model.Catalog) error {
+	return h.write(c, writeOp{
+		Status:  http.StatusOK,
+		Message: fmt.Sprintf("profile %s: remove option %s", slug, key),
+		Apply: func(cat *model.Catalog) error {
 			p, err := cat.Profile(slug)
 			if err != nil {
 				return err
 			}
 			return p.RemoveOption(key)
-		}, nil, nil)
+		},
+	})
 }
 
 func (h *Handler) moveOption(c echo.Context) error {
@@ -146,14 +157,17 @@ func (h *Handler) moveOption(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.write(c, http.StatusOK, fmt.Sprintf("profile %s: move option %s to position %d", slug, key, to), false,
-		func(cat *model.Catalog) error {
+	return h.write(c, writeOp{
+		Status:  http.StatusOK,
+		Message: fmt.Sprintf("profile %s: move option %s to position %d", slug, key, to),
+		Apply: func(cat *model.Catalog) error {
 			p, err := cat.Profile(slug)
 			if err != nil {
 				return err
 			}
 			return p.MoveOption(key, to)
-		}, nil, nil)
+		},
+	})
 }
 
 func (h *Handler) duplicateOption(c echo.Context) error {
@@ -162,17 +176,21 @@ func (h *Handler) duplicateOption(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.write(c, http.StatusCreated, fmt.Sprintf("profile %s: duplicate option %s as %s", slug, key, d.Key), false,
-		func(cat *model.Catalog) error {
+	return h.write(c, writeOp{
+		Status:  http.StatusCreated,
+		Message: fmt.Sprintf("profile %s: duplicate option %s as %s", slug, key, d.Key),
+		Apply: func(cat *model.Catalog) error {
 			p, err := cat.Profile(slug)
 			if err != nil {
 				return err
 			}
 			return p.DuplicateOption(key, d.Key, d.DisplayName)
-		}, func(res *edit.Result) any {
+		},
+		View: func(res *edit.Result) any {
 			c.Response().Header().Set("Location", siblingPath(c, d.Key))
 			return optionView(slug, d.Key)(res)
-		}, nil)
+		},
+	})
 }
 
 func (h *Handler) createChoice(c echo.Context) error {
@@ -184,17 +202,21 @@ func (h *Handler) createChoice(c echo.Context) error {
 	if ch.Key == "" {
 		return missing("/key", "a choice needs a key")
 	}
-	return h.write(c, http.StatusCreated, fmt.Sprintf("profile %s, option %s: add choice %s", slug, key, ch.Key), false,
-		func(cat *model.Catalog) error {
+	return h.write(c, writeOp{
+		Status:  http.StatusCreated,
+		Message: fmt.Sprintf("profile %s, option %s: add choice %s", slug, key, ch.Key),
+		Apply: func(cat *model.Catalog) error {
 			o, err := option(cat, slug, key)
 			if err != nil {
 				return err
 			}
 			return o.AddChoice(ch)
-		}, func(res *edit.Result) any {
+		},
+		View: func(res *edit.Result) any {
 			c.Response().Header().Set("Location", c.Request().URL.Path+"/"+url.PathEscape(ch.Key))
 			return choiceView(slug, key, ch.Key)(res)
-		}, nil)
+		},
+	})
 }
 
 func (h *Handler) patchChoice(c echo.Context) error {
@@ -204,8 +226,10 @@ func (h *Handler) patchChoice(c echo.Context) error {
 		return err
 	}
 	newKey := choice
-	return h.write(c, http.StatusOK, fmt.Sprintf("profile %s, option %s: edit choice %s", slug, key, choice), false,
-		func(cat *model.Catalog) error {
+	return h.write(c, writeOp{
+		Status:  http.StatusOK,
+		Message: fmt.Sprintf("profile %s, option %s: edit choice %s", slug, key, choice),
+		Apply: func(cat *model.Catalog) error {
 			o, err := option(cat, slug, key)
 			if err != nil {
 				return err
@@ -220,19 +244,24 @@ func (h *Handler) patchChoice(c echo.Context) error {
 			}
 			newKey = next.Key
 			return o.ReplaceChoice(choice, next)
-		}, func(res *edit.Result) any { return choiceView(slug, key, newKey)(res) }, nil)
+		},
+		View: func(res *edit.Result) any { return choiceView(slug, key, newKey)(res) },
+	})
 }
 
 func (h *Handler) deleteChoice(c echo.Context) error {
 	slug, key, choice := param(c, "slug"), param(c, "key"), param(c, "choice")
-	return h.write(c, http.StatusOK, fmt.Sprintf("profile %s, option %s: remove choice %s", slug, key, choice), false,
-		func(cat *model.Catalog) error {
+	return h.write(c, writeOp{
+		Status:  http.StatusOK,
+		Message: fmt.Sprintf("profile %s, option %s: remove choice %s", slug, key, choice),
+		Apply: func(cat *model.Catalog) error {
 			o, err := option(cat, slug, key)
 			if err != nil {
 				return err
 			}
 			return o.RemoveChoice(choice)
-		}, nil, nil)
+		},
+	})
 }
 
 func (h *Handler) moveChoice(c echo.Context) error {
@@ -241,14 +270,17 @@ func (h *Handler) moveChoice(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.write(c, http.StatusOK, fmt.Sprintf("profile %s, option %s: move choice %s to position %d", slug, key, choice, to), false,
-		func(cat *model.Catalog) error {
+	return h.write(c, writeOp{
+		Status:  http.StatusOK,
+		Message: fmt.Sprintf("profile %s, option %s: move choice %s to position %d", slug, key, choice, to),
+		Apply: func(cat *model.Catalog) error {
 			o, err := option(cat, slug, key)
 			if err != nil {
 				return err
 			}
 			return o.MoveChoice(choice, to)
-		}, nil, nil)
+		},
+	})
 }
 
 func (h *Handler) duplicateChoice(c echo.Context) error {
@@ -257,17 +289,21 @@ func (h *Handler) duplicateChoice(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.write(c, http.StatusCreated, fmt.Sprintf("profile %s, option %s: duplicate choice %s as %s", slug, key, choice, d.Key), false,
-		func(cat *model.Catalog) error {
+	return h.write(c, writeOp{
+		Status:  http.StatusCreated,
+		Message: fmt.Sprintf("profile %s, option %s: duplicate choice %s as %s", slug, key, choice, d.Key),
+		Apply: func(cat *model.Catalog) error {
 			o, err := option(cat, slug, key)
 			if err != nil {
 				return err
 			}
 			return o.DuplicateChoice(choice, d.Key, d.DisplayName)
-		}, func(res *edit.Result) any {
+		},
+		View: func(res *edit.Result) any {
 			c.Response().Header().Set("Location", siblingPath(c, d.Key))
 			return choiceView(slug, key, d.Key)(res)
-		}, nil)
+		},
+	})
 }
 
 func (h *Handler) patchProfile(c echo.Context) error {
@@ -277,8 +313,10 @@ func (h *Handler) patchProfile(c echo.Context) error {
 		return err
 	}
 	newSlug := slug
-	return h.write(c, http.StatusOK, "edit profile "+slug, false,
-		func(cat *model.Catalog) error {
+	return h.write(c, writeOp{
+		Status:  http.StatusOK,
+		Message: "edit profile " + slug,
+		Apply: func(cat *model.Catalog) error {
 			p, err := cat.Profile(slug)
 			if err != nil {
 				return err
@@ -289,7 +327,9 @@ func (h *Handler) patchProfile(c echo.Context) error {
 			}
 			newSlug = next.Slug
 			return cat.ReplaceProfile(slug, next)
-		}, func(res *edit.Result) any { return profileView(newSlug)(res) }, nil)
+		},
+		View: func(res *edit.Result) any { return profileView(newSlug)(res) },
+	})
 }
 
 func (h *Handler) duplicateProfile(c echo.Context) error {
@@ -298,12 +338,15 @@ func (h *Handler) duplicateProfile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.write(c, http.StatusCreated, fmt.Sprintf("duplicate profile %s as %s", slug, d.Key), false,
-		func(cat *model.Catalog) error { return cat.DuplicateProfile(slug, d.Key, d.DisplayName) },
-		func(res *edit.Result) any {
+	return h.write(c, writeOp{
+		Status:  http.StatusCreated,
+		Message: fmt.Sprintf("duplicate profile %s as %s", slug, d.Key),
+		Apply:   func(cat *model.Catalog) error { return cat.DuplicateProfile(slug, d.Key, d.DisplayName) },
+		View: func(res *edit.Result) any {
 			c.Response().Header().Set("Location", siblingPath(c, d.Key))
 			return profileView(d.Key)(res)
-		}, nil)
+		},
+	})
 }
 
 // duplicate is the body of a duplicate request: the new slug or key, and
@@ -350,8 +393,7 @@ func position(c echo.Context) (int, error) {
 }
 
 func missing(path, msg string) error {
-	return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid", Message: msg + "; nothing was saved",
-		Fields: []Field{{Path: path, Message: msg, Severity: "error"}}}
+	return &model.Problem{Code: model.CodeInvalid, Message: msg, Findings: []model.Finding{{Path: path, Message: msg, Severity: model.Error}}}
 }
 
 // decodePatch reads a JSON merge patch (RFC 7396): an object whose keys
@@ -398,7 +440,7 @@ func applyPatch(cur any, patch *ordered.Map, next any) error {
 		if errors.As(err, &typeErr) {
 			typeErr.Field = strings.ReplaceAll(typeErr.Field, "Settings.", "") // an embedded struct, not a JSON level
 			e.Message = fmt.Sprintf("%s must be %s, not %s", jsonField(typeErr.Field), typeName(typeErr.Type), typeErr.Value)
-			e.Fields = []Field{{Path: "/" + strings.ReplaceAll(typeErr.Field, ".", "/"), Message: e.Message}}
+			e.Findings = []model.Finding{{Path: "/" + strings.ReplaceAll(typeErr.Field, ".", "/"), Message: e.Message}}
 		}
 		return e
 	}

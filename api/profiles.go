@@ -21,7 +21,7 @@ func (h *Handler) listProfiles(c echo.Context) error {
 		profiles = []model.Profile{}
 	}
 	setETag(c, st.BaseID())
-	return c.JSON(http.StatusOK, map[string]any{"profiles": profiles})
+	return c.JSON(http.StatusOK, profilesReply{Profiles: profiles})
 }
 
 func (h *Handler) getProfile(c echo.Context) error {
@@ -52,15 +52,18 @@ func (h *Handler) createProfile(c echo.Context) error {
 		return err
 	}
 	if p.Slug == "" {
-		return &Error{Status: http.StatusUnprocessableEntity, Code: "invalid", Message: "a profile needs a slug; nothing was saved",
-			Fields: []Field{{Path: "/slug", Message: "a profile needs a slug", Severity: "error"}}}
+		return missing("/slug", "a profile needs a slug")
 	}
 	view := profileView(p.Slug)
-	return h.write(c, http.StatusCreated, "add profile "+p.Slug, false,
-		func(cat *model.Catalog) error { return cat.AddProfile(p) }, func(res *edit.Result) any {
+	return h.write(c, writeOp{
+		Status:  http.StatusCreated,
+		Message: "add profile " + p.Slug,
+		Apply:   func(cat *model.Catalog) error { return cat.AddProfile(p) },
+		View: func(res *edit.Result) any {
 			c.Response().Header().Set("Location", c.Request().URL.Path+"/"+url.PathEscape(p.Slug))
 			return view(res)
-		}, nil)
+		},
+	})
 }
 
 func (h *Handler) putProfile(c echo.Context) error {
@@ -72,14 +75,22 @@ func (h *Handler) putProfile(c echo.Context) error {
 	if p.Slug == "" {
 		p.Slug = slug
 	}
-	return h.write(c, http.StatusOK, "edit profile "+slug, true,
-		func(cat *model.Catalog) error { return cat.ReplaceProfile(slug, p) }, profileView(p.Slug), nil)
+	return h.write(c, writeOp{
+		Status:      http.StatusOK,
+		Message:     "edit profile " + slug,
+		RequireBase: true,
+		Apply:       func(cat *model.Catalog) error { return cat.ReplaceProfile(slug, p) },
+		View:        profileView(p.Slug),
+	})
 }
 
 func (h *Handler) deleteProfile(c echo.Context) error {
 	slug := param(c, "slug")
-	return h.write(c, http.StatusOK, "remove profile "+slug, false,
-		func(cat *model.Catalog) error { return cat.RemoveProfile(slug) }, nil, nil)
+	return h.write(c, writeOp{
+		Status:  http.StatusOK,
+		Message: "remove profile " + slug,
+		Apply:   func(cat *model.Catalog) error { return cat.RemoveProfile(slug) },
+	})
 }
 
 func (h *Handler) moveProfile(c echo.Context) error {
@@ -93,6 +104,9 @@ func (h *Handler) moveProfile(c echo.Context) error {
 	if body.Position == nil {
 		return apiError(http.StatusBadRequest, "bad_request", "send {\"position\": N}, N counting from 0")
 	}
-	return h.write(c, http.StatusOK, fmt.Sprintf("move profile %s to position %d", slug, *body.Position), false,
-		func(cat *model.Catalog) error { return cat.MoveProfile(slug, *body.Position) }, nil, nil)
+	return h.write(c, writeOp{
+		Status:  http.StatusOK,
+		Message: fmt.Sprintf("move profile %s to position %d", slug, *body.Position),
+		Apply:   func(cat *model.Catalog) error { return cat.MoveProfile(slug, *body.Position) },
+	})
 }

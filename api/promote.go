@@ -15,25 +15,55 @@ import (
 // Peers: other hubprofiles servers (a staging hub) named in the
 // infrastructure config, to compare with and promote from.
 
+// peersReply is GET peers' answer.
+type peersReply struct {
+	Peers []peerView `json:"peers"`
+}
+
+type peerView struct {
+	Name string `json:"name"`
+	URL  string `json:"url"`
+}
+
+// compareReply is GET peers/{name}/compare's answer.
+type compareReply struct {
+	Differences  []model.Difference `json:"differences"`
+	Head         int64              `json:"head"`
+	Peer         string             `json:"peer"`
+	PeerLive     bool               `json:"peer_live"`
+	PeerRevision int64              `json:"peer_revision"`
+}
+
+// promoteReply is POST promote's answer.
+type promoteReply struct {
+	Errors       []Field      `json:"errors,omitempty"`
+	Peer         string       `json:"peer"`
+	PeerRevision int64        `json:"peer_revision"`
+	Revision     revisionJSON `json:"revision"`
+	Took         []string     `json:"took"`
+	Unchanged    bool         `json:"unchanged,omitempty"`
+	Warnings     []Field      `json:"warnings"`
+}
+
 func (h *Handler) listPeers(c echo.Context) error {
-	out := []map[string]string{}
+	out := peersReply{Peers: []peerView{}}
 	for _, p := range h.edit.Config().Peers {
-		out = append(out, map[string]string{"name": p.Name, "url": p.URL})
+		out.Peers = append(out.Peers, peerView{Name: p.Name, URL: p.URL})
 	}
-	return c.JSON(http.StatusOK, map[string]any{"peers": out})
+	return c.JSON(http.StatusOK, out)
 }
 
 // fetchPeer reads a peer's catalog; a peer that cannot be read is a 502
 // that says why.
 func (h *Handler) fetchPeer(c echo.Context, name, which string) (*peer.Snapshot, error) {
 	if err := peer.CheckRevision(which); err != nil {
-		return nil, &Error{Status: http.StatusBadRequest, Code: "bad_request", Message: err.Error(),
-			Fields: []Field{{Path: "/revision", Message: err.Error(), Severity: "error"}}}
+		return nil, &model.Problem{Code: model.CodeBadRequest, Message: err.Error(),
+			Findings: []model.Finding{{Path: "/revision", Message: err.Error(), Severity: model.Error}}}
 	}
 	snap, err := h.peers.FetchNamed(c.Request().Context(), h.edit.Config(), name, which)
 	var pe *peer.Error
 	if errors.As(err, &pe) {
-		return nil, apiError(http.StatusBadGateway, "peer_unavailable", "%s; nothing was changed", pe.Error())
+		return nil, model.Errorf(model.CodePeerUnavailable, "%s; nothing was changed", pe.Error())
 	}
 	return snap, err
 }
@@ -53,10 +83,8 @@ func (h *Handler) comparePeer(c echo.Context) error {
 		diffs = []model.Difference{}
 	}
 	setETag(c, head.BaseID())
-	return c.JSON(http.StatusOK, map[string]any{
-		"peer": snap.Peer, "peer_revision": snap.Revision, "peer_live": snap.Live,
-		"head": head.BaseID(), "differences": diffs,
-	})
+	return c.JSON(http.StatusOK, compareReply{Peer: snap.Peer, PeerRevision: snap.Revision, PeerLive: snap.Live,
+		Head: head.BaseID(), Differences: diffs})
 }
 
 // promote takes what the body selects from a peer into one draft revision.
@@ -73,8 +101,8 @@ func (h *Handler) promote(c echo.Context) error {
 		return err
 	}
 	if body.From == "" {
-		return &Error{Status: http.StatusBadRequest, Code: "bad_request", Message: "from: name the peer to promote from",
-			Fields: []Field{{Path: "/from", Message: "required", Severity: "error"}}}
+		return &model.Problem{Code: model.CodeBadRequest, Message: "from: name the peer to promote from",
+			Findings: []model.Finding{{Path: "/from", Message: "required", Severity: model.Error}}}
 	}
 	b, err := base(c, false)
 	if err != nil {
@@ -100,13 +128,12 @@ func (h *Handler) promote(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := map[string]any{"revision": rev, "peer": snap.Peer, "peer_revision": snap.Revision,
-		"took": append([]string{}, res.Took...), "warnings": fields(res.Warnings)}
+	out := promoteReply{Revision: rev, Peer: snap.Peer, PeerRevision: snap.Revision,
+		Took: append([]string{}, res.Took...), Warnings: fields(res.Warnings), Unchanged: res.Unchanged}
 	if len(res.Errors) > 0 {
-		out["errors"] = fields(res.Errors)
+		out.Errors = fields(res.Errors)
 	}
 	if res.Unchanged {
-		out["unchanged"] = true
 		return c.JSON(http.StatusOK, out)
 	}
 	c.Response().Header().Set("Location", "revisions/"+strconv.FormatInt(res.Revision.ID, 10))

@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -47,6 +48,7 @@ func TestImageChecksAgainstARealRegistry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ed.SetImageChecker(checker)
 	srv, err := server.New(ctx, server.Options{Prefix: "/", Editor: ed, Identify: auth.Dev{}, Images: checker, Log: log})
 	if err != nil {
 		t.Fatal(err)
@@ -162,6 +164,14 @@ func TestImageChecksAgainstARealRegistry(t *testing.T) {
 	resp.Body.Close()
 	if !strings.Contains(string(b), `hubprofiles_images{status="not_found"} 1`) || !strings.Contains(string(b), `hubprofiles_images{status="unreachable"} 1`) {
 		t.Errorf("metrics lack the image counts:\n%s", grep(string(b), "hubprofiles_images"))
+	}
+
+	// validate asks the registries first, as the import page's Check does:
+	// an image nobody asked about before is reported missing now.
+	list := `[{"display_name": "Later", "kubespawner_override": {"image": "` + host + `/demo/notebook:2098.01.01"}}]`
+	code, m = call("POST", "/validate", list)
+	if code != 200 || !strings.Contains(fmt.Sprint(m["findings"]), "tag 2098.01.01 not found") {
+		t.Errorf("validate does not report the missing image: %d %v", code, m)
 	}
 }
 

@@ -2,7 +2,6 @@ package api
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -50,14 +49,7 @@ func (h *Handler) resultRevision(c echo.Context, res *edit.Result, published boo
 
 // liveID is the published revision's id, 0 when nothing is published.
 func (h *Handler) liveID(c echo.Context) (int64, error) {
-	p, _, err := h.edit.Store().Live(c.Request().Context())
-	if errors.Is(err, store.ErrNotFound) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	return p.RevisionID, nil
+	return h.edit.LiveID(c.Request().Context())
 }
 
 func (h *Handler) listRevisions(c echo.Context) error {
@@ -73,7 +65,7 @@ func (h *Handler) listRevisions(c echo.Context) error {
 		return apiError(http.StatusBadRequest, "bad_request", "limit must be between 1 and 500")
 	}
 	ctx := c.Request().Context()
-	revs, err := h.edit.Store().List(ctx, before, int(limit))
+	revs, err := h.edit.Revisions(ctx, before, int(limit))
 	if err != nil {
 		return err
 	}
@@ -85,9 +77,9 @@ func (h *Handler) listRevisions(c echo.Context) error {
 	for i := range revs {
 		out = append(out, revisionView(&revs[i], revs[i].ID == live))
 	}
-	body := map[string]any{"revisions": out, "live": live}
+	body := revisionsReply{Revisions: out, Live: live}
 	if len(revs) == int(limit) && revs[len(revs)-1].ID > 1 {
-		body["next_before"] = revs[len(revs)-1].ID
+		body.NextBefore = revs[len(revs)-1].ID
 	}
 	return c.JSON(http.StatusOK, body)
 }
@@ -109,7 +101,7 @@ func (h *Handler) getRevision(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := h.edit.Store().Get(c.Request().Context(), id)
+	r, err := h.edit.Revision(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
@@ -152,10 +144,10 @@ func (h *Handler) diffRevision(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{
-		"from": against, "to": id,
-		"catalog":      changes(ordered.Diff(edit.CatalogValue(from.Catalog), edit.CatalogValue(to.Catalog))),
-		"profile_list": changes(ordered.Diff(fromList, toList)),
+	return c.JSON(http.StatusOK, diffReply{
+		From: against, To: id,
+		Catalog:     changes(ordered.Diff(edit.CatalogValue(from.Catalog), edit.CatalogValue(to.Catalog))),
+		ProfileList: changes(ordered.Diff(fromList, toList)),
 	})
 }
 
@@ -184,8 +176,7 @@ func (h *Handler) publishRevision(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h.published()
-	return c.JSON(http.StatusOK, map[string]any{"publication": publicationView(p), "warnings": fields(warnings)})
+	return c.JSON(http.StatusOK, publishReply{Publication: publicationView(p), Warnings: fields(warnings)})
 }
 
 func (h *Handler) restoreRevision(c echo.Context) error {
@@ -206,12 +197,8 @@ func (h *Handler) restoreRevision(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body := map[string]any{"revision": rev, "warnings": fields(res.Warnings)}
-	if len(res.Errors) > 0 {
-		body["errors"] = fields(res.Errors)
-	}
+	body := writeReply{Revision: rev, Warnings: fields(res.Warnings), Errors: fields(res.Errors), Unchanged: res.Unchanged}
 	if res.Unchanged {
-		body["unchanged"] = true
 		return c.JSON(http.StatusOK, body)
 	}
 	return c.JSON(http.StatusCreated, body)
@@ -237,7 +224,7 @@ func (h *Handler) listPublications(c echo.Context) error {
 	if limit < 1 || limit > 500 {
 		return apiError(http.StatusBadRequest, "bad_request", "limit must be between 1 and 500")
 	}
-	ps, err := h.edit.Store().Publications(c.Request().Context(), int(limit))
+	ps, err := h.edit.Publications(c.Request().Context(), int(limit))
 	if err != nil {
 		return err
 	}
@@ -245,5 +232,5 @@ func (h *Handler) listPublications(c echo.Context) error {
 	for i := range ps {
 		out = append(out, publicationView(&ps[i]))
 	}
-	return c.JSON(http.StatusOK, map[string]any{"publications": out})
+	return c.JSON(http.StatusOK, publicationsReply{Publications: out})
 }

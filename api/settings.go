@@ -59,10 +59,14 @@ func (h *Handler) copySetting(c echo.Context) error {
 		return missing("/items", "items names the items to copy; leave it out to copy the whole setting")
 	}
 	from := model.Place{Profile: body.From.Profile, Option: body.From.Option, Choice: body.From.Choice}
-	return h.write(c, http.StatusOK, fmt.Sprintf("%s: copy kubespawner_override.%s from %s", to, setting, from), false,
-		func(cat *model.Catalog) error {
+	return h.write(c, writeOp{
+		Status:  http.StatusOK,
+		Message: fmt.Sprintf("%s: copy kubespawner_override.%s from %s", to, setting, from),
+		Apply: func(cat *model.Catalog) error {
 			return notCopyable(cat.CopySetting(to, setting, from, body.Items))
-		}, placeView(to), nil)
+		},
+		View: placeView(to),
+	})
 }
 
 func (h *Handler) removeSetting(c echo.Context) error {
@@ -71,16 +75,24 @@ func (h *Handler) removeSetting(c echo.Context) error {
 	if item != "" {
 		what = fmt.Sprintf("item %q of %s", item, what)
 	}
-	return h.write(c, http.StatusOK, fmt.Sprintf("%s: remove %s", at, what), false,
-		func(cat *model.Catalog) error {
+	return h.write(c, writeOp{
+		Status:  http.StatusOK,
+		Message: fmt.Sprintf("%s: remove %s", at, what),
+		Apply: func(cat *model.Catalog) error {
 			return notCopyable(cat.RemoveSetting(at, setting, item))
-		}, placeView(at), nil)
+		},
+		View: placeView(at),
+	})
 }
 
 func (h *Handler) removeExtra(c echo.Context) error {
 	at, key := placeOf(c), param(c, "name")
-	return h.write(c, http.StatusOK, fmt.Sprintf("%s: remove %s", at, key), false,
-		func(cat *model.Catalog) error { return cat.RemoveExtra(at, key) }, placeView(at), nil)
+	return h.write(c, writeOp{
+		Status:  http.StatusOK,
+		Message: fmt.Sprintf("%s: remove %s", at, key),
+		Apply:   func(cat *model.Catalog) error { return cat.RemoveExtra(at, key) },
+		View:    placeView(at),
+	})
 }
 
 // notCopyable turns the model's refusal into a 422.

@@ -1,6 +1,17 @@
-// Package auth says who is making a request and what they may do. Today it
-// has the identity seam and the roles; the JupyterHub OAuth login and API
-// tokens plug in behind Identifier.
+// Package auth says who is making a request and what they may do.
+// Identifier is the one seam through which identity enters the server: Hub
+// (hub.go) identifies a browser by the session its JupyterHub OAuth login
+// set and a script by its JupyterHub API token, both checked for the scope
+// that gives access to this service; Dev and Anonymous serve --dev and a
+// server outside a hub. Roles come from hub admin rights and the groups of
+// the infrastructure config, and Authorize (guard.go) is the one guard the
+// API, the pages and the feeds use; its refusals are *model.Problem, which
+// each surface answers in its own form.
+//
+// The OAuth login calls golang.org/x/oauth2 directly (provider.go), not
+// goth: goth has no JupyterHub provider to reuse, gothic keeps its state
+// in package-level variables, and goth's Provider and Session interfaces
+// take no context, so a hub call could not be cancelled with its request.
 package auth
 
 import (

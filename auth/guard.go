@@ -3,7 +3,6 @@ package auth
 import (
 	"errors"
 	"fmt"
-	"html"
 	"html/template"
 	"net/http"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/jupyterhub/hubprofiles/infra"
+	"github.com/jupyterhub/hubprofiles/model"
 )
 
 // CSRFError refuses a state-changing request that a session cookie
@@ -54,36 +54,46 @@ type LoginStarter interface {
 	LoginURL(next string) string
 }
 
-// Page protects a page: an anonymous browser is sent to log in, a known
-// user below role gets a 403 page that says who to ask, and a hub that does
-// not answer gets a 503 page.
+// Authorize says who made the request and refuses one below role. Every
+// surface's guard calls it, so the refusals read the same everywhere; each
+// surface answers them in its own form (a JSON error, a page). Its errors
+// are *model.Problem: unauthorized (nobody logged in), forbidden,
+// insufficient_scope, csrf and hub_unavailable.
+func Authorize(c echo.Context, id Identifier, a infra.Access, role Role) (*User, error) {
+	u, err := id.Identify(c)
+	if errors.Is(err, ErrHubUnavailable) {
+		return nil, model.Errorf(model.CodeHubUnavailable, "JupyterHub cannot be reached to check who you are; try again in a minute")
+	}
+	var se *ScopeError
+	if errors.As(err, &se) {
+		return nil, model.Errorf(model.CodeInsufficientScope, "%s", se.Error())
+	}
+	if err != nil {
+		return nil, err
+	}
+	if u == nil {
+		return nil, model.Errorf(model.CodeUnauthorized, "Log in through JupyterHub, or send Authorization: token <JupyterHub API token>")
+	}
+	if got := RoleOf(u, a); got < role {
+		return nil, model.Errorf(model.CodeForbidden, "%s", forbiddenText(u, a, role))
+	}
+	if err := CheckCSRF(c); err != nil {
+		return nil, model.Errorf(model.CodeCSRF, "%s", err.Error())
+	}
+	return u, nil
+}
+
+// Page protects a page: an anonymous browser is sent to log in; every other
+// refusal of Authorize is returned, for the pages to answer with a page.
 func Page(id Identifier, access func() infra.Access, role Role) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			u, err := id.Identify(c)
-			if errors.Is(err, ErrHubUnavailable) {
-				return errorPage(c, http.StatusServiceUnavailable, "JupyterHub is unreachable",
-					"hubprofiles could not reach the hub to check who you are. Try again in a minute.")
-			}
-			var se *ScopeError
-			if errors.As(err, &se) {
-				return errorPage(c, http.StatusForbidden, "Not allowed", html.EscapeString(se.Error()))
+			u, err := Authorize(c, id, access(), role)
+			if ls, ok := id.(LoginStarter); ok && model.CodeOf(err) == model.CodeUnauthorized {
+				return c.Redirect(http.StatusFound, ls.LoginURL(c.Request().URL.RequestURI()))
 			}
 			if err != nil {
 				return err
-			}
-			if u == nil {
-				if ls, ok := id.(LoginStarter); ok {
-					return c.Redirect(http.StatusFound, ls.LoginURL(c.Request().URL.RequestURI()))
-				}
-				return errorPage(c, http.StatusUnauthorized, "Not logged in", "Log in through JupyterHub to use hubprofiles.")
-			}
-			a := access()
-			if got := RoleOf(u, a); got < role {
-				return errorPage(c, http.StatusForbidden, "Not allowed", forbiddenText(u, a, role))
-			}
-			if err := CheckCSRF(c); err != nil {
-				return errorPage(c, http.StatusForbidden, "Refused", html.EscapeString(err.Error()))
 			}
 			c.Set(userKey, u)
 			return next(c)
@@ -104,33 +114,34 @@ func forbiddenText(u *User, a infra.Access, role Role) string {
 	var who []string
 	who = append(who, "hub admins")
 	for _, g := range a.EditorGroups {
-		who = append(who, fmt.Sprintf("members of the group <b>%s</b>", html.EscapeString(g)))
+		who = append(who, fmt.Sprintf("members of the group %s", g))
 	}
 	if role == Viewer {
 		for _, g := range a.ViewerGroups {
-			who = append(who, fmt.Sprintf("members of the group <b>%s</b> (read only)", html.EscapeString(g)))
+			who = append(who, fmt.Sprintf("members of the group %s (read only)", g))
 		}
 	}
-	return fmt.Sprintf("You are logged in as <b>%s</b>. hubprofiles is open to %s. Ask a hub admin to add you to one of those groups, then log in again.",
-		html.EscapeString(u.Name), strings.Join(who, ", "))
+	return fmt.Sprintf("You are logged in as %s. This needs the %s role; yours is %s. hubprofiles is open to %s. Ask a hub admin to add you to one of those groups, then log in again.",
+		u.Name, role, RoleOf(u, a), strings.Join(who, ", "))
 }
 
-var pageTemplate = template.Must(template.New("error").Parse(`<!doctype html>
+// loggedOutPage is the one page auth writes itself: the answer to a
+// logout, which is not an error and comes before any page of the UI can
+// know who is there (its link starts a new login).
+var loggedOutPage = template.Must(template.New("logout").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.Title}} · hubprofiles</title></head>
+<title>Logged out · hubprofiles</title>
+<link rel="stylesheet" href="{{.}}static/style.css"></head>
 <body>
-<h1>{{.Title}}</h1>
-<p>{{.Message}}</p>
+<main id="main">
+<h1>Logged out</h1>
+<p>You are logged out of hubprofiles. <a href="{{.}}">Log in again</a>.</p>
+</main>
 </body></html>
 `))
 
-// errorPage answers with a small HTML page; message is trusted HTML (the
-// callers escape what they put in it).
-func errorPage(c echo.Context, status int, title, message string) error {
+func loggedOut(c echo.Context, prefix string) error {
 	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
-	c.Response().WriteHeader(status)
-	return pageTemplate.Execute(c.Response(), struct {
-		Title   string
-		Message template.HTML
-	}{title, template.HTML(message)}) // #nosec: callers escape
+	c.Response().WriteHeader(http.StatusOK)
+	return loggedOutPage.Execute(c.Response(), prefix)
 }

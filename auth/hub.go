@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"errors"
-	"html"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -13,6 +12,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/jupyterhub/hubprofiles/model"
 )
 
 // Hub identifies users through JupyterHub: a browser by the session cookie
@@ -195,15 +196,7 @@ func (h *Hub) login(c echo.Context) error {
 		return err
 	}
 	c.SetCookie(cookie(stateCookie, v, h.prefix, secure(c), 600))
-	sess, err := h.provider.BeginAuth(st.State)
-	if err != nil {
-		return err
-	}
-	u, err := sess.GetAuthURL()
-	if err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusFound, u)
+	return c.Redirect(http.StatusFound, h.provider.AuthURL(st.State))
 }
 
 func (h *Hub) callback(c echo.Context) error {
@@ -211,8 +204,7 @@ func (h *Hub) callback(c echo.Context) error {
 	var st oauthState
 	if err != nil || h.signer.open(ck.Value, &st) != nil || time.Now().Unix() > st.Expires ||
 		st.State == "" || c.QueryParam("state") != st.State {
-		return errorPage(c, http.StatusBadRequest, "Login failed",
-			"This login link is not the one this browser started, or it expired. <a href=\""+h.prefix+"login\">Log in again</a>.")
+		return model.Errorf(model.CodeBadRequest, "This login link is not the one this browser started, or it expired. Log in again.")
 	}
 	c.SetCookie(cookie(stateCookie, "", h.prefix, secure(c), -1))
 	if e := c.QueryParam("error"); e != "" {
@@ -220,29 +212,25 @@ func (h *Hub) callback(c echo.Context) error {
 		if len(e) > 200 {
 			e = e[:200] + "…"
 		}
-		return errorPage(c, http.StatusForbidden, "Login refused",
-			"The hub did not let you in ("+html.EscapeString(strings.ToValidUTF8(e, "?"))+"). <a href=\""+h.prefix+"login\">Log in again</a>.")
+		return model.Errorf(model.CodeForbidden, "The hub did not let you in (%s). Log in again.", strings.ToValidUTF8(e, "?"))
 	}
-	sess, _ := h.provider.BeginAuth(st.State)
-	if _, err := sess.Authorize(h.provider, c.QueryParams()); err != nil {
-		return h.hubError(c, err)
-	}
-	gu, err := h.provider.FetchUser(sess)
+	ctx := c.Request().Context()
+	token, err := h.provider.Exchange(ctx, c.QueryParam("code"))
 	if err != nil {
 		return h.hubError(c, err)
 	}
-	u := userFromHub(gu.RawData)
-	if u == nil {
-		return h.hubError(c, errors.New("the hub's answer names no user"))
+	u, raw, err := h.provider.FetchUser(ctx, token)
+	if err != nil {
+		return h.hubError(c, err)
 	}
-	if !hasServiceAccess(scopesOf(gu.RawData), h.service) {
-		return errorPage(c, http.StatusForbidden, "Login refused", html.EscapeString((&ScopeError{User: u.Name, Service: h.service}).Error()))
+	if !hasServiceAccess(scopesOf(raw), h.service) {
+		return model.Errorf(model.CodeInsufficientScope, "%s", (&ScopeError{User: u.Name, Service: h.service}).Error())
 	}
 	if old, ok := h.sessionID(c); ok {
 		h.sessions.end(old) // a new login never continues an old session
 	}
 	now := h.now()
-	id := h.sessions.add(session{user: *u, csrf: randomToken(), token: gu.AccessToken,
+	id := h.sessions.add(session{user: *u, csrf: randomToken(), token: token,
 		expires: now.Add(h.lifetime), checked: now}, now)
 	v, err := h.signer.sign(sessionRef{ID: id})
 	if err != nil {
@@ -256,11 +244,10 @@ func (h *Hub) callback(c echo.Context) error {
 func (h *Hub) hubError(c echo.Context, err error) error {
 	if errors.Is(err, ErrHubUnavailable) || err == nil {
 		h.log.Error("login: the hub did not answer", "err", err)
-		return errorPage(c, http.StatusServiceUnavailable, "JupyterHub is unreachable",
-			"hubprofiles could not reach the hub to log you in. Try again in a minute; the hub's admins can check its logs.")
+		return model.Errorf(model.CodeHubUnavailable, "hubprofiles could not reach the hub to log you in. Try again in a minute; the hub's admins can check its logs.")
 	}
 	h.log.Warn("login failed", "err", err)
-	return errorPage(c, http.StatusForbidden, "Login failed", html.EscapeString(err.Error())+" <a href=\""+h.prefix+"login\">Log in again</a>.")
+	return model.Errorf(model.CodeForbidden, "Login failed: %v. Log in again.", err)
 }
 
 // logout ends the session on the server, so the cookie and its CSRF token
@@ -270,7 +257,7 @@ func (h *Hub) logout(c echo.Context) error {
 		h.sessions.end(id)
 	}
 	c.SetCookie(cookie(sessionCookie, "", h.prefix, secure(c), -1))
-	return errorPage(c, http.StatusOK, "Logged out", "You are logged out of hubprofiles. <a href=\""+h.prefix+"\">Log in again</a>.")
+	return loggedOut(c, h.prefix)
 }
 
 // LoginURL is where a page sends an anonymous browser.

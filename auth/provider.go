@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/markbates/goth"
 	"golang.org/x/oauth2"
 )
 
@@ -51,18 +50,18 @@ type HubConfig struct {
 // ErrHubUnavailable means the hub did not answer; the caller says so (503).
 var ErrHubUnavailable = errors.New("the JupyterHub API cannot be reached")
 
-// Provider is a goth provider for JupyterHub's OAuth: authorize at the hub,
-// exchange the code with the client secret in the form body (the hub refuses
-// HTTP Basic), and read the user from GET /hub/api/user. It is used directly,
-// without gothic's package-level state.
+// Provider is JupyterHub's OAuth, called directly with golang.org/x/oauth2:
+// authorize at the hub, exchange the code with the client secret in the
+// form body (the hub refuses HTTP Basic), and read the user from GET
+// /hub/api/user. Every call to the hub takes the request's context, so a
+// request the browser abandons cancels its hub call too. (Not goth: goth
+// has no JupyterHub provider, its gothic helpers keep package-level state,
+// and its Provider and Session interfaces take no context.)
 type Provider struct {
-	name   string
 	cfg    HubConfig
 	oauth  *oauth2.Config
 	client *http.Client
 }
-
-var _ goth.Provider = (*Provider)(nil)
 
 // NewProvider returns the JupyterHub provider.
 func NewProvider(cfg HubConfig) *Provider {
@@ -83,8 +82,7 @@ func NewProvider(cfg HubConfig) *Provider {
 	}
 	api := strings.TrimSuffix(cfg.APIURL, "/")
 	return &Provider{
-		name: "jupyterhub",
-		cfg:  cfg,
+		cfg: cfg,
 		oauth: &oauth2.Config{
 			ClientID:     cfg.ClientID,
 			ClientSecret: cfg.ClientSecret,
@@ -99,85 +97,16 @@ func NewProvider(cfg HubConfig) *Provider {
 	}
 }
 
-// Name implements goth.Provider.
-func (p *Provider) Name() string { return p.name }
+// AuthURL is where to send the browser to log in, carrying state.
+func (p *Provider) AuthURL(state string) string { return p.oauth.AuthCodeURL(state) }
 
-// SetName implements goth.Provider.
-func (p *Provider) SetName(name string) { p.name = name }
-
-// Debug implements goth.Provider.
-func (p *Provider) Debug(bool) {}
-
-// BeginAuth implements goth.Provider: the URL to send the browser to.
-func (p *Provider) BeginAuth(state string) (goth.Session, error) {
-	return &Session{AuthURL: p.oauth.AuthCodeURL(state)}, nil
-}
-
-// UnmarshalSession implements goth.Provider.
-func (p *Provider) UnmarshalSession(data string) (goth.Session, error) {
-	var s Session
-	err := json.Unmarshal([]byte(data), &s)
-	return &s, err
-}
-
-// FetchUser implements goth.Provider: the hub's model of the token's owner.
-func (p *Provider) FetchUser(s goth.Session) (goth.User, error) {
-	sess, ok := s.(*Session)
-	if !ok || sess.AccessToken == "" {
-		return goth.User{}, errors.New("jupyterhub: no access token yet")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), p.cfg.Timeout)
-	defer cancel()
-	u, raw, err := p.whoami(ctx, "Bearer "+sess.AccessToken)
-	if err != nil {
-		return goth.User{}, err
-	}
-	if u == nil {
-		return goth.User{}, errors.New("jupyterhub: the hub refused the access token")
-	}
-	return goth.User{Provider: p.name, Name: u.Name, NickName: u.Name, UserID: u.Name, RawData: raw, AccessToken: sess.AccessToken}, nil
-}
-
-// RefreshToken implements goth.Provider; JupyterHub issues no refresh tokens.
-func (p *Provider) RefreshToken(string) (*oauth2.Token, error) {
-	return nil, errors.New("jupyterhub issues no refresh tokens")
-}
-
-// RefreshTokenAvailable implements goth.Provider.
-func (p *Provider) RefreshTokenAvailable() bool { return false }
-
-// Session is the provider's state between BeginAuth and Authorize.
-type Session struct {
-	AuthURL     string `json:"auth_url"`
-	AccessToken string `json:"access_token,omitempty"`
-}
-
-var _ goth.Session = (*Session)(nil)
-
-// GetAuthURL implements goth.Session.
-func (s *Session) GetAuthURL() (string, error) {
-	if s.AuthURL == "" {
-		return "", errors.New(goth.NoAuthUrlErrorMessage)
-	}
-	return s.AuthURL, nil
-}
-
-// Marshal implements goth.Session.
-func (s *Session) Marshal() string {
-	b, _ := json.Marshal(s)
-	return string(b)
-}
-
-// Authorize implements goth.Session: it exchanges the code for a token.
-func (s *Session) Authorize(provider goth.Provider, params goth.Params) (string, error) {
-	p, ok := provider.(*Provider)
-	if !ok {
-		return "", errors.New("jupyterhub: wrong provider")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), p.cfg.Timeout)
+// Exchange trades the code the hub sent back to the callback for an access
+// token.
+func (p *Provider) Exchange(ctx context.Context, code string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
 	defer cancel()
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, p.client)
-	tok, err := p.oauth.Exchange(ctx, params.Get("code"))
+	tok, err := p.oauth.Exchange(ctx, code)
 	if err != nil {
 		var re *oauth2.RetrieveError
 		if errors.As(err, &re) {
@@ -185,8 +114,22 @@ func (s *Session) Authorize(provider goth.Provider, params goth.Params) (string,
 		}
 		return "", fmt.Errorf("%w: %v", ErrHubUnavailable, err)
 	}
-	s.AccessToken = tok.AccessToken
 	return tok.AccessToken, nil
+}
+
+// FetchUser is the owner of an access token, with the hub's whole user
+// model (its scopes say whether the token may use this service).
+func (p *Provider) FetchUser(ctx context.Context, accessToken string) (*User, map[string]any, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
+	defer cancel()
+	u, raw, err := p.whoami(ctx, "Bearer "+accessToken)
+	if err != nil {
+		return nil, nil, err
+	}
+	if u == nil {
+		return nil, nil, errors.New("the hub refused the access token, or it names no user")
+	}
+	return u, raw, nil
 }
 
 // whoami asks the hub who owns a token (authorization is the whole header

@@ -6,19 +6,24 @@ package auth_test
 // asserts it fails.
 
 import (
+	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/jupyterhub/hubprofiles/auth"
+	"github.com/jupyterhub/hubprofiles/edit"
 	"github.com/jupyterhub/hubprofiles/internal/testhub"
+	"github.com/jupyterhub/hubprofiles/server"
+	"github.com/jupyterhub/hubprofiles/store"
 )
 
 // clock is a time source the tests advance instead of sleeping.
@@ -187,7 +192,7 @@ func TestSecurityRoleRemovedAtHubTakesEffectWithinRecheck(t *testing.T) {
 		if r := replay(t, e, s.ck, s.csrf); r.status != 403 || r.errorCode(t) != "forbidden" {
 			t.Errorf("%s: write %d %s, want 403", s.who, r.status, r.body)
 		}
-		if r := do(t, c, "GET", me, "", "Cookie", s.ck.Name+"="+s.ck.Value); r.status != 403 || !strings.Contains(r.body, "is a none here") {
+		if r := do(t, c, "GET", me, "", "Cookie", s.ck.Name+"="+s.ck.Value); r.status != 403 || !strings.Contains(r.body, "yours is none") {
 			t.Errorf("%s: /me %d %s, want 403 as role none", s.who, r.status, r.body)
 		}
 	}
@@ -231,10 +236,22 @@ func TestSecuritySessionLifetimeIsEnforced(t *testing.T) {
 // TestSecurityOAuthCallbackErrorIsEscaped: the hub's error code comes back
 // in the callback URL, which anyone can craft; it is shown as text.
 func TestSecurityOAuthCallbackErrorIsEscaped(t *testing.T) {
+	// The login's errors are pages of the server (in the layout): the
+	// whole server, with a hub that is never reached on this path.
+	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "hubprofiles.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
 	h := auth.NewHub(auth.HubConfig{APIURL: "http://127.0.0.1:1/hub/api", AuthorizeURL: "/hub/api/oauth2/authorize",
 		ClientID: "service-hubprofiles", CallbackURL: prefix + "oauth_callback"}, []byte("0123456789abcdef0123456789abcdef"), prefix, nil)
-	ec := echo.New()
-	h.Register(ec.Group(strings.TrimSuffix(prefix, "/")))
+	srv, err := server.New(ctx, server.Options{Prefix: prefix, Editor: edit.New(st, nil, log), Identify: h, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ec := srv.Handler()
 
 	login := httptest.NewRecorder()
 	ec.ServeHTTP(login, httptest.NewRequest("GET", prefix+"login", nil))
@@ -247,6 +264,7 @@ func TestSecurityOAuthCallbackErrorIsEscaped(t *testing.T) {
 	for _, ck := range login.Result().Cookies() {
 		req.AddCookie(ck)
 	}
+	req.Header.Set("Accept", "text/html")
 	rec := httptest.NewRecorder()
 	ec.ServeHTTP(rec, req)
 	body := rec.Body.String()

@@ -161,6 +161,7 @@ func startEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ed.SetImageChecker(images)
 	srv, err := server.New(ctx, server.Options{Prefix: prefix, Editor: ed, Identify: ident, Images: images, Log: log})
 	if err != nil {
 		t.Fatal(err)

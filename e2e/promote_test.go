@@ -112,6 +112,7 @@ func TestPromoteJourney(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	prod.SetImageChecker(images)
 	prodSrv, err := server.New(ctx, server.Options{Prefix: prefix, Editor: prod, Identify: auth.Dev{}, Images: images, Log: log})
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,17 @@ type answers map[string]registry.Result
 
 func (a answers) Cached(ref string) (registry.Result, bool) { r, ok := a[ref]; return r, ok }
 
+// CheckAll asks nothing: the answers are the test's.
+func (a answers) CheckAll(_ context.Context, refs []string) map[string]registry.Result {
+	out := map[string]registry.Result{}
+	for _, ref := range refs {
+		if r, ok := a[ref]; ok {
+			out[ref] = r
+		}
+	}
+	return out
+}
+
 func messages(fs []model.Finding) []string {
 	var out []string
 	for _, f := range fs {

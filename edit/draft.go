@@ -2,7 +2,6 @@ package edit
 
 import (
 	"context"
-	"errors"
 
 	"github.com/jupyterhub/hubprofiles/model"
 	"github.com/jupyterhub/hubprofiles/profilelist"
@@ -20,18 +19,18 @@ import (
 // the change is an import kept as a draft (KeepErrors, not publishing), or
 // when every error was already in the head.
 func (e *Editor) tolerate(ctx context.Context, c *model.Catalog, head *State, ch Change, err error) ([]any, []model.Finding, error) {
-	var ve *ValidationError
-	if !errors.As(err, &ve) || ch.Publish {
+	findings, invalid := model.FindingsOf(err)
+	if !invalid || ch.Publish {
 		return nil, nil, err
 	}
-	if !ch.KeepErrors && !onlyOldErrors(ve.Findings, e.Validate(ctx, head.Catalog)) {
+	if !ch.KeepErrors && !onlyOldErrors(findings, e.Validate(ctx, head.Catalog)) {
 		return nil, nil, err
 	}
 	list, rerr := profilelist.Render(c)
 	if rerr != nil {
 		return nil, nil, err
 	}
-	return list, ve.Findings, nil
+	return list, findings, nil
 }
 
 // onlyOldErrors reports whether every error of now is also one of before

@@ -30,22 +30,14 @@ import (
 // another writer did is lost), retried a few times if the head moves.
 const NoBase int64 = -1
 
-// ValidationError is a change that would break KubeSpawner or the catalog.
-// Its findings (errors and warnings) have paths into the catalog.
-type ValidationError struct{ Findings []model.Finding }
+// Every error the editor returns is a *model.Problem with a code (or wraps
+// one): a change that would break KubeSpawner or the catalog is
+// model.CodeInvalid with its findings (errors and warnings, paths into the
+// catalog); the types below are the causes the surfaces may show more of.
 
-func (e *ValidationError) Error() string {
-	n := 0
-	for _, f := range e.Findings {
-		if f.Severity == model.Error {
-			n++
-		}
-	}
-	return fmt.Sprintf("the change has %d error(s)", n)
-}
-
-// StaleError is a change based on a revision that is no longer the head.
-// Changes says what happened to the catalog since Base.
+// StaleError, the cause of a model.CodeStale problem, is a change based on a
+// revision that is no longer the head. Changes says what happened to the
+// catalog since Base.
 type StaleError struct {
 	Base, Head int64
 	Changes    []ordered.Change
@@ -73,16 +65,21 @@ type Editor struct {
 	revisionBytes int
 	validations   map[string]*validation // by content hash (cache.go)
 
+	hooksMu   sync.Mutex
+	onPublish []func() // OnPublish's subscribers
+
 	// write serialises this process's commits: a change without a base is
 	// then never refused because of another writer in the same server.
 	// Other processes (a CLI import) still meet the store's conflict check.
 	write sync.Mutex
 }
 
-// ImageChecker is what the editor asks about images: what the registry last
-// said of a reference, without asking it again (package registry).
+// ImageChecker is what the editor asks about images (package registry):
+// what the registry last said of a reference, without asking it again, and,
+// to check a source before an import, to ask about references now.
 type ImageChecker interface {
 	Cached(ref string) (registry.Result, bool)
+	CheckAll(ctx context.Context, refs []string) map[string]registry.Result
 }
 
 // SetImageChecker lets validation report images the registry says are
@@ -135,7 +132,7 @@ func (s *State) BaseID() int64 {
 	return s.Revision.ID
 }
 
-// UnreadableError is a stored revision whose catalog this version cannot
+// UnreadableError, the cause of a model.CodeUnreadable problem, is a stored revision whose catalog this version cannot
 // read: written by an older version, or over the limits, or changed behind
 // the store's back. The writer never stores one (profilelist.CheckStored).
 type UnreadableError struct {
@@ -149,13 +146,21 @@ func (e *UnreadableError) Error() string {
 
 func (e *UnreadableError) Unwrap() error { return e.Err }
 
+func unreadable(id int64, err error) error {
+	u := &UnreadableError{Revision: id, Err: err}
+	return &model.Problem{Code: model.CodeUnreadable, Message: u.Error(), Err: u}
+}
+
 // readableBefore is the newest readable revision below id, for a State
 // whose own revision is unreadable.
 func (e *Editor) readableBefore(ctx context.Context, id int64, bad *UnreadableError) (*State, error) {
 	for before := id; before > 1; {
 		metas, err := e.store.List(ctx, before, 0)
-		if err != nil || len(metas) == 0 {
-			return nil, errors.Join(bad, err)
+		if err != nil {
+			return nil, err
+		}
+		if len(metas) == 0 {
+			return nil, &model.Problem{Code: model.CodeUnreadable, Message: bad.Error(), Err: bad}
 		}
 		for _, m := range metas {
 			r, err := e.revision(ctx, m)
@@ -294,7 +299,7 @@ func (e *Editor) decode(r *store.Revision) (*State, error) {
 		return &State{Revision: r, Catalog: c}, nil
 	}
 	if bad != nil {
-		return nil, &UnreadableError{Revision: r.ID, Err: bad}
+		return nil, unreadable(r.ID, bad)
 	}
 	src, err := profilelist.Parse(r.Catalog, profilelist.DefaultLimits)
 	if err == nil && src.Document == nil {
@@ -309,7 +314,7 @@ func (e *Editor) decode(r *store.Revision) (*State, error) {
 		}
 		e.unreadable[r.ContentSHA256] = err
 		e.log.Error("a stored revision cannot be read; the pages and the feed use the newest readable one instead", "revision", r.ID, "err", err)
-		return nil, &UnreadableError{Revision: r.ID, Err: err}
+		return nil, unreadable(r.ID, err)
 	}
 	if len(e.catalogs) >= maxCachedCatalogs {
 		clear(e.catalogs)
@@ -361,10 +366,19 @@ type Result struct {
 // retries bounds how often a NoBase change is re-applied to a moved head.
 const retries = 5
 
-// Commit applies ch to the head and appends the result as one revision.
+// Commit applies ch to the head and appends the result as one revision;
+// one that publishes tells OnPublish's subscribers.
 func (e *Editor) Commit(ctx context.Context, ch Change) (*Result, error) {
+	res, err := e.commit(ctx, ch)
+	if err == nil && ch.Publish && !res.Unchanged {
+		e.published()
+	}
+	return res, err
+}
+
+func (e *Editor) commit(ctx context.Context, ch Change) (*Result, error) {
 	if fs := model.TooLong("/message", "the revision message", ch.Message, model.DefaultLimits.Message); fs != nil {
-		return nil, &ValidationError{Findings: fs}
+		return nil, model.Invalid(fs)
 	}
 	e.write.Lock()
 	defer e.write.Unlock()
@@ -375,6 +389,9 @@ func (e *Editor) Commit(ctx context.Context, ch Change) (*Result, error) {
 			// Another process wrote: wait a little, with jitter, and re-apply.
 			time.Sleep(time.Duration(1+rand.IntN(10*(attempt+1))) * time.Millisecond)
 			continue
+		}
+		if errors.As(err, &conflict) {
+			return nil, model.Errorf(model.CodeConflict, "other writers kept changing the catalog (head is now revision %d); nothing was saved, try again", conflict.Head)
 		}
 		return res, err
 	}
@@ -412,11 +429,10 @@ func (e *Editor) commitOnce(ctx context.Context, ch Change) (*Result, error) {
 	if len(refused) > 0 {
 		// An editor's forbidden setting is refused outright: never kept,
 		// not even in a draft.
-		var ve *ValidationError
-		if errors.As(err, &ve) {
-			return nil, &ValidationError{Findings: append(refused, ve.Findings...)}
+		if fs, ok := model.FindingsOf(err); ok {
+			return nil, model.Invalid(append(refused, fs...))
 		}
-		return nil, &ValidationError{Findings: append(refused, warnings...)}
+		return nil, model.Invalid(append(refused, warnings...))
 	}
 	if err != nil {
 		if list, warnings, err = e.tolerate(ctx, c, head, ch, err); err != nil {
@@ -437,7 +453,7 @@ func (e *Editor) commitOnce(ctx context.Context, ch Change) (*Result, error) {
 		return nil, err
 	}
 	if fs := profilelist.CheckStored(doc, rendered, model.DefaultLimits); len(fs) > 0 {
-		return nil, &ValidationError{Findings: fs} // never store what cannot be read back
+		return nil, model.Invalid(fs) // never store what cannot be read back
 	}
 	r, err := e.store.Append(ctx, store.NewRevision{
 		Base: base, Catalog: doc, ProfileList: rendered,
@@ -468,11 +484,11 @@ func (e *Editor) check(ctx context.Context, c *model.Catalog, publishing bool) (
 
 func (e *Editor) checkWith(c *model.Catalog, opts profilelist.Options) ([]any, []model.Finding, error) {
 	if fs := c.Check(); model.HasErrors(fs) {
-		return nil, nil, &ValidationError{Findings: fs}
+		return nil, nil, model.Invalid(fs)
 	}
 	list, err := profilelist.Render(c)
 	if err != nil {
-		return nil, nil, &ValidationError{Findings: []model.Finding{{Severity: model.Error, Path: "/profiles", Message: err.Error()}}}
+		return nil, nil, model.Invalid([]model.Finding{{Severity: model.Error, Path: "/profiles", Message: err.Error()}})
 	}
 	var fs []model.Finding
 	for _, f := range profilelist.Validate(list, opts) {
@@ -480,7 +496,7 @@ func (e *Editor) checkWith(c *model.Catalog, opts profilelist.Options) ([]any, [
 		fs = append(fs, f)
 	}
 	if model.HasErrors(fs) {
-		return nil, nil, &ValidationError{Findings: fs}
+		return nil, nil, model.Invalid(fs)
 	}
 	return list, fs, nil
 }
@@ -530,9 +546,8 @@ func (e *Editor) Validate(ctx context.Context, c *model.Catalog) []model.Finding
 
 // findings are check's findings, errors included.
 func findings(_ []any, fs []model.Finding, err error) []model.Finding {
-	var ve *ValidationError
-	if errors.As(err, &ve) {
-		return ve.Findings
+	if refused, ok := model.FindingsOf(err); ok {
+		return refused
 	}
 	return fs
 }
@@ -558,7 +573,7 @@ func (e *Editor) stale(ctx context.Context, base int64, head *State) error {
 		}
 	}
 	se.Changes = ordered.Diff(before, CatalogValue(head.Catalog))
-	return se
+	return &model.Problem{Code: model.CodeStale, Message: se.Error(), Err: se}
 }
 
 // Publish makes revision id live, refusing one whose list has errors. Only
@@ -576,7 +591,7 @@ func (e *Editor) Publish(ctx context.Context, id int64, author, message string) 
 	}
 	if head.BaseID() != id {
 		if fs := overBoundary(e.Config().Policy, head.Catalog, st.Catalog, false, ""); model.HasErrors(fs) {
-			return nil, nil, &ValidationError{Findings: fs}
+			return nil, nil, model.Invalid(fs)
 		}
 	}
 	_, fs, err := e.check(ctx, st.Catalog, true)
@@ -587,6 +602,7 @@ func (e *Editor) Publish(ctx context.Context, id int64, author, message string) 
 	if err != nil {
 		return nil, nil, err
 	}
+	e.published()
 	return p, fs, nil
 }
 

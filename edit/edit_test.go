@@ -119,19 +119,19 @@ func TestCommitRefusesErrors(t *testing.T) {
 		c.Profiles[1].Options[0].Choices[1].Override = ordered.MapOf("image", "docker.io/library/python:3.12")
 		return nil
 	}})
-	var ve *ValidationError
-	if !errors.As(err, &ve) {
-		t.Fatalf("err = %v, want a ValidationError", err)
+	findings, ok := model.FindingsOf(err)
+	if !ok {
+		t.Fatalf("err = %v, want an invalid change", err)
 	}
 	paths := map[string]bool{}
-	for _, f := range ve.Findings {
+	for _, f := range findings {
 		if f.Severity == model.Error {
 			paths[f.Path] = true
 		}
 	}
 	for _, p := range []string{"/profiles/0/mem_limit", "/profiles/1/options/0/choices/1/kubespawner_override/image"} {
 		if !paths[p] {
-			t.Errorf("no error at %s; got %v", p, ve.Findings)
+			t.Errorf("no error at %s; got %v", p, findings)
 		}
 	}
 	if n, _ := e.Store().Count(ctx); n != 1 {

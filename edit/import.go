@@ -32,7 +32,7 @@ func (e *Editor) Import(ctx context.Context, src *profilelist.Source, ch Change)
 			for i := range fs {
 				fs[i].Path = src.ListPath + fs[i].Path
 			}
-			return nil, &ValidationError{Findings: fs}
+			return nil, model.Invalid(fs)
 		}
 		// A list with errors is kept as a draft (see draft.go): migrating a
 		// hub must not lose its list because of one broken choice.
@@ -82,7 +82,7 @@ func importInto(src *profilelist.Source, imported *model.Catalog) func(c *model.
 		}
 		got, err := profilelist.Import(src.List, profilelist.ImportOptions{NodeGroups: c.NodeGroups, Images: c.Images})
 		if err != nil {
-			return &ValidationError{Findings: []model.Finding{{Severity: model.Error, Path: "", Message: err.Error()}}}
+			return model.Invalid([]model.Finding{{Severity: model.Error, Path: "", Message: err.Error()}})
 		}
 		c.Images, c.Profiles = got.Images, got.Profiles
 		profilelist.ValuesDefaults(c, src)

@@ -2,7 +2,6 @@ package edit
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 
@@ -61,9 +60,9 @@ func TestOperatorImportPlacements(t *testing.T) {
 
 	strict := newEditor(t, placementConfig(t, "policy: {nodeSelectorOutsideGroups: error}\n"))
 	_, err = strict.Import(ctx, src, op)
-	var ve *ValidationError
-	if !errors.As(err, &ve) || len(ve.Findings) == 0 || ve.Findings[0].Path != "/1/kubespawner_override/node_selector" ||
-		!strings.Contains(ve.Findings[0].Message, "policy.nodeSelectorOutsideGroups") {
+	fs, _ := model.FindingsOf(err)
+	if len(fs) == 0 || fs[0].Path != "/1/kubespawner_override/node_selector" ||
+		!strings.Contains(fs[0].Message, "policy.nodeSelectorOutsideGroups") {
 		t.Fatalf("with nodeSelectorOutsideGroups: error, the import gave %v, want it refused at /1/kubespawner_override/node_selector", err)
 	}
 	if head, _ := strict.Head(ctx); head.Revision != nil {

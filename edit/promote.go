@@ -51,8 +51,8 @@ func (e *Editor) Compare(ctx context.Context, from *model.Catalog) (*State, []mo
 // that is not a reference, refuses the whole promotion.
 func (e *Editor) Promote(ctx context.Context, from PeerCatalog, sel model.Selection, ch Change, images RefChecker) (*Promotion, error) {
 	if sel.Empty() {
-		return nil, &ValidationError{Findings: []model.Finding{{Severity: model.Error, Path: "",
-			Message: "nothing is selected: name the images, profiles or defaults to take from " + from.Peer}}}
+		return nil, model.Invalid([]model.Finding{{Severity: model.Error, Path: "",
+			Message: "nothing is selected: name the images, profiles or defaults to take from " + from.Peer}})
 	}
 	// The registry is asked before the write, outside Commit's lock: a
 	// slow registry must not hold up every other writer.
@@ -104,7 +104,7 @@ func checkRefs(ctx context.Context, images RefChecker, before, after *model.Cata
 		}
 	}
 	if len(fs) > 0 {
-		return &ValidationError{Findings: fs}
+		return model.Invalid(fs)
 	}
 	return nil
 }

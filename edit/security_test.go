@@ -2,7 +2,6 @@ package edit
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -53,8 +52,7 @@ func TestSecurityCatalogThatWouldNotReadBackIsRefused(t *testing.T) {
 		// As an operator: the limits hold for everyone, and extra_pod_config
 		// is not an editor's to write.
 		_, err := e.Commit(ctx, Change{Base: NoBase, Author: "t", Message: tc.name, Apply: tc.apply, Operator: true})
-		var ve *ValidationError
-		if !errors.As(err, &ve) || !strings.Contains(fmt.Sprint(ve.Findings), tc.want) {
+		if fs, ok := model.FindingsOf(err); !ok || !strings.Contains(fmt.Sprint(fs), tc.want) {
 			t.Errorf("%s: err %v, want a validation error saying %q", tc.name, err, tc.want)
 		}
 		if after, _ := e.store.Count(ctx); after != before {

@@ -1,27 +1,9 @@
 package model
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 )
-
-// The error vocabulary of catalog changes; the API and the pages map them to
-// statuses and messages in one place each.
-var (
-	ErrNotFound = errors.New("not found")
-	ErrExists   = errors.New("already exists")
-)
-
-// InUseError refuses to remove something still referenced.
-type InUseError struct {
-	What  string
-	Users []string // where it is used, in words
-}
-
-func (e *InUseError) Error() string {
-	return fmt.Sprintf("%s is still used by %s", e.What, strings.Join(e.Users, "; "))
-}
 
 // AddImage appends an image to the catalog.
 func (c *Catalog) AddImage(im Image) error {
@@ -39,7 +21,7 @@ func (c *Catalog) RemoveImage(slug string) error {
 			continue
 		}
 		if users := c.ImageUsers(slug); len(users) > 0 {
-			return &InUseError{What: fmt.Sprintf("image %q", slug), Users: users}
+			return Errorf(CodeInUse, "image %q is still used by %s", slug, strings.Join(users, "; "))
 		}
 		c.Images = append(c.Images[:i], c.Images[i+1:]...)
 		return nil
@@ -191,4 +173,14 @@ func (p *Profile) Offers() (images, nodeGroups []string) {
 		}
 	}
 	return images, nodeGroups
+}
+
+// SetImageRef points an image at another reference (a bump to another tag).
+func (c *Catalog) SetImageRef(slug, ref string) error {
+	im, ok := c.Image(slug)
+	if !ok {
+		return fmt.Errorf("image %q: %w", slug, ErrNotFound)
+	}
+	im.Ref = ref
+	return nil
 }

@@ -106,7 +106,7 @@ func (s Selection) Empty() bool {
 // lacks (an image c already has is c's own unless it is selected too). A
 // profile only the peer has goes after the profiles that precede it there;
 // an image or profile only c has is removed (an image still in use is
-// refused with InUseError). A slug neither has is ErrNotFound.
+// refused with CodeInUse). A slug neither has is ErrNotFound.
 func (c *Catalog) Take(peer *Catalog, sel Selection) ([]string, error) {
 	var took []string
 	var removeImages []string

@@ -9,7 +9,6 @@ package server
 
 import (
 	"context"
-	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/jupyterhub/hubprofiles/auth"
+	"github.com/jupyterhub/hubprofiles/model"
 )
 
 // outage is the database being unreachable since a time.
@@ -51,7 +51,7 @@ func (s *Server) connect(ctx context.Context) error {
 	// A short first question: a database host that drops packets must not
 	// hold up the start (the listeners open after New) for long.
 	pctx, pcancel := context.WithTimeout(ctx, pingTimeout)
-	err := s.opts.Editor.Store().Ping(pctx)
+	err := s.opts.Editor.Ping(pctx)
 	pcancel()
 	if err != nil {
 		return err
@@ -64,7 +64,7 @@ func (s *Server) connect(ctx context.Context) error {
 		}
 	}
 	if err := s.Refresh(ctx); err != nil {
-		if perr := s.opts.Editor.Store().Ping(ctx); perr != nil {
+		if perr := s.opts.Editor.Ping(ctx); perr != nil {
 			return perr
 		}
 		s.opts.Log.Error("the database answers but the live list cannot be loaded; serving the previous one", "err", err)
@@ -137,7 +137,7 @@ func (s *Server) Watch(ctx context.Context, every time.Duration) {
 			}
 		} else if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
 			pctx, cancel := context.WithTimeout(ctx, pingTimeout)
-			perr := s.opts.Editor.Store().Ping(pctx)
+			perr := s.opts.Editor.Ping(pctx)
 			cancel()
 			if perr != nil && ctx.Err() == nil {
 				s.setDown(perr)
@@ -171,7 +171,7 @@ func (s *Server) guardDatabase(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if write {
 			ctx, cancel := context.WithTimeout(c.Request().Context(), pingTimeout)
-			err := s.opts.Editor.Store().Ping(ctx)
+			err := s.opts.Editor.Ping(ctx)
 			cancel()
 			if err != nil && c.Request().Context().Err() == nil {
 				s.setDown(err)
@@ -217,43 +217,21 @@ func (s *Server) unavailable(c echo.Context, o *outage, write bool) error {
 		served = "The hub keeps getting revision " + strconv.FormatInt(f.revision, 10) + " of the profile list."
 	}
 	since := o.since.Format("2006-01-02 15:04:05 UTC")
-	if strings.HasPrefix(c.Path(), s.opts.Prefix+"api/") {
-		msg := "the database is unavailable (since " + since + "); this cannot be read until it is back. " + served
-		if write {
-			msg = "the database is unavailable (since " + since + "); nothing was saved. " + served
-		}
-		return c.JSON(http.StatusServiceUnavailable, map[string]any{"error": map[string]string{"code": "database_unavailable", "message": msg}})
+	msg := "the database is unavailable (since " + since + "); this cannot be read until it is back. " + served + " Spawns are not affected."
+	if write {
+		msg = "the database is unavailable (since " + since + "); nothing was saved. " + served + " Spawns are not affected."
 	}
-	var detail string
+	if !s.wantsPage(c) {
+		return model.Errorf(model.CodeDatabaseUnavailable, "%s", msg)
+	}
+	// A page says more: that it keeps trying, and to who may read
+	// hubprofiles, what the database said.
+	msg = "T" + msg[1:] + " hubprofiles keeps trying by itself; this page works again once the database is back."
 	if u, err := s.opts.Identify.Identify(c); err == nil && auth.RoleOf(u, s.opts.Editor.Config().Access) >= auth.Viewer {
-		detail = o.err.Error()
+		msg += " The database said: " + o.err.Error()
 	}
-	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
-	c.Response().WriteHeader(http.StatusServiceUnavailable)
-	return unavailablePage.Execute(c.Response(), struct {
-		Prefix, Since, Served, Detail string
-		Write                         bool
-	}{s.opts.Prefix, since, served, detail, write})
+	return model.Errorf(model.CodeDatabaseUnavailable, "%s", msg)
 }
-
-var unavailablePage = template.Must(template.New("unavailable").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Database unavailable · hubprofiles</title>
-<link rel="stylesheet" href="{{.Prefix}}static/style.css">
-</head>
-<body>
-<header><nav aria-label="Main"><a class="brand" href="{{.Prefix}}">hubprofiles</a></nav></header>
-<main id="main">
-<div class="notice error" role="alert" id="database-unavailable">
-<h1>The database is unavailable</h1>
-{{if .Write}}<p><strong>The database is unavailable; nothing was saved.</strong></p>{{end}}
-<p>hubprofiles cannot reach its database since {{.Since}}. It keeps trying by itself; this page works again once the database is back.</p>
-<p>{{.Served}} Spawns are not affected.</p>
-{{with .Detail}}<p>The database said: <code>{{.}}</code></p>{{end}}
-</div>
-</main>
-</body></html>
-`))
 
 // healthz answers 200 while the process runs: it is the container's
 // liveness probe, and a sidecar restarted for a database outage would only
@@ -262,21 +240,30 @@ var unavailablePage = template.Must(template.New("unavailable").Parse(`<!doctype
 // database does; the database's error itself goes to the log, not to this
 // open endpoint.
 func (s *Server) healthz(c echo.Context) error {
-	body := map[string]any{"status": "ok"}
+	body := health{Status: "ok"}
 	f := s.live.Load()
 	if f != nil {
-		body["live_revision"] = f.revision
+		body.LiveRevision = f.revision
 	}
 	if o := s.db.Load(); o != nil {
-		body["status"] = "degraded"
-		body["database"] = "unavailable since " + o.since.Format(time.RFC3339) + " (the server log has the error)"
+		body.Status = "degraded"
+		body.Database = "unavailable since " + o.since.Format(time.RFC3339) + " (the server log has the error)"
 		if f != nil && !f.fromCopy.IsZero() {
-			body["feed"] = "from the disk copy written " + f.fromCopy.UTC().Format(time.RFC3339)
+			body.Feed = "from the disk copy written " + f.fromCopy.UTC().Format(time.RFC3339)
 		} else if f != nil {
-			body["feed"] = "from memory"
+			body.Feed = "from memory"
 		} else {
-			body["feed"] = "nothing to serve (503)"
+			body.Feed = "nothing to serve (503)"
 		}
 	}
 	return c.JSON(http.StatusOK, body)
+}
+
+// health is healthz's body; the fields but status are there only when
+// they say something (in the order of their names, as the map it replaced).
+type health struct {
+	Database     string `json:"database,omitempty"`
+	Feed         string `json:"feed,omitempty"`
+	LiveRevision int64  `json:"live_revision,omitempty"`
+	Status       string `json:"status"`
 }

@@ -37,6 +37,7 @@ import (
 	"github.com/jupyterhub/hubprofiles/api"
 	"github.com/jupyterhub/hubprofiles/auth"
 	"github.com/jupyterhub/hubprofiles/edit"
+	"github.com/jupyterhub/hubprofiles/model"
 	"github.com/jupyterhub/hubprofiles/profilelist"
 	"github.com/jupyterhub/hubprofiles/registry"
 	"github.com/jupyterhub/hubprofiles/store"
@@ -50,8 +51,9 @@ type Options struct {
 	Prefix   string
 	Editor   *edit.Editor
 	Identify auth.Identifier
-	// Images checks image references against their registries; nil turns
-	// registry checks off.
+	// Images checks image references against their registries for the
+	// API and the pages; nil turns registry checks off. (The editor's own
+	// checker is its owner's to set: edit.Editor.SetImageChecker.)
 	Images *registry.Checker
 	Log    *slog.Logger
 
@@ -81,6 +83,7 @@ type Server struct {
 	live    atomic.Pointer[feed]
 	refresh sync.Mutex // one Refresh at a time, so an older list never replaces a newer one
 	metrics *metrics
+	pages   *ui.Handler // answers errors to browsers with a page
 
 	db   atomic.Pointer[outage] // nil while the database answers
 	kick chan struct{}          // asks Watch to check the database now
@@ -150,20 +153,20 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if base != "" {
 		s.echo.GET(base, func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, opts.Prefix) })
 	}
-	if opts.Images != nil {
-		opts.Editor.SetImageChecker(opts.Images)
-	}
-	published := func() {
+	// The feed serves a publication at once, whoever made it through the
+	// editor (the API, the pages).
+	opts.Editor.OnPublish(func() {
 		if err := s.Refresh(context.Background()); err != nil {
 			opts.Log.Error("reloading the live list after a publication", "err", err)
 		}
-	}
-	api.New(opts.Editor, opts.Identify, opts.Images, opts.Log, published).Register(g.Group("/api/v1"))
-	pages, err := ui.New(opts.Editor, opts.Identify, opts.Images, opts.Log, opts.Prefix, published)
+	})
+	api.New(opts.Editor, opts.Identify, opts.Images, opts.Log).Register(g.Group("/api/v1"))
+	pages, err := ui.New(opts.Editor, opts.Identify, opts.Images, opts.Log, opts.Prefix)
 	if err != nil {
 		return nil, err
 	}
 	pages.Register(g)
+	s.pages = pages
 
 	s.start(ctx)
 	return s, nil
@@ -190,19 +193,12 @@ func (s *Server) feedRoutes(g *echo.Group, guard ...echo.MiddlewareFunc) {
 // editor or hub admin; the public listener's feeds and metrics use it.
 func (s *Server) requireViewer(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		u, err := s.opts.Identify.Identify(c)
-		if errors.Is(err, auth.ErrHubUnavailable) {
-			return echo.NewHTTPError(http.StatusServiceUnavailable, "JupyterHub cannot be reached to check who you are")
+		_, err := auth.Authorize(c, s.opts.Identify, s.opts.Editor.Config().Access, auth.Viewer)
+		if model.CodeOf(err) == model.CodeUnauthorized {
+			return model.Errorf(model.CodeUnauthorized, "%v; the hub's own module reads this on the feed listener (--feed-listen), which needs none", err)
 		}
 		if err != nil {
 			return err
-		}
-		if u == nil {
-			return echo.NewHTTPError(http.StatusUnauthorized, "log in, or send a JupyterHub API token (Authorization: token ...) of a hub admin or a member of a viewer or editor group; "+
-				"the hub's own module reads this on the feed listener (--feed-listen), which needs none")
-		}
-		if auth.RoleOf(u, s.opts.Editor.Config().Access) < auth.Viewer {
-			return echo.NewHTTPError(http.StatusForbidden, fmt.Sprintf("%s may not read hubprofiles: hub admins and the members of its viewer and editor groups may", u.Name))
 		}
 		return next(c)
 	}
@@ -210,11 +206,11 @@ func (s *Server) requireViewer(next echo.HandlerFunc) echo.HandlerFunc {
 
 // Handler is the public listener's handler (the one the hub's proxy routes
 // to), for http.Server.
-func (s *Server) Handler() http.Handler { return s.echo }
+func (s *Server) Handler() http.Handler { return headAsGet(s.echo) }
 
 // FeedHandler serves profile_list, defaults, healthz and metrics with no
 // login, for a listener only the hub reaches (loopback in the hub pod).
-func (s *Server) FeedHandler() http.Handler { return s.fast }
+func (s *Server) FeedHandler() http.Handler { return headAsGet(s.fast) }
 
 // Routes lists every route of the public handler, for tests that walk them.
 func (s *Server) Routes() []*echo.Route { return s.echo.Routes() }
@@ -226,15 +222,15 @@ func (s *Server) FeedRoutes() []*echo.Route { return s.feeds.Routes() }
 func (s *Server) Refresh(ctx context.Context) error {
 	s.refresh.Lock()
 	defer s.refresh.Unlock()
-	p, _, err := s.opts.Editor.Store().Live(ctx)
-	if errors.Is(err, store.ErrNotFound) {
-		s.live.Store(nil)
-		return nil
-	}
+	liveID, err := s.opts.Editor.LiveID(ctx)
 	if err != nil {
 		return fmt.Errorf("loading the live revision: %w", err)
 	}
-	if cur := s.live.Load(); cur != nil && cur.published == p.RevisionID && cur.fromCopy.IsZero() {
+	if liveID == 0 {
+		s.live.Store(nil)
+		return nil
+	}
+	if cur := s.live.Load(); cur != nil && cur.published == liveID && cur.fromCopy.IsZero() {
 		return nil
 	}
 	_, st, err := s.opts.Editor.Live(ctx)
@@ -259,7 +255,7 @@ func (s *Server) Refresh(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("rendering the defaults of revision %d: %w", r.ID, err)
 	}
-	f := newFeed(r.ID, p.RevisionID, r.ProfileList, defaults)
+	f := newFeed(r.ID, liveID, r.ProfileList, defaults)
 	s.live.Store(f)
 	s.metrics.liveRevision.Set(float64(r.ID))
 	s.opts.Log.Info("serving live revision", "revision", r.ID)
@@ -303,8 +299,7 @@ func (s *Server) serveFeed(c echo.Context, f *feed, body []byte, etag, name stri
 	h := c.Response().Header()
 	if body == nil || f == nil {
 		s.metrics.feedCode(name, "503").Inc()
-		return c.JSON(http.StatusServiceUnavailable, map[string]any{"error": map[string]string{
-			"code": "nothing_published", "message": "no revision is published yet; publish one, and until then the hub keeps its fallback"}})
+		return api.WriteError(c, s.opts.Log, model.Errorf(model.CodeNothingPublished, "no revision is published yet; publish one, and until then the hub keeps its fallback"))
 	}
 	h.Set("ETag", etag)
 	h.Set("X-Hubprofiles-Revision", strconv.FormatInt(f.revision, 10))
@@ -327,29 +322,22 @@ func etagMatches(header, etag string) bool {
 }
 
 func (s *Server) profileListAt(c echo.Context, rev string) error {
-	u, err := s.opts.Identify.Identify(c)
-	if errors.Is(err, auth.ErrHubUnavailable) {
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "JupyterHub cannot be reached to check who you are")
-	}
-	if err != nil {
+	if _, err := auth.Authorize(c, s.opts.Identify, s.opts.Editor.Config().Access, auth.Viewer); err != nil {
 		return err
 	}
-	if auth.RoleOf(u, s.opts.Editor.Config().Access) < auth.Viewer {
-		return echo.NewHTTPError(http.StatusUnauthorized, "?revision= needs a logged-in hub admin or viewer")
-	}
 	ctx := c.Request().Context()
-	var r *store.Revision
+	var (
+		r   *store.Revision
+		err error
+	)
 	if rev == "head" {
-		r, err = s.opts.Editor.Store().Head(ctx)
+		r, err = s.opts.Editor.HeadRevision(ctx)
 	} else {
 		id, perr := strconv.ParseInt(rev, 10, 64)
 		if perr != nil || id <= 0 {
-			return echo.NewHTTPError(http.StatusBadRequest, "revision must be a number or head")
+			return model.Errorf(model.CodeBadRequest, "revision must be a number or head")
 		}
-		r, err = s.opts.Editor.Store().Get(ctx, id)
-	}
-	if errors.Is(err, store.ErrNotFound) {
-		return echo.NewHTTPError(http.StatusNotFound, "no such revision")
+		r, err = s.opts.Editor.Revision(ctx, id)
 	}
 	if err != nil {
 		return err
@@ -373,21 +361,29 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// errorHandler answers errors outside the API (which has its own) as JSON
-// without internal details.
+// errorHandler answers the errors the API and the pages did not answer
+// themselves (a URL no route has, the feeds' guard, an outage): a page in
+// the layout for a browser, the API's JSON error for everyone else.
 func (s *Server) errorHandler(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	code, msg := http.StatusInternalServerError, "internal error; the server log has the details"
-	var he *echo.HTTPError
-	if errors.As(err, &he) {
-		code, msg = he.Code, fmt.Sprint(he.Message)
-	} else {
-		s.opts.Log.Error("request failed", "path", c.Request().URL.Path, "err", err)
+	if s.wantsPage(c) {
+		_ = s.pages.Error(c, err)
+		return
 	}
-	_ = c.JSON(code, map[string]any{"error": map[string]string{
-		"code": strings.ToLower(strings.ReplaceAll(http.StatusText(code), " ", "_")), "message": msg}})
+	_ = api.WriteError(c, s.opts.Log, err)
+}
+
+// wantsPage tells a browser asking for a page from a script: the API's
+// paths always get JSON; the pages' routes always get a page (as their own
+// errors do); elsewhere (a URL no route has, the feeds, the login) a request
+// whose Accept names HTML, as a browser's navigation does, gets a page.
+func (s *Server) wantsPage(c echo.Context) bool {
+	if s.pages == nil || strings.HasPrefix(c.Request().URL.Path, s.opts.Prefix+"api/") {
+		return false
+	}
+	return strings.Contains(c.Request().Header.Get(echo.HeaderAccept), echo.MIMETextHTML) || s.needsDatabase(c.Path())
 }
 
 type metrics struct {

@@ -406,3 +406,61 @@ func TestFeedListenerFastPathSendsWhatEchoSends(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorsNegotiated: a browser that opens a wrong URL gets a page in the
+// layout, a script gets the API's JSON error, and the API's paths answer
+// JSON to everyone.
+func TestErrorsNegotiated(t *testing.T) {
+	s := newServer(t, auth.Dev{}, prefix)
+	const browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+	res, body := s.get(prefix+"no-such-page", "Accept", browser)
+	if res.StatusCode != http.StatusNotFound || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("a browser at a wrong URL: %d %s, want a 404 page", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	for _, want := range []string{`<nav aria-label="Main">`, "<h1>Not Found</h1>", "There is no page at " + prefix + "no-such-page."} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("the 404 page does not have %q:\n%s", want, body)
+		}
+	}
+	res, body = s.get(prefix + "no-such-page")
+	wantError(t, res, body, http.StatusNotFound, "not_found")
+	res, body = s.get(prefix+"api/v1/no-such-thing", "Accept", browser)
+	wantError(t, res, body, http.StatusNotFound, "not_found")
+}
+
+// TestHeadOnEveryGetRoute: HEAD is answered wherever GET is, with GET's
+// headers and no body, so `curl -sI` shows a feed's ETag (docs/api.md).
+func TestHeadOnEveryGetRoute(t *testing.T) {
+	s := newServer(t, auth.Dev{}, prefix)
+	s.publish(nil)
+	head := func(url string) *http.Response {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodHead, url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := s.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		if b, _ := io.ReadAll(res.Body); len(b) > 0 {
+			t.Errorf("HEAD %s sent a body of %d bytes", url, len(b))
+		}
+		return res
+	}
+	for _, url := range []string{s.root + prefix + "profile_list", s.feed + prefix + "profile_list?x=1", s.root + prefix + "api/v1/catalog"} {
+		res := head(url)
+		if res.StatusCode != http.StatusOK || res.Header.Get("ETag") == "" {
+			t.Errorf("HEAD %s: %d, ETag %q; want 200 with the ETag", url, res.StatusCode, res.Header.Get("ETag"))
+		}
+	}
+	for _, r := range s.srv.Routes() {
+		if r.Method != http.MethodGet || strings.ContainsAny(r.Path, ":*") {
+			continue
+		}
+		if res := head(s.root + r.Path); res.StatusCode == http.StatusMethodNotAllowed || res.StatusCode >= 500 {
+			t.Errorf("HEAD %s: %d", r.Path, res.StatusCode)
+		}
+	}
+}

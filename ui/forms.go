@@ -1,12 +1,9 @@
 package ui
 
 import (
-	"errors"
-	"net/http"
 	"strconv"
 	"strings"
 
-	"github.com/jupyterhub/hubprofiles/edit"
 	"github.com/jupyterhub/hubprofiles/model"
 )
 
@@ -27,17 +24,15 @@ func (h *Handler) formError(err error, prefix string, errs map[string]string, fi
 
 // formErrorFunc is formError with a path mapping of the caller's.
 func (h *Handler) formErrorFunc(err error, errs map[string]string, field func(path string) (string, bool)) string {
-	var (
-		ve *edit.ValidationError
-		se *edit.StaleError
-	)
+	findings, invalid := model.FindingsOf(err)
+	se := staleOf(err)
 	switch {
-	case errors.As(err, &se):
+	case se != nil:
 		return "Someone else changed the catalog while you were editing (revision " + itoa(se.Base) + " → " + itoa(se.Head) +
 			"). Nothing was saved. What changed is listed below; your input is kept — check it against their change and save again."
-	case errors.As(err, &ve):
+	case invalid:
 		var rest []string
-		for _, f := range ve.Findings {
+		for _, f := range findings {
 			if f.Severity != model.Error {
 				continue
 			}
@@ -55,30 +50,10 @@ func (h *Handler) formErrorFunc(err error, errs map[string]string, field func(pa
 			return "Nothing was saved: " + strings.Join(rest, "; ")
 		}
 		return ""
-	case errors.Is(err, model.ErrExists), errors.Is(err, model.ErrNotFound):
+	case model.CodeOf(err) == model.CodeExists, model.CodeOf(err) == model.CodeNotFound:
 		return err.Error()
 	}
 	return ""
-}
-
-func staleOf(err error) *edit.StaleError {
-	var se *edit.StaleError
-	if errors.As(err, &se) {
-		return se
-	}
-	return nil
-}
-
-// statusOf is the status a form answered with an error gets.
-func statusOf(err error) int {
-	var se *edit.StaleError
-	switch {
-	case errors.As(err, &se):
-		return http.StatusConflict
-	case errors.Is(err, model.ErrExists):
-		return http.StatusConflict
-	}
-	return http.StatusUnprocessableEntity
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -15,34 +16,39 @@ import (
 	"github.com/jupyterhub/hubprofiles/store"
 )
 
-// historyRow is a revision with what it changed, in words.
+// historyRow is a revision, as a page shows it, with what it changed, in
+// words. (Its own fields, not the store's: the page shows what it lists.)
 type historyRow struct {
-	store.Revision
-	Live    bool
-	WasLive bool // published before, not live now
-	Head    bool
-	Summary []string
+	ID                         int64
+	CreatedAt                  time.Time
+	Author, Message            string
+	ContentSHA256, ChainSHA256 string
+	Live                       bool
+	WasLive                    bool // published before, not live now
+	Head                       bool
+	Summary                    []string
 }
 
 // history lists revisions older than before (0: from the head), newest
 // first, each summarised against its parent.
 func (h *Handler) history(c echo.Context, before int64, limit int) ([]historyRow, error) {
 	ctx := c.Request().Context()
-	revs, err := h.edit.Store().List(ctx, before, limit)
+	revs, err := h.edit.Revisions(ctx, before, limit)
 	if err != nil {
 		return nil, err
 	}
 	liveID, _ := h.edit.LiveID(ctx)
 	headID, _ := h.edit.HeadID(ctx)
 	published := map[int64]bool{}
-	if ps, err := h.edit.Store().Publications(ctx, 1000); err == nil {
+	if ps, err := h.edit.Publications(ctx, 1000); err == nil {
 		for _, p := range ps {
 			published[p.RevisionID] = true
 		}
 	}
 	rows := make([]historyRow, 0, len(revs))
 	for _, r := range revs {
-		row := historyRow{Revision: r, Live: r.ID == liveID, Head: r.ID == headID}
+		row := historyRow{ID: r.ID, CreatedAt: r.CreatedAt, Author: r.Author, Message: r.Message,
+			ContentSHA256: r.ContentSHA256, ChainSHA256: r.ChainSHA256, Live: r.ID == liveID, Head: r.ID == headID}
 		row.WasLive = !row.Live && published[r.ID]
 		var bad *edit.UnreadableError
 		to, err := h.edit.At(ctx, r.ID)
@@ -142,7 +148,7 @@ func (h *Handler) revisionPage(c echo.Context) error {
 	}
 	d.ListDiff = ordered.Diff(fromList, toList)
 	d.Base, _ = h.edit.HeadID(ctx)
-	d.Revisions, _ = h.edit.Store().List(ctx, 0, 100)
+	d.Revisions, _ = h.edit.Revisions(ctx, 0, 100)
 	return h.render(c, http.StatusOK, "revision", "", h.page(c, fmt.Sprintf("Revision %d", id), "history", d))
 }
 
@@ -154,10 +160,7 @@ func (h *Handler) publish(c echo.Context) error {
 	// The confirmation page sends the live revision it compared with: if
 	// another publish happened since, what it said users lose is stale.
 	if seen, err := strconv.ParseInt(c.FormValue("live"), 10, 64); err == nil {
-		var now int64
-		if p, _, err := h.edit.Store().Live(c.Request().Context()); err == nil {
-			now = p.RevisionID
-		}
+		now, _ := h.edit.LiveID(c.Request().Context())
 		if now != seen {
 			return h.message(c, http.StatusConflict, "Someone else published meanwhile",
 				fmt.Sprintf("The confirmation compared with revision %d, but revision %d is live now. Nothing was published; open the confirmation again to see what users would lose.", seen, now))
@@ -170,7 +173,6 @@ func (h *Handler) publish(c echo.Context) error {
 	if _, _, err := h.edit.Publish(c.Request().Context(), id, author(c), msg); err != nil {
 		return h.fail(c, err)
 	}
-	h.published()
 	return h.done(c, "history", fmt.Sprintf("Revision %d is live: KubeSpawner gets it on its next request.", id))
 }
 

@@ -266,14 +266,7 @@ func (h *Handler) bumpImage(c echo.Context) error {
 	old := profilelist.ImageTag(im.Ref)
 	_, err = h.edit.Commit(c.Request().Context(), edit.Change{Base: formBase(c), Author: author(c),
 		Message: fmt.Sprintf("image %s: tag %s → %s", slug, old, tag),
-		Apply: func(cat *model.Catalog) error {
-			im, ok := cat.Image(slug)
-			if !ok {
-				return fmt.Errorf("image %q: %w", slug, model.ErrNotFound)
-			}
-			im.Ref = newRef
-			return nil
-		}})
+		Apply:   func(cat *model.Catalog) error { return cat.SetImageRef(slug, newRef) }})
 	if err != nil {
 		return h.fail(c, err)
 	}

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -68,33 +67,13 @@ func (h *Handler) importPost(c echo.Context) error {
 	}
 	d.Format = string(src.Format)
 	ctx := c.Request().Context()
-	if h.images != nil { // ask the registries first, so missing images show up now
-		list := src.List
-		if src.Document != nil {
-			list, _ = profilelist.Render(src.Document)
-		}
-		if l, ok := list.([]any); ok {
-			h.images.CheckAll(ctx, profilelist.ImageRefs(l))
-		}
-	}
+	// The page shows what it may not import (policy.editorOverrides) with
+	// the rest, at Check.
+	check := h.edit.CheckImport(ctx, src)
+	d.Findings, d.Errors = append(check.Findings, check.Refused...), check.Errors+len(check.Refused)
 	name := listNamer(src.List, src.ListPath)
 	if src.Format == profilelist.FormatDocument {
-		doc := *src.Document
-		doc.NodeGroups = h.edit.Config().NodeGroups
-		d.Findings = h.edit.Validate(ctx, &doc)
-		name = catalogNamer(&doc)
-	} else {
-		for _, f := range h.edit.ValidateList(ctx, src.List) {
-			f.Path = src.ListPath + f.Path
-			d.Findings = append(d.Findings, f)
-		}
-	}
-	// What the pages may not import (policy.editorOverrides), shown at Check.
-	d.Findings = append(d.Findings, h.edit.ImportRefusals(ctx, src)...)
-	for _, f := range d.Findings {
-		if f.Severity == model.Error {
-			d.Errors++
-		}
+		name = catalogNamer(src.Document)
 	}
 	d.Problems = groupProblems(d.Findings, name)
 	if c.FormValue("action") == "import" && auth.RoleOf(auth.UserOf(c), h.edit.Config().Access) < auth.Editor {
@@ -115,9 +94,8 @@ func (h *Handler) importPost(c echo.Context) error {
 		msg = "import " + d.Format
 	}
 	res, err := h.edit.Import(ctx, src, edit.Change{Base: d.Base, Author: author(c), Message: msg, Publish: d.Publish})
-	var ve *edit.ValidationError
-	if errors.As(err, &ve) {
-		d.Findings, d.Checked = ve.Findings, true
+	if findings, ok := model.FindingsOf(err); ok {
+		d.Findings, d.Checked = findings, true
 		d.Problems = groupProblems(d.Findings, name)
 		return show(http.StatusUnprocessableEntity)
 	}
@@ -138,7 +116,6 @@ func (h *Handler) importPost(c echo.Context) error {
 	}
 	if d.Publish {
 		state = "and published"
-		h.published()
 	}
 	return h.done(c, "history", fmt.Sprintf("Imported %d profile(s) as revision %d, %s.", len(res.Catalog.Profiles), res.Revision.ID, state))
 }
@@ -155,8 +132,8 @@ func (h *Handler) exportPage(c echo.Context) error {
 		return h.fail(c, err)
 	}
 	d := exportData{Head: st.BaseID()}
-	if p, _, err := h.edit.Store().Live(c.Request().Context()); err == nil {
-		d.HasLive, d.Live = true, p.RevisionID
+	if live, err := h.edit.LiveID(c.Request().Context()); err == nil && live > 0 {
+		d.HasLive, d.Live = true, live
 	}
 	return h.render(c, http.StatusOK, "export", "", h.page(c, "Export", "export", d))
 }

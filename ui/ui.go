@@ -8,7 +8,6 @@ package ui
 import (
 	"bytes"
 	"embed"
-	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -24,7 +23,6 @@ import (
 	"github.com/jupyterhub/hubprofiles/auth"
 	"github.com/jupyterhub/hubprofiles/edit"
 	"github.com/jupyterhub/hubprofiles/infra"
-	"github.com/jupyterhub/hubprofiles/model"
 	"github.com/jupyterhub/hubprofiles/ordered"
 	"github.com/jupyterhub/hubprofiles/peer"
 	"github.com/jupyterhub/hubprofiles/registry"
@@ -39,24 +37,21 @@ const HTMX = "htmx-2.0.11.min.js"
 
 // Handler serves the pages.
 type Handler struct {
-	edit      *edit.Editor
-	identify  auth.Identifier
-	images    *registry.Checker // nil: no registry checks
-	peers     *peer.Client
-	log       *slog.Logger
-	prefix    string
-	published func()
-	pages     map[string]*template.Template
-	tags      *tagCache // the newer-tag hints' tag lists (newer.go)
-	previews  previews
+	edit     *edit.Editor
+	identify auth.Identifier
+	images   *registry.Checker // nil: no registry checks
+	peers    *peer.Client
+	log      *slog.Logger
+	prefix   string
+	pages    map[string]*template.Template
+	tags     *tagCache // the newer-tag hints' tag lists (newer.go)
+	previews previews
 }
 
 // New parses every template (a broken one fails the start, not a request).
-func New(e *edit.Editor, id auth.Identifier, images *registry.Checker, log *slog.Logger, prefix string, published func()) (*Handler, error) {
-	if published == nil {
-		published = func() {}
-	}
-	h := &Handler{edit: e, identify: id, images: images, peers: peer.New(), log: log, prefix: prefix, published: published, pages: map[string]*template.Template{},
+// Publications reach the feed through the editor (edit.Editor.OnPublish).
+func New(e *edit.Editor, id auth.Identifier, images *registry.Checker, log *slog.Logger, prefix string) (*Handler, error) {
+	h := &Handler{edit: e, identify: id, images: images, peers: peer.New(), log: log, prefix: prefix, pages: map[string]*template.Template{},
 		tags: &tagCache{m: map[string]tagEntry{}}}
 	base, err := template.New("layout").Funcs(funcs(prefix)).ParseFS(files, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
@@ -82,8 +77,9 @@ func (h *Handler) Register(g *echo.Group) {
 	static, _ := fs.Sub(files, "static")
 	g.GET("/static/*", echo.WrapHandler(http.StripPrefix(strings.TrimSuffix(h.prefix, "/")+"/static/", cacheStatic(http.FileServer(http.FS(static))))))
 
-	// Every page route reads its body within the pages' limit first.
-	view, edits := chain(h.bodyLimit, h.guard(auth.Viewer)), chain(h.bodyLimit, h.guard(auth.Editor))
+	// Every page route answers its errors with a page, and reads its body
+	// within the pages' limit before the guard reads the CSRF field.
+	view, edits := chain(h.errors, h.bodyLimit, h.guard(auth.Viewer)), chain(h.errors, h.bodyLimit, h.guard(auth.Editor))
 	g.GET("/", h.dashboard, view)
 
 	g.GET("/images", h.imagesPage, view)
@@ -235,35 +231,6 @@ func (h *Handler) done(c echo.Context, path, flash string) error {
 
 // maxFlash bounds the message carried in a redirect's URL.
 const maxFlash = 300
-
-// fail maps an error of a write to a page: the same vocabulary as the API.
-func (h *Handler) fail(c echo.Context, err error) error {
-	var (
-		iu  *model.InUseError
-		ve  *edit.ValidationError
-		bad *edit.UnreadableError
-	)
-	switch {
-	case errors.As(err, &bad):
-		return h.message(c, http.StatusConflict, "Unreadable revision", bad.Error()+". Nothing was changed; the dashboard says which revision is shown instead.")
-	case errors.As(err, &iu):
-		return h.message(c, http.StatusConflict, "Still in use", iu.Error()+". Remove those uses first.")
-	case errors.Is(err, model.ErrNotFound):
-		return h.message(c, http.StatusNotFound, "Not found", err.Error())
-	case errors.Is(err, model.ErrExists):
-		return h.message(c, http.StatusConflict, "Already exists", err.Error())
-	case errors.As(err, &ve):
-		var lines []string
-		for _, f := range ve.Findings {
-			if f.Severity == model.Error {
-				lines = append(lines, f.Path+": "+f.Message)
-			}
-		}
-		return h.message(c, http.StatusUnprocessableEntity, "Refused", "Nothing was saved: "+strings.Join(lines, "; "))
-	}
-	h.log.Error("page request failed", "path", c.Request().URL.Path, "err", err)
-	return h.message(c, http.StatusInternalServerError, "Something went wrong", "The server log has the details.")
-}
 
 type messageData struct{ Heading, Text string }
 

@@ -54,12 +54,11 @@ func runImport(ctx context.Context, e env, args []string) error {
 	// kubespawner_override setting: policy.editorOverrides binds the pages
 	// and the API only.
 	res, err := ed.Import(ctx, src, edit.Change{Base: edit.NoBase, Author: "system:cli", Message: msg, Publish: *publish, Operator: true})
-	var ve *edit.ValidationError
-	if errors.As(err, &ve) {
-		for _, f := range ve.Findings {
+	if findings, ok := model.FindingsOf(err); ok {
+		for _, f := range findings {
 			fmt.Fprintf(e.stdout, "%s: %s\n", files[0], f)
 		}
-		return &exitError{code: 1, msg: "nothing was imported: " + ve.Error()}
+		return &exitError{code: 1, msg: "nothing was imported: " + err.Error()}
 	}
 	if err != nil {
 		return err

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"strings"
@@ -87,12 +86,11 @@ func runPromote(ctx context.Context, e env, args []string) error {
 	}
 	res, err := ed.Promote(ctx, edit.PeerCatalog{Peer: snap.Peer, Revision: snap.Revision, Catalog: snap.Catalog}, sel,
 		edit.Change{Base: edit.NoBase, Author: "system:cli", Message: msg}, checker)
-	var ve *edit.ValidationError
-	if errors.As(err, &ve) {
-		for _, f := range ve.Findings {
+	if fs, ok := model.FindingsOf(err); ok {
+		for _, f := range fs {
 			fmt.Fprintln(e.stdout, f)
 		}
-		return &exitError{code: 1, msg: "nothing was written: " + ve.Error()}
+		return &exitError{code: 1, msg: "nothing was written: " + err.Error()}
 	}
 	if err != nil {
 		return err

@@ -27,7 +27,8 @@ import (
 )
 
 // hubEnv is what JupyterHub tells a service it runs, through the
-// environment. The login (a later step) uses the API and OAuth settings.
+// environment: the prefix to serve under, and the API and OAuth settings
+// of the login (auth.Hub).
 type hubEnv struct {
 	prefix, apiURL, apiToken, clientID, callbackURL, baseURL, serviceURL, serviceName string
 }
@@ -181,6 +182,9 @@ func runServe(ctx context.Context, e env, args []string) error {
 	images, err := newChecker(ed.Config())
 	if err != nil {
 		return err
+	}
+	if images != nil {
+		ed.SetImageChecker(images) // validation warns about images the registry says are missing
 	}
 	srv, err := server.New(ctx, server.Options{Prefix: p, Editor: ed, Identify: ident, Images: images, Log: log,
 		Prepare: prepare, FeedCopy: filepath.Join(db.dir(), feedCopyFile), Version: version})

@@ -71,6 +71,9 @@ func Start(t testing.TB, o Options) *Server {
 	if _, err := ed.SetConfig(ctx, ic); err != nil {
 		t.Fatalf("SetConfig: %v", err)
 	}
+	if o.Images != nil {
+		ed.SetImageChecker(o.Images)
+	}
 	srv, err := server.New(ctx, server.Options{Prefix: o.Prefix, Editor: ed, Identify: o.Identify, Images: o.Images, Log: log})
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
