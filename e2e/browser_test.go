@@ -342,29 +342,6 @@ func shot(t *testing.T, ctx context.Context, name string) {
 	}
 }
 
-// api calls the REST API through the hub's proxy with a hub API token.
-func (e *env) api(t *testing.T, token, method, path, body string, headers ...string) (int, http.Header, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(method, e.home+"api/v1/"+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "token "+token)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, b
-}
-
 // feed fetches profile_list as the hub's module does (no login, on the
 // feed listener) and returns the profiles' slugs and the revision served.
 func (e *env) feed(t *testing.T) ([]string, string) {
