@@ -19,8 +19,9 @@ deps:
 
 # The packages with concurrency (the live feed and its refresh, the store's
 # writers, the editor's caches and hooks, the login sessions, the registry
-# checker's cache) run under the race detector; the rest without it.
-RACE := auth edit registry server store
+# checker's cache, the usage watcher) run under the race detector; the rest
+# without it.
+RACE := auth edit registry server store usage
 empty :=
 space := $(empty) $(empty)
 
