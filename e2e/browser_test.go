@@ -907,7 +907,7 @@ func TestAdminJourneys(t *testing.T) {
 		e.open(t, ctx, "profiles")
 		before, _ := e.ed.Head(context.Background())
 		do(t, ctx, "moving research to the top",
-			chromedp.SetValue(chromedp.ID("move-"+newSlug), "0"),
+			chromedp.SetValue(chromedp.ID("move-"+newSlug), "1"),
 			chromedp.Click(chromedp.CSS(fmt.Sprintf(`#move-%s + button`, newSlug))))
 		waitJS(t, ctx, "the moved list", fmt.Sprintf(`(document.querySelector("#profile-list tbody tr td:nth-child(2) code") || {innerText: ""}).innerText === %q`, newSlug))
 		after, _ := e.ed.Head(context.Background())

@@ -34,8 +34,9 @@ func (c *Catalog) RemoveImage(slug string) error {
 // they ever added, and a tag bump by import leaves the old one behind.
 func (c *Catalog) UnusedImages() []string {
 	var out []string
+	users := c.AllImageUsers() // one pass, not one per image
 	for _, im := range c.Images {
-		if len(c.ImageUsers(im.Slug)) == 0 {
+		if len(users[im.Slug]) == 0 {
 			out = append(out, im.Slug)
 		}
 	}

@@ -63,11 +63,11 @@ func TestMoveToPosition(t *testing.T) {
 	}
 	before := c.revisions()
 	r := c.get("profiles")
-	sel := r.Find(`select[name="to"]#move-extra-c`)
-	if sel.Find("option").Length() != 5 || sel.Find("option[selected]").AttrOr("value", "") != "4" {
-		t.Fatalf("the move-to select of the last profile: %s", squash(sel.Text()))
+	in := r.Find(`input[name="position"]#move-extra-c`)
+	if in.AttrOr("max", "") != "5" || in.AttrOr("value", "") != "5" {
+		t.Fatalf("the move-to field of the last profile: max %q value %q, want 5 and 5", in.AttrOr("max", ""), in.AttrOr("value", ""))
 	}
-	wantDone(t, c, c.do(http.MethodPost, "profiles/extra-c/move", form("to", "0")), "profiles", "")
+	wantDone(t, c, c.do(http.MethodPost, "profiles/extra-c/move", form("position", "1")), "profiles", "")
 	c.wantRevisions(before + 1)
 	var got []string
 	for _, p := range c.head().Catalog.Profiles {

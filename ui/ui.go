@@ -245,13 +245,6 @@ func funcs(prefix string) template.FuncMap {
 		"ago":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 		"join": strings.Join,
 		"add":  func(a, b int) int { return a + b },
-		"seq": func(n int) []int { // 0 … n-1, for the move-to positions
-			out := make([]int, n)
-			for i := range out {
-				out[i] = i
-			}
-			return out
-		},
 		"json": func(v any) string {
 			b, err := ordered.MarshalIndent(v, "  ")
 			if err != nil {

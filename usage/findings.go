@@ -67,10 +67,11 @@ func Removed(r *Report, live, after *model.Catalog) []model.Finding {
 			}
 		}
 	}
+	afterUsers, liveUsers := after.AllImageUsers(), live.AllImageUsers() // one pass each, not one per image
 	for _, im := range live.Images {
 		if _, ok := after.Image(im.Slug); !ok {
 			warn("/images", r.Image(im.Slug), "image %q (%s) is removed but in use", im.Slug, im.Ref)
-		} else if len(after.ImageUsers(im.Slug)) == 0 && len(live.ImageUsers(im.Slug)) > 0 {
+		} else if len(afterUsers[im.Slug]) == 0 && len(liveUsers[im.Slug]) > 0 {
 			warn("/images", r.Image(im.Slug), "image %q (%s) is no longer offered by any profile but in use", im.Slug, im.Ref)
 		}
 	}
