@@ -30,14 +30,11 @@ import (
 
 	"github.com/jupyterhub/hubprofiles/auth"
 	"github.com/jupyterhub/hubprofiles/edit"
-	"github.com/jupyterhub/hubprofiles/infra"
 	"github.com/jupyterhub/hubprofiles/internal/browser"
 	"github.com/jupyterhub/hubprofiles/internal/testhub"
 	"github.com/jupyterhub/hubprofiles/internal/testregistry"
-	"github.com/jupyterhub/hubprofiles/profilelist"
 	"github.com/jupyterhub/hubprofiles/registry"
 	"github.com/jupyterhub/hubprofiles/server"
-	"github.com/jupyterhub/hubprofiles/store"
 	"github.com/jupyterhub/hubprofiles/usage"
 )
 
@@ -115,29 +112,9 @@ func startEnv(t *testing.T) *env {
 		testregistry.Push(t, reg.Host, im[0], im[1])
 	}
 	phase("registry, 4 images pushed")
-	cfg, err := infra.Parse(fmt.Appendf(nil, infraConfig, reg.Host))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "hubprofiles.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	ed := edit.New(s, cfg, log)
 	// As serve does at start: the node groups are revision 1, a revision
 	// with no profile (the journey rolls back to it and is warned).
-	if _, err := ed.SetConfig(ctx, cfg); err != nil {
-		t.Fatal(err)
-	}
-	src, err := profilelist.Parse(fmt.Appendf(nil, seedList, reg.Host), profilelist.DefaultLimits)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seed, err := ed.Import(ctx, src, edit.Change{Base: edit.NoBase, Author: "operator", Message: "the hub's profile list before hubprofiles", Publish: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ed, seed := seededEditor(t, fmt.Sprintf(infraConfig, reg.Host), reg.Host)
 	refs := map[string]string{}
 	for _, im := range seed.Catalog.Images {
 		refs[im.Ref] = im.Slug

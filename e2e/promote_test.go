@@ -26,9 +26,11 @@ import (
 	"github.com/jupyterhub/hubprofiles/store"
 )
 
-// seededEditor opens a store with the infrastructure config and imports
-// seedList on the registry regHost, published.
-func seededEditor(t *testing.T, config, regHost string) *edit.Editor {
+// seededEditor is an editor on a fresh store with the infrastructure
+// config and, as serve does at start, the config's revision, then
+// seedList on the registry regHost imported and published (what the hub
+// had before hubprofiles).
+func seededEditor(t *testing.T, config, regHost string) (*edit.Editor, *edit.Result) {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -49,10 +51,11 @@ func seededEditor(t *testing.T, config, regHost string) *edit.Editor {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ed.Import(ctx, src, edit.Change{Base: edit.NoBase, Author: "operator", Message: "the hub's profile list", Publish: true}); err != nil {
+	seed, err := ed.Import(ctx, src, edit.Change{Base: edit.NoBase, Author: "operator", Message: "the hub's profile list before hubprofiles", Publish: true})
+	if err != nil {
 		t.Fatal(err)
 	}
-	return ed
+	return ed, seed
 }
 
 // TestPromoteJourney: staging → production in the browser. Staging is a
@@ -74,7 +77,7 @@ func TestPromoteJourney(t *testing.T) {
 	// Staging, behind its hub.
 	stagingURL, serveStaging := lateServer(t)
 	hub := testhub.Start(t, "hubprofiles", stagingURL)
-	staging := seededEditor(t, registries+"access:\n  viewerGroups: [staff]\n", reg.Host)
+	staging, _ := seededEditor(t, registries+"access:\n  viewerGroups: [staff]\n", reg.Host)
 	stagingSrv, err := server.New(ctx, server.Options{Prefix: prefix, Editor: staging, Identify: hubIdentity(hub, log), Log: log})
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +110,7 @@ func TestPromoteJourney(t *testing.T) {
 	}
 	peers := fmt.Sprintf("peers:\n  - {name: staging, url: %q, tokenFile: %q}\n  - {name: staging-unscoped, url: %q, tokenFile: %q}\n",
 		stagingURL+prefix, good, stagingURL+prefix, unscoped)
-	prod := seededEditor(t, registries+peers, reg.Host)
+	prod, _ := seededEditor(t, registries+peers, reg.Host)
 	images, err := registry.New(registry.Options{Hosts: []registry.Host{{Name: reg.Host, Insecure: true}}, Timeout: 3 * time.Second})
 	if err != nil {
 		t.Fatal(err)
