@@ -283,6 +283,7 @@ func TestProfileMove(t *testing.T) {
 		t.Errorf("order %q", order)
 	}
 	c.post(http.StatusBadRequest, "profiles/gpu/move", form("to", "up"))
+	c.post(http.StatusBadRequest, "profiles/gpu/move", form("position", "1e9999"))
 	c.post(http.StatusNotFound, "profiles/nope/move", form("to", "0"))
 	c.wantRevisions(4)
 }
